@@ -1,0 +1,174 @@
+"""`ecbuild fetch`: read every source of a recipe into normalised Parquet tables.
+
+Files come from the bundled samples (`demo`), from `--source-dir` (the user's own copies, upstream
+file names), or from a download of the original locations into `WORKDIR/downloads/`. Each adapter
+streams its files as frames; they are written as parts and then finalised (whole-table steps such as
+duplicate-ASIN removal) into one `WORKDIR/sources/<table>.parquet` each, next to the quarantine and a
+manifest with row counts, input hashes and what was skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from tqdm import tqdm
+
+from .errors import EcbuildError, RecipeError
+from .io import atomic_path, write_json
+from .paths import raw_sources_dir
+from .quarantine import Quarantine
+from .recipe import Recipe
+from .sources import adapters
+from .sources.base import InputFile, SourceAdapter
+
+MANIFEST = "manifest.json"
+QUARANTINE = "quarantine.parquet"
+
+
+@dataclass
+class FetchResult:
+    source_root: Path
+    tables: dict[str, int] = field(default_factory=dict)  # table -> rows
+    files: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    quarantined: int = 0
+
+
+def sources_dir(workdir: Path) -> Path:
+    return workdir / "sources"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def recipe_adapters(recipe: Recipe) -> list[tuple[SourceAdapter, dict[str, Any]]]:
+    known = adapters()
+    chosen = []
+    for name, options in recipe.sources.items():
+        if name not in known:
+            raise RecipeError(f"recipe {recipe.name}: unknown source {name!r}; known: {', '.join(known)}")
+        chosen.append((known[name], options))
+    return chosen
+
+
+def resolve_source_root(recipe: Recipe, workdir: Path, source_dir: Path | None, progress: bool) -> Path:
+    """Where the upstream files are: --source-dir, the bundled samples, or a fresh download."""
+    if source_dir is not None:
+        if not source_dir.is_dir():
+            raise EcbuildError(f"--source-dir {source_dir} is not a folder; point it at your copy of the sources")
+        return source_dir
+    if recipe.origin == "bundled":
+        return raw_sources_dir()
+    from .download import download_all  # imported lazily: only the download path needs it
+
+    root = workdir / "downloads"
+    remote = [f for adapter, options in recipe_adapters(recipe) for f in adapter.remote_files(options)]
+    download_all(remote, root, progress=progress)
+    return root
+
+
+def _write_part(frame: pl.DataFrame | pl.LazyFrame, target: Path) -> int:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(frame, pl.LazyFrame):
+        frame.sink_parquet(target)
+        return pl.scan_parquet(target).select(pl.len()).collect().item()
+    frame.write_parquet(target)
+    return frame.height
+
+
+def _read_source(
+    adapter: SourceAdapter, files: list[InputFile], options: dict[str, Any], staging: Path,
+    root: Path, quarantine: Quarantine, progress: bool,
+) -> list[dict[str, Any]]:
+    records = []
+    part = 0
+    for file in tqdm(files, desc=f"read {adapter.name}", unit="file", disable=not progress, leave=False):
+        rows: Counter[str] = Counter()
+        before = quarantine.per_file[str(file.path)]
+        for table, frame in adapter.read_file(file, options, quarantine):
+            schema = frame.collect_schema() if isinstance(frame, pl.LazyFrame) else frame.schema
+            if dict(schema) != adapter.tables[table]:
+                raise EcbuildError(f"internal: adapter {adapter.name} produced {table} with schema {schema}")
+            rows[table] += _write_part(frame, staging / table / f"part-{part:06d}.parquet")
+            part += 1
+        records.append({
+            "source": adapter.name,
+            "path": str(file.path.relative_to(root)) if file.path.is_relative_to(root) else str(file.path),
+            "category": file.category,
+            "split": file.split,
+            "bytes": file.path.stat().st_size,
+            "sha256": _sha256(file.path),
+            "rows": dict(sorted(rows.items())),
+            "quarantined": quarantine.per_file[str(file.path)] - before,
+        })
+    return records
+
+
+def _finalize_tables(adapter: SourceAdapter, staging: Path, out_dir: Path) -> dict[str, int]:
+    counts = {}
+    for table, schema in adapter.tables.items():
+        parts = sorted((staging / table).glob("part-*.parquet"))
+        frame = pl.scan_parquet(parts) if parts else pl.LazyFrame(schema=schema)
+        target = out_dir / f"{table}.parquet"
+        with atomic_path(target) as tmp:
+            adapter.finalize(table, frame).sink_parquet(tmp)
+        counts[table] = pl.scan_parquet(target).select(pl.len()).collect().item()
+    return counts
+
+
+def run_fetch(recipe: Recipe, workdir: Path, source_dir: Path | None = None, progress: bool = True) -> FetchResult:
+    """Fetch (or locate) the recipe's sources and write the normalised tables and the manifest."""
+    root = resolve_source_root(recipe, workdir, source_dir, progress)
+    out_dir = sources_dir(workdir)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)  # a fetch rewrites every table; stale tables must not survive
+    staging = out_dir / ".staging"
+    result = FetchResult(source_root=root)
+    quarantine = Quarantine()
+    table_sources: dict[str, str] = {}
+    for adapter, options in recipe_adapters(recipe):
+        folder = root / adapter.name
+        files = adapter.discover(folder, options) if folder.is_dir() else []
+        if not files:
+            result.skipped.append(f"{adapter.name}: no input files under {folder}")
+            continue
+        result.files += _read_source(adapter, files, options, staging / adapter.name, root, quarantine, progress)
+        for table, rows in _finalize_tables(adapter, staging / adapter.name, out_dir).items():
+            result.tables[table] = rows
+            table_sources[table] = adapter.name
+    if staging.exists():
+        shutil.rmtree(staging)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    quarantine.write(out_dir / QUARANTINE)
+    result.quarantined = len(quarantine)
+    write_json(out_dir / MANIFEST, {
+        "recipe": {"name": recipe.name, "hash": recipe.hash},
+        "source_root": str(root),
+        "tables": {t: {"path": f"{t}.parquet", "rows": n, "source": table_sources[t]}
+                   for t, n in sorted(result.tables.items())},
+        "files": result.files,
+        "quarantine": {"path": QUARANTINE, "rows": result.quarantined},
+        "skipped": result.skipped,
+    })
+    return result
+
+
+def load_source_tables(workdir: Path) -> dict[str, pl.LazyFrame]:
+    """The fetched tables as lazy scans; a clear error when fetch has not run."""
+    manifest_path = sources_dir(workdir) / MANIFEST
+    if not manifest_path.is_file():
+        raise EcbuildError(f"no fetched sources in {workdir}; run `ecbuild fetch --workdir {workdir}` first")
+    manifest = json.loads(manifest_path.read_text())
+    return {table: pl.scan_parquet(sources_dir(workdir) / info["path"]) for table, info in manifest["tables"].items()}

@@ -1,0 +1,48 @@
+"""The quarantine: every input record we could not read, with where it came from and why."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from .io import atomic_path
+
+# Raw text is kept for inspection but capped so one enormous junk line cannot blow up memory.
+MAX_RAW_CHARS = 2000
+
+QUARANTINE_SCHEMA = {
+    "source": pl.String,
+    "file": pl.String,
+    "line": pl.Int64,
+    "raw": pl.String,
+    "reason": pl.String,
+}
+
+
+@dataclass
+class Quarantine:
+    """Collects bad records during a fetch; written to WORKDIR/sources/quarantine.parquet."""
+
+    rows: list[dict[str, object]] = field(default_factory=list)
+    per_file: Counter[str] = field(default_factory=Counter)
+
+    def add(self, source: str, file: str, line: int | None, raw: bytes | str, reason: str) -> None:
+        if isinstance(raw, bytes):
+            raw = raw.decode("utf-8", errors="replace")
+        self.rows.append(
+            {"source": source, "file": file, "line": line, "raw": raw[:MAX_RAW_CHARS], "reason": reason}
+        )
+        self.per_file[file] += 1
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def frame(self) -> pl.DataFrame:
+        return pl.DataFrame(self.rows, schema=QUARANTINE_SCHEMA, orient="row")
+
+    def write(self, target: Path) -> None:
+        with atomic_path(target) as tmp:
+            self.frame().write_parquet(tmp)

@@ -1,0 +1,189 @@
+"""Helpers shared by several adapters: JSON-lines records, shape checks, batching, recipe options."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Collection, Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import polars as pl
+
+from ..errors import RecipeError, SourceFileError
+from ..io import iter_lines
+from ..quarantine import Quarantine
+from .base import BATCH_ROWS, batch_frame
+
+
+class RecordError(ValueError):
+    """A record that does not have the expected shape; the message is the quarantine reason."""
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "object", list: "list", str: "string", bool: "boolean", int: "integer", float: "number"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _check_string(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise RecordError(f"field {where}: expected string, got {_type_name(value)}")
+    if not value.isascii():
+        # JSON may carry lone surrogates ("\ud800") that Python accepts but Arrow cannot store.
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise RecordError(f"field {where}: not valid Unicode (lone surrogate)") from exc
+    return value
+
+
+def _check_scalar(value: Any, dtype: pl.DataType, where: str) -> Any:
+    if dtype == pl.String:
+        return _check_string(value, where)
+    # bool is a subclass of int in Python, but true/false in a numeric field is a data error.
+    if dtype == pl.Int64 and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise RecordError(f"field {where}: expected {dtype}, got {_type_name(value)}")
+
+
+def conform(value: Any, dtype: pl.DataType, required: Collection[str], path: str = "", where: str = "") -> Any:
+    """Check a parsed JSON value against a Polars dtype and return it in the shape Polars builds from.
+
+    Struct fields become dict keys (absent keys -> None, unknown keys dropped). `required` names the
+    dotted field paths (list indices left out, e.g. "answers.answerText") that must not be null.
+    Raises RecordError whose message says which field is wrong and how.
+    """
+    if value is None:
+        if path in required:
+            raise RecordError(f"missing required field {where}")
+        return None
+    if isinstance(dtype, pl.List):
+        if not isinstance(value, list):
+            raise RecordError(f"field {where}: expected list, got {_type_name(value)}")
+        return [conform(item, dtype.inner, required, path, f"{where}[{i}]") for i, item in enumerate(value)]
+    if isinstance(dtype, pl.Struct):
+        if not isinstance(value, dict):
+            raise RecordError(f"field {where or 'record'}: expected object, got {_type_name(value)}")
+        return {
+            field.name: conform(
+                value.get(field.name),
+                field.dtype,
+                required,
+                f"{path}.{field.name}" if path else field.name,
+                f"{where}.{field.name}" if where else field.name,
+            )
+            for field in dtype.fields
+        }
+    return _check_scalar(value, dtype, where)
+
+
+def json_rows(
+    path: Path, source: str, quarantine: Quarantine, convert: Callable[[dict[str, Any], int], dict[str, Any] | None]
+) -> Iterator[dict[str, Any]]:
+    """Stream a JSON-lines file as table rows; every line that fails goes to the quarantine.
+
+    `convert(record, line)` turns one parsed object into a row, returns None to skip it (a filter),
+    or raises RecordError. Blank lines are not records and are skipped without a quarantine entry.
+    """
+    for lineno, raw in iter_lines(path):
+        if not raw.strip():
+            continue
+        try:
+            row = convert(_parse_object(raw), lineno)
+        except RecordError as exc:
+            quarantine.add(source=source, file=str(path), line=lineno, raw=raw, reason=str(exc))
+            continue
+        if row is not None:
+            yield row
+
+
+def _parse_object(raw: bytes) -> dict[str, Any]:
+    try:
+        record = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise RecordError("not valid UTF-8") from exc
+    except json.JSONDecodeError as exc:
+        raise RecordError(f"invalid JSON: {exc.msg}") from exc
+    if not isinstance(record, dict):
+        raise RecordError(f"expected a JSON object, got {_type_name(record)}")
+    return record
+
+
+def csv_rows(
+    handle: IO[bytes], file: str, header: tuple[str, ...], source: str, quarantine: Quarantine
+) -> Iterator[tuple[int, str, list[str]]]:
+    """Stream a quoted CSV as (starting line, raw text, fields), one per data record.
+
+    Bytes are decoded as UTF-8 with undecodable bytes replaced by U+FFFD (the upstream files are not
+    clean UTF-8). The first record must equal `header` (SourceFileError otherwise). Records whose
+    field count differs from the header's, or that the csv module rejects, go to the quarantine.
+    Line numbers count physical lines, so a record with an embedded newline spans several.
+    """
+    text = io.TextIOWrapper(handle, encoding="utf-8", errors="replace", newline="")
+    consumed: list[str] = []
+
+    def physical_lines() -> Iterator[str]:
+        for line in text:
+            consumed.append(line)
+            yield line
+
+    reader = csv.reader(physical_lines())
+    start, seen_header = 1, False
+    while True:
+        try:
+            fields: list[str] | None = next(reader)
+            reason = None
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            fields, reason = None, f"malformed CSV: {exc}"
+        raw = "".join(consumed).rstrip("\r\n")
+        line, start = start, start + len(consumed)
+        consumed.clear()
+        if fields is not None and not seen_header:
+            _check_header(file, fields, header)
+            seen_header = True
+            continue
+        if fields == []:  # a blank line
+            continue
+        if fields is not None and len(fields) != len(header):
+            reason = f"expected {len(header)} CSV fields, got {len(fields)}"
+        if reason is not None:
+            quarantine.add(source=source, file=file, line=line, raw=raw, reason=reason)
+            continue
+        yield line, raw, fields
+
+
+def _check_header(file: str, fields: list[str], header: tuple[str, ...]) -> None:
+    found = tuple(field.strip() for field in fields)
+    if found and found[0].startswith("\ufeff"):  # a byte-order mark written by spreadsheet tools
+        found = (found[0][1:], *found[1:])
+    if found != header:
+        raise SourceFileError(
+            f"{file}: expected CSV header {','.join(header)}, found {','.join(found)}; "
+            "is this the original upstream file?"
+        )
+
+
+def batched(
+    table: str, rows: Iterable[dict[str, Any]], schema: dict[str, pl.DataType]
+) -> Iterator[tuple[str, pl.DataFrame]]:
+    """Group row dicts into `(table, DataFrame)` batches of at most BATCH_ROWS rows."""
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH_ROWS:
+            yield table, batch_frame(batch, schema)
+            batch = []
+    if batch:
+        yield table, batch_frame(batch, schema)
+
+
+def string_list_option(options: dict[str, Any], key: str, source: str, default: Iterable[str] = ()) -> tuple[str, ...]:
+    """A recipe option that must be a list of strings (e.g. `categories`); RecipeError otherwise."""
+    value = options.get(key, list(default))
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise RecipeError(f"recipe: sources.{source}.{key} must be a list of strings, got {value!r}")
+    return tuple(value)

@@ -1,0 +1,194 @@
+"""Deterministic IND / OOD splits, grouped so a product never straddles train and test.
+
+Every choice comes from a hash of (seed, key), never from a global shuffle: adding source rows does
+not move the rows that were already placed. Steps, each a small function over Polars frames:
+
+1. `assign_buckets`: a number in [0, 1) per group key (product, or user for SR).
+2. `assign_sides`: IND or OOD per row from the task's OOD axis (recipe categories, held-out
+   attribute values for AVE, or none).
+3. `assign_splits`: the source's official split where it has one (an official test without a
+   validation split is halved), else 80/10/10 by bucket; OOD rows go to `test_ood`.
+4. `select_quotas`: the recipe caps, filled in bucket order with equal shares per IND category, and
+   validation/test rows whose group already sits in train dropped (official splits need this).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from .recipe import SPLITS, TaskRecipe
+from .tasks.base import TaskBuilder
+
+DEFAULT_FRACTIONS = (0.8, 0.1, 0.1)
+EVAL_SPLITS = ("validation", "test")
+
+
+def _fraction(seed: int, salt: str, key: str) -> float:
+    digest = hashlib.blake2b(f"{seed}\x1f{salt}\x1f{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def hashed_fraction(column: str, seed: int, salt: str) -> pl.Expr:
+    """A stable number in [0, 1) per value of `column` (blake2b; the same on every platform/version)."""
+    return pl.col(column).map_batches(
+        lambda s: pl.Series([_fraction(seed, salt, v) for v in s.cast(pl.String).fill_null("").to_list()],
+                            dtype=pl.Float64),
+        return_dtype=pl.Float64,
+    )
+
+
+def assign_buckets(candidates: pl.DataFrame, seed: int, salt: str) -> pl.DataFrame:
+    """Add `bucket` (hash of the group key) and `halve` (a second, independent hash for halving)."""
+    keys = candidates.select("group_key").unique().with_columns(
+        bucket=hashed_fraction("group_key", seed, f"{salt}:split"),
+        halve=hashed_fraction("group_key", seed, f"{salt}:halve"),
+    )
+    return candidates.join(keys, on="group_key", how="left", maintain_order="left")
+
+
+def held_out_domains(candidates: pl.DataFrame, quota: int, seed: int, salt: str) -> list[str]:
+    """AVE-style OOD: whole domain values (attributes) in hash order until their test rows reach quota."""
+    test_rows = _eval_side_rows(candidates)
+    if quota <= 0 or test_rows.is_empty():
+        return []
+    counts = (
+        test_rows.group_by("domain").len()
+        .with_columns(order=hashed_fraction("domain", seed, f"{salt}:holdout"))
+        .sort("order", "domain")
+        .with_columns(total=pl.col("len").cum_sum())
+    )
+    # keep every domain up to and including the one that crosses the quota
+    needed = counts.filter(pl.col("total").shift(1, fill_value=0) < quota)
+    return needed["domain"].to_list()
+
+
+def _eval_side_rows(candidates: pl.DataFrame) -> pl.DataFrame:
+    """Rows that can become test rows: the official test split, or the hash test share."""
+    if candidates["official_split"].is_not_null().any():
+        return candidates.filter(pl.col("official_split") == "test")
+    return candidates.filter(pl.col("bucket") >= sum(DEFAULT_FRACTIONS[:2]))
+
+
+def assign_sides(candidates: pl.DataFrame, builder: TaskBuilder, task: TaskRecipe, seed: int) -> pl.DataFrame:
+    """Add `side` ("IND" / "OOD"), dropping rows whose domain the recipe does not use."""
+    if builder.ood_axis == "holdout":
+        held = held_out_domains(candidates, task.sizes.get("test_ood", 0), seed, builder.abbr)
+        held_mask = pl.col("domain").is_in(held)
+        # held-out attributes leave train/validation/test entirely; only their test rows are OOD
+        eval_ids = _eval_side_rows(candidates).filter(held_mask)["candidate_id"]
+        return candidates.filter(~held_mask | pl.col("candidate_id").is_in(eval_ids.implode())).with_columns(
+            side=pl.when(held_mask).then(pl.lit("OOD")).otherwise(pl.lit("IND"))
+        )
+    if builder.ood_axis == "none":
+        return candidates.with_columns(side=pl.lit("IND"))
+    ind, ood = list(task.ind_categories), list(task.ood_categories)
+    in_ind = pl.col("domain").is_in(ind) if ind else ~pl.col("domain").is_in(ood)
+    side = pl.when(pl.col("domain").is_in(ood)).then(pl.lit("OOD")).when(in_ind).then(pl.lit("IND"))
+    return candidates.with_columns(side=side).filter(pl.col("side").is_not_null())
+
+
+def assign_splits(candidates: pl.DataFrame, fractions: tuple[float, float, float] = DEFAULT_FRACTIONS) -> pl.DataFrame:
+    """Add `split`: official where present (halving a lone official test), else by bucket."""
+    official = pl.col("official_split")
+    has_official = candidates["official_split"].is_not_null().any()
+    has_validation = (candidates["official_split"] == "validation").any()
+    if has_official:
+        split = official
+        if not has_validation:
+            split = pl.when(official == "test").then(
+                pl.when(pl.col("halve") < 0.5).then(pl.lit("validation")).otherwise(pl.lit("test"))
+            ).otherwise(official)
+        ind_split = split
+        ood_split = pl.when(official == "test").then(pl.lit("test_ood"))  # OOD tests come from official test
+    else:
+        train_end, validation_end = fractions[0], fractions[0] + fractions[1]
+        ind_split = (
+            pl.when(pl.col("bucket") < train_end).then(pl.lit("train"))
+            .when(pl.col("bucket") < validation_end).then(pl.lit("validation"))
+            .otherwise(pl.lit("test"))
+        )
+        ood_split = pl.lit("test_ood")
+    split = pl.when(pl.col("side") == "OOD").then(ood_split).otherwise(ind_split)
+    return candidates.with_columns(split=split).filter(pl.col("split").is_not_null())
+
+
+@dataclass
+class Quota:
+    split: str
+    cap: int
+    available: int
+    selected: int
+    per_category: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def met(self) -> bool:
+        return self.selected >= self.cap
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"split": self.split, "cap": self.cap, "available": self.available, "selected": self.selected,
+                "met": self.met, "per_category": self.per_category}
+
+
+def _take_equal_shares(pool: pl.DataFrame, cap: int, equal_shares: bool) -> pl.DataFrame:
+    """Take `cap` rows in bucket order; with several domains, equal shares first, then fill up."""
+    ordered = pool.sort("bucket", "candidate_id")
+    domains = sorted(d for d in ordered["domain"].unique().to_list() if d is not None)
+    if not equal_shares or len(domains) < 2:
+        return ordered.head(cap)
+    share, extra = divmod(cap, len(domains))
+    quotas = pl.DataFrame({"domain": domains, "quota": [share + (i < extra) for i in range(len(domains))]},
+                          schema={"domain": pl.String, "quota": pl.Int64})
+    ranked = ordered.with_columns(rank=pl.int_range(pl.len()).over("domain")).join(
+        quotas, on="domain", how="left", maintain_order="left")
+    first = ranked.filter(pl.col("rank") < pl.col("quota"))
+    fill = ranked.filter(pl.col("rank") >= pl.col("quota")).head(max(cap - first.height, 0))
+    return pl.concat([first, fill]).drop("rank", "quota").sort("bucket", "candidate_id")
+
+
+def select_quotas(candidates: pl.DataFrame, builder: TaskBuilder, task: TaskRecipe) -> tuple[pl.DataFrame, list[Quota], int]:
+    """Apply the caps. Returns the selected rows, the quota report and the rows dropped for group leakage."""
+    selected: list[pl.DataFrame] = []
+    quotas: list[Quota] = []
+    leaked = 0
+    train_groups = pl.Series("group_key", [], dtype=pl.String)
+    for split in SPLITS:
+        pool = candidates.filter(pl.col("split") == split)
+        cap = task.sizes.get(split)
+        if cap is None:
+            cap = pool.height if split != "test_ood" or builder.ood_axis != "none" else 0
+        if split in EVAL_SPLITS and builder.split_protocol == "grouped":
+            # official splits may share products with train; hash splits never do
+            clean = pool.filter(~pl.col("group_key").is_in(train_groups.implode()))
+            leaked += pool.height - clean.height
+            pool = clean
+        taken = _take_equal_shares(pool, cap, equal_shares=split != "test_ood")
+        if split == "train":
+            train_groups = taken["group_key"].unique()
+        per_category = dict(sorted(taken.group_by("domain").len().fill_null("(none)").iter_rows()))
+        if cap or pool.height:
+            quotas.append(Quota(split, cap, pool.height, taken.height,
+                                {str(k): int(v) for k, v in per_category.items()}))
+        selected.append(taken)
+    return pl.concat(selected), quotas, leaked
+
+
+def split_candidates(
+    candidates: pl.DataFrame, builder: TaskBuilder, task: TaskRecipe, seed: int,
+    fractions: tuple[float, float, float] = DEFAULT_FRACTIONS,
+) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """The whole split stage for one task: returns rows with `split` (and `bucket`) plus a report."""
+    with_buckets = assign_buckets(candidates, seed, builder.abbr)
+    sided = assign_sides(with_buckets, builder, task, seed)
+    split = assign_splits(sided, fractions)
+    selected, quotas, leaked = select_quotas(split, builder, task)
+    report = {
+        "candidates": candidates.height,
+        "quotas": [q.as_dict() for q in quotas],
+        "unmet": [q.split for q in quotas if not q.met],
+        "dropped_group_overlap": leaked,
+    }
+    return selected, report

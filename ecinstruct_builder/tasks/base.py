@@ -1,0 +1,90 @@
+"""The contract every task builder follows.
+
+A task builder turns source tables into *candidates*: one row per possible example, with the
+task's own fields (what the templates render), the gold label in ECInstruct's output format,
+the options where the task has them, and the keys the later stages need (split group, content for
+dedup, category for IND/OOD) plus lineage. It knows nothing about files, Jinja or the Hub.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import polars as pl
+
+from ..recipe import TaskRecipe
+
+# Columns every candidate frame has, in this order, followed by the builder's `fields`.
+CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
+    "candidate_id": pl.String,  # stable id: stable_id(task abbr, *source_ids)
+    "source": pl.String,  # adapter name, e.g. "amazon2018" ("+"-joined when several)
+    "source_ids": pl.List(pl.String),  # upstream ids that make this example (asin, example_id, file:line...)
+    "product_id": pl.String,  # the main product (first one for pairs and lists); null if none
+    "category": pl.String,  # product category from the source; null when the source has none
+    "domain": pl.String,  # the IND/OOD key: the category for most tasks, the attribute key for AVE
+    "group_key": pl.String,  # rows sharing it never straddle train and test (product; user for SR)
+    "content_key": pl.String,  # the example's content for dedup (never the instruction)
+    "official_split": pl.String,  # train / validation / test when the source or protocol fixes it
+    "label": pl.String,  # the gold output, exactly as ECInstruct writes it
+    "options": pl.List(pl.String),  # option strings as shown ("A: ..."), empty list when none
+}
+
+
+def stable_id(*parts: object) -> str:
+    """A short deterministic id from its parts (independent of Python's hash seed and Polars versions)."""
+    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=8)
+    return digest.hexdigest()
+
+
+def stable_id_expr(prefix: str, *columns: str | pl.Expr) -> pl.Expr:
+    """The Polars expression of `stable_id(prefix, *values)` row by row (vectorised over batches)."""
+    exprs = [pl.lit(prefix), *(pl.col(c) if isinstance(c, str) else c for c in columns)]
+    joined = pl.concat_str([e.cast(pl.String).fill_null("") for e in exprs], separator="\x1f")
+    return joined.map_batches(
+        lambda s: pl.Series([stable_id(v) for v in s.to_list()], dtype=pl.String),
+        return_dtype=pl.String,
+    )
+
+
+def seeded_fraction(seed: int, *parts: object) -> float:
+    """A deterministic number in [0, 1) from a seed and key: used for every random choice."""
+    digest = hashlib.blake2b("\x1f".join(map(str, (seed, *parts))).encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big") / 2**64
+
+
+class TaskBuilder(ABC):
+    """One of the ten ECInstruct tasks. Subclasses set the class attributes and implement build()."""
+
+    abbr: ClassVar[str]  # "SA"
+    name: ClassVar[str]  # the ECInstruct `task` value, e.g. "Sentiment_Analysis"
+    title: ClassVar[str]  # "Sentiment Analysis"
+    group: ClassVar[str]  # "product understanding" | "user understanding" | "query-product matching" | "product QA"
+    tables: ClassVar[tuple[str, ...]]  # source tables read, e.g. ("amazon2018_reviews",)
+    fields: ClassVar[dict[str, pl.DataType]]  # task columns after CANDIDATE_SCHEMA; templates use them
+    #: "grouped": hash split by group_key; "leave_one_out": SR's protocol (rows carry official_split
+    #: per target position and the same user may appear in train and test)
+    split_protocol: ClassVar[str] = "grouped"
+    #: "category" (recipe lists OOD categories) or "holdout" (AVE: whole domain values are held out
+    #: from the test split until the OOD quota is met) or "none"
+    ood_axis: ClassVar[str] = "category"
+
+    @abstractmethod
+    def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:
+        """Return the candidates as a LazyFrame in CANDIDATE_SCHEMA + `fields`, deterministically."""
+
+    def schema(self) -> dict[str, pl.DataType]:
+        return {**CANDIDATE_SCHEMA, **self.fields}
+
+    def params(self, recipe: TaskRecipe, defaults: dict[str, Any]) -> dict[str, Any]:
+        """Builder parameters from the recipe over the builder's defaults; unknown keys are errors."""
+        from ..errors import RecipeError
+
+        unknown = set(recipe.params) - set(defaults)
+        if unknown:
+            raise RecipeError(
+                f"recipe: tasks.{self.abbr} has unknown parameter(s) {', '.join(sorted(unknown))}; "
+                f"known: {', '.join(sorted(defaults)) or 'none'}"
+            )
+        return {**defaults, **recipe.params}
