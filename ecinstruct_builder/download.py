@@ -262,7 +262,8 @@ def _receive(response: http.client.HTTPResponse, part: Path, start: int, bar: tq
     declared = _content_length(response)
     received = 0
     with _open_part(part, "ab" if start else "wb") as handle:
-        while chunk := response.read(CHUNK_BYTES):
+        # read1 hands over whatever has arrived; read(n) waits for n bytes and loses them all on a timeout.
+        while chunk := response.read1(CHUNK_BYTES):
             _write(handle, chunk, part)
             received += len(chunk)
             bar.update(len(chunk))

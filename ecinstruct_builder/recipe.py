@@ -19,6 +19,7 @@ from .paths import recipes_dir
 
 SPLITS = ("train", "validation", "test", "test_ood")
 ORIGINS = ("bundled", "download")
+STAGE_SECTIONS = ("clean", "filters", "dedup")  # recipe-wide tables that a task may override
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,10 @@ class TaskRecipe:
     ind_categories: tuple[str, ...] = ()
     ood_categories: tuple[str, ...] = ()
     sizes: dict[str, int] = field(default_factory=dict)
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)  # the builder's own parameters
+    clean: dict[str, Any] = field(default_factory=dict)  # overrides of the recipe's [clean] for this task
+    filters: dict[str, Any] = field(default_factory=dict)  # overrides of [filters]
+    dedup: dict[str, Any] = field(default_factory=dict)  # overrides of [dedup]
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,11 @@ class Recipe:
 
     def section(self, name: str) -> dict[str, Any]:
         return self.sections.get(name, {})
+
+    def stage_config(self, stage: str, task: str) -> dict[str, Any]:
+        """A stage's settings for one task: the recipe-wide table, overridden key by key by the task's."""
+        overrides = getattr(self.tasks.get(task, TaskRecipe()), stage)
+        return {**self.section(stage), **overrides}
 
 
 def available_recipes() -> list[str]:
@@ -88,7 +97,8 @@ def _task_recipe(abbr: str, table: dict[str, Any]) -> TaskRecipe:
             raise RecipeError(f"recipe: tasks.{abbr}.sizes has unknown split {split!r}; use {', '.join(SPLITS)}")
         if not isinstance(cap, int) or isinstance(cap, bool) or cap < 0:
             raise RecipeError(f"recipe: tasks.{abbr}.sizes.{split} must be a non-negative integer")
-    return TaskRecipe(ind_categories=ind, ood_categories=ood, sizes=sizes, params=table)
+    stages = {key: dict(_expect(table.pop(key, {}), dict, f"tasks.{abbr}.{key}")) for key in STAGE_SECTIONS}
+    return TaskRecipe(ind_categories=ind, ood_categories=ood, sizes=sizes, params=table, **stages)
 
 
 def load_recipe(name_or_path: str) -> Recipe:

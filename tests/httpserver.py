@@ -41,7 +41,8 @@ class LoopbackServer:
         self._httpd.daemon_threads = True  # a stalled handler must not block stop()
         self._httpd.block_on_close = False
         self._httpd.owner = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        # A short poll interval keeps stop() (and so each test's teardown) quick.
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True)
 
     def start(self) -> LoopbackServer:
         self._thread.start()
@@ -88,7 +89,7 @@ class LoopbackServer:
 class _Handler(BaseHTTPRequestHandler):
     server: ThreadingHTTPServer
 
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
+    def do_GET(self) -> None:  # the name http.server dispatches to
         owner: LoopbackServer = self.server.owner  # type: ignore[attr-defined]
         path = urlsplit(self.path).path
         range_header = self.headers.get("Range")
@@ -127,7 +128,7 @@ class _Handler(BaseHTTPRequestHandler):
         time.sleep(stall)
         self.close_connection = True
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - signature of the base class
+    def log_message(self, format: str, *args: object) -> None:
         """Keep test output quiet."""
 
 

@@ -21,10 +21,24 @@ class RecordError(ValueError):
     """A record that does not have the expected shape; the message is the quarantine reason."""
 
 
+# JSON's own names for the Python types json.loads produces, for readable quarantine reasons.
+_JSON_TYPE_NAMES = {
+    dict: "object",
+    list: "list",
+    str: "string",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+}
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+#: turns one parsed JSON object and its line number into a table row, or None to skip it
+RowConverter = Callable[[dict[str, Any], int], "dict[str, Any] | None"]
+
+
 def _type_name(value: Any) -> str:
-    return {dict: "object", list: "list", str: "string", bool: "boolean", int: "integer", float: "number"}.get(
-        type(value), type(value).__name__
-    )
+    return _JSON_TYPE_NAMES.get(type(value), type(value).__name__)
 
 
 def _check_string(value: Any, where: str) -> str:
@@ -42,13 +56,19 @@ def _check_string(value: Any, where: str) -> str:
 def _check_scalar(value: Any, dtype: pl.DataType, where: str) -> Any:
     if dtype == pl.String:
         return _check_string(value, where)
+    if dtype != pl.Int64:
+        raise TypeError(f"conform does not handle {dtype} yet")  # a programming error, not bad data
     # bool is a subclass of int in Python, but true/false in a numeric field is a data error.
-    if dtype == pl.Int64 and isinstance(value, int) and not isinstance(value, bool):
-        return value
-    raise RecordError(f"field {where}: expected {dtype}, got {_type_name(value)}")
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise RecordError(f"field {where}: expected integer, got {_type_name(value)}")
+    if not _INT64_MIN <= value <= _INT64_MAX:  # JSON integers are unbounded; Int64 is not
+        raise RecordError(f"field {where}: integer {value} does not fit in 64 bits")
+    return value
 
 
-def conform(value: Any, dtype: pl.DataType, required: Collection[str], path: str = "", where: str = "") -> Any:
+def conform(
+    value: Any, dtype: pl.DataType, required: Collection[str], path: str = "", where: str = ""
+) -> Any:
     """Check a parsed JSON value against a Polars dtype and return it in the shape Polars builds from.
 
     Struct fields become dict keys (absent keys -> None, unknown keys dropped). `required` names the
@@ -80,7 +100,7 @@ def conform(value: Any, dtype: pl.DataType, required: Collection[str], path: str
 
 
 def json_rows(
-    path: Path, source: str, quarantine: Quarantine, convert: Callable[[dict[str, Any], int], dict[str, Any] | None]
+    path: Path, source: str, quarantine: Quarantine, convert: RowConverter
 ) -> Iterator[dict[str, Any]]:
     """Stream a JSON-lines file as table rows; every line that fails goes to the quarantine.
 
@@ -106,6 +126,8 @@ def _parse_object(raw: bytes) -> dict[str, Any]:
         raise RecordError("not valid UTF-8") from exc
     except json.JSONDecodeError as exc:
         raise RecordError(f"invalid JSON: {exc.msg}") from exc
+    except RecursionError:  # junk such as "[[[[..." deeper than the interpreter's stack
+        raise RecordError("invalid JSON: nested too deeply") from None
     if not isinstance(record, dict):
         raise RecordError(f"expected a JSON object, got {_type_name(record)}")
     return record
@@ -119,9 +141,27 @@ def csv_rows(
     Bytes are decoded as UTF-8 with undecodable bytes replaced by U+FFFD (the upstream files are not
     clean UTF-8). The first record must equal `header` (SourceFileError otherwise). Records whose
     field count differs from the header's, or that the csv module rejects, go to the quarantine.
-    Line numbers count physical lines, so a record with an embedded newline spans several.
     """
-    text = io.TextIOWrapper(handle, encoding="utf-8", errors="replace", newline="")
+    records = _csv_records(io.TextIOWrapper(handle, encoding="utf-8", errors="replace", newline=""))
+    first = next(records, None)
+    _check_header(file, first[2] if first else None, header)
+    for line, raw, fields, error in records:
+        if fields == []:  # a blank line
+            continue
+        if fields is not None and len(fields) != len(header):
+            error = f"expected {len(header)} CSV fields, got {len(fields)}"
+        if error is not None:
+            quarantine.add(source=source, file=file, line=line, raw=raw, reason=error)
+            continue
+        yield line, raw, fields
+
+
+def _csv_records(text: Iterable[str]) -> Iterator[tuple[int, str, list[str] | None, str | None]]:
+    """(starting line, raw text, fields or None, csv error or None) per CSV record.
+
+    Line numbers count physical lines, so a quoted field with embedded newlines spans several; the
+    raw text is kept by recording the lines the csv reader pulls for each record.
+    """
     consumed: list[str] = []
 
     def physical_lines() -> Iterator[str]:
@@ -130,39 +170,27 @@ def csv_rows(
             yield line
 
     reader = csv.reader(physical_lines())
-    start, seen_header = 1, False
+    start = 1
     while True:
         try:
-            fields: list[str] | None = next(reader)
-            reason = None
+            fields, error = next(reader), None
         except StopIteration:
             return
         except csv.Error as exc:
-            fields, reason = None, f"malformed CSV: {exc}"
-        raw = "".join(consumed).rstrip("\r\n")
-        line, start = start, start + len(consumed)
+            fields, error = None, f"malformed CSV: {exc}"
+        record = (start, "".join(consumed).rstrip("\r\n"), fields, error)
+        start += len(consumed)
         consumed.clear()
-        if fields is not None and not seen_header:
-            _check_header(file, fields, header)
-            seen_header = True
-            continue
-        if fields == []:  # a blank line
-            continue
-        if fields is not None and len(fields) != len(header):
-            reason = f"expected {len(header)} CSV fields, got {len(fields)}"
-        if reason is not None:
-            quarantine.add(source=source, file=file, line=line, raw=raw, reason=reason)
-            continue
-        yield line, raw, fields
+        yield record
 
 
-def _check_header(file: str, fields: list[str], header: tuple[str, ...]) -> None:
-    found = tuple(field.strip() for field in fields)
+def _check_header(file: str, fields: list[str] | None, header: tuple[str, ...]) -> None:
+    found = tuple(field.strip() for field in fields or [])
     if found and found[0].startswith("\ufeff"):  # a byte-order mark written by spreadsheet tools
         found = (found[0][1:], *found[1:])
     if found != header:
         raise SourceFileError(
-            f"{file}: expected CSV header {','.join(header)}, found {','.join(found)}; "
+            f"{file}: expected CSV header {','.join(header)}, found {','.join(found) or 'nothing'}; "
             "is this the original upstream file?"
         )
 
@@ -181,7 +209,9 @@ def batched(
         yield table, batch_frame(batch, schema)
 
 
-def string_list_option(options: dict[str, Any], key: str, source: str, default: Iterable[str] = ()) -> tuple[str, ...]:
+def string_list_option(
+    options: dict[str, Any], key: str, source: str, default: Iterable[str] = ()
+) -> tuple[str, ...]:
     """A recipe option that must be a list of strings (e.g. `categories`); RecipeError otherwise."""
     value = options.get(key, list(default))
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):

@@ -6,14 +6,162 @@ Layout: `amazon2018/{Cat}.json.gz` (full reviews), `meta_{Cat}.json.gz`, `{Cat}.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
 import polars as pl
 
-from .base import SourceAdapter
+from ..io import _require_readable
+from ..quarantine import Quarantine
+from . import _amazon as amz
+from ._common import batched
+from .base import Frame, InputFile, RemoteFile, SourceAdapter
+
+MIRRORS = (
+    "https://jmcauley.ucsd.edu/data/amazon_v2/",
+    "https://datarepo.eng.ucsd.edu/mcauley_group/data/amazon_v2/",
+    "https://mcauleylab.ucsd.edu/public_datasets/data/amazon_v2/",
+)
+
+# Order matters: the first pattern a name matches wins. The 5-core files (`{Cat}_5.json.gz`), the
+# all-category meta dump and the 2014-style `ratings_{Cat}.csv` (user first) are other formats.
+PATTERNS = (
+    amz.FilePattern("amazon2018_meta", re.compile(r"meta_(?P<category>\w+)\.json\.gz")),
+    amz.FilePattern("amazon2018_ratings", re.compile(r"(?!ratings_)(?P<category>\w+)\.csv")),
+    amz.FilePattern(
+        "amazon2018_reviews",
+        re.compile(r"(?!meta_|All_Amazon_Meta\.)(?P<category>\w+?)(?<!_5)\.json\.gz"),
+    ),
+)
+
+# `main_cat` is sometimes an image tag instead of text: <img src="..." alt="Digital Music"/>.
+_IMG_ALT = re.compile(r"<img\b[^>]*?\balt\s*=\s*([\"'])(.*?)\1", re.IGNORECASE | re.DOTALL)
+# ASINs in the `similar_item` comparison table follow the word "asin" and a separator or two.
+_SIMILAR_ASIN = re.compile(r"\basin[^A-Za-z0-9]{1,3}([A-Z0-9]{10})(?![A-Za-z0-9])", re.IGNORECASE)
+RATING_FIELDS = 4
+
+
+def main_category(value: str | None) -> str | None:
+    """The text of `main_cat`: the `alt` of an <img> tag when upstream stored one, else as is."""
+    if value is None or "<img" not in value.lower():
+        return value
+    found = _IMG_ALT.search(value)
+    return amz.unescape(found[2]) if found else value
+
+
+def similar_asins(value: str | None) -> list[str] | None:
+    """ASINs in the `similar_item` HTML table, in order of first appearance ("" -> [])."""
+    if value is None:
+        return None
+    # ECInstruct took s[1:11] after each "asin"; the regex keeps only well-formed 10-character ids.
+    return list(dict.fromkeys(match.upper() for match in _SIMILAR_ASIN.findall(value)))
+
+
+def review_row(record: amz.Record) -> amz.Record:
+    """A review; missing text or rating stay null (task builders decide what they need)."""
+    return {
+        "asin": amz.required_text(record, "asin"),
+        "reviewer_id": amz.text(record, "reviewerID"),
+        "overall": amz.number(record, "overall"),
+        "verified": amz.boolean(record, "verified"),
+        "unix_time": amz.integer(record, "unixReviewTime"),
+        "review_text": amz.text(record, "reviewText"),
+        "summary": amz.text(record, "summary"),
+        "vote": amz.count(record, "vote"),
+        "style": amz.json_text(record, "style"),
+    }
+
+
+def meta_row(record: amz.Record) -> amz.Record:
+    """A product's metadata, with the format quirks of `metaFiles2` undone."""
+    price = amz.text(record, "price")
+    return {
+        "asin": amz.required_text(record, "asin"),
+        "title": amz.unescape(amz.text(record, "title")),
+        "brand": amz.text(record, "brand"),
+        "main_cat": main_category(amz.text(record, "main_cat")),
+        "categories": amz.text_list(record, "category"),
+        "description": amz.unescape_all(
+            amz.text_list(record, "description", drop_empty=True, allow_scalar=True)
+        ),
+        "feature": amz.text_list(record, "feature", drop_empty=True, allow_scalar=True),
+        "also_buy": amz.text_list(record, "also_buy"),
+        "also_view": amz.text_list(record, "also_view"),
+        "similar_item": similar_asins(amz.text(record, "similar_item")),
+        "rank": amz.text_list(record, "rank", drop_empty=True, allow_scalar=True),
+        "price": price,
+        "price_value": amz.parse_price(price),
+        "date": amz.text(record, "date"),
+        "details": amz.json_text(record, "details"),
+    }
+
+
+def _checked_ratings(path: Path) -> pl.LazyFrame:
+    """Every line of a ratings CSV: its number, its four fields parsed, and why it is bad (null if good).
+
+    Each line is read whole as one string (the separator is the line end itself and quoting is off,
+    so nothing splits) and split afterwards, so a short or long line is caught instead of misread.
+    """
+    raw = pl.col("raw")
+    fields = raw.str.split(",")
+    n_fields = fields.list.len()
+    item, user, rating, timestamp = (fields.list.get(i, null_on_oob=True) for i in range(RATING_FIELDS))
+    rating = rating.cast(pl.Float64, strict=False)
+    timestamp = timestamp.cast(pl.Int64, strict=False)
+    reason = (
+        pl.when(raw.str.contains("\ufffd", literal=True))
+        .then(pl.lit("not valid UTF-8"))
+        .when(n_fields != RATING_FIELDS)
+        .then(pl.format("expected {} CSV fields, got {}", pl.lit(RATING_FIELDS), n_fields))
+        .when((item == "") | (user == ""))
+        .then(pl.lit("missing item or user"))
+        .when(rating.is_null())
+        .then(pl.lit("rating is not a number"))
+        .when(timestamp.is_null())
+        .then(pl.lit("timestamp is not an integer"))
+    )
+    return (
+        pl.scan_csv(
+            path,
+            has_header=False,
+            separator="\n",
+            quote_char=None,
+            schema={"raw": pl.String},
+            encoding="utf8-lossy",  # bad bytes become U+FFFD, flagged above, instead of failing the scan
+            empty_string_is_null=False,
+            raise_if_empty=False,
+            row_index_name="line",
+            row_index_offset=1,
+        )
+        .filter(raw != "")
+        .select(
+            pl.col("line").cast(pl.Int64),
+            raw,
+            item.alias("item"),
+            user.alias("user"),
+            rating.alias("rating"),
+            timestamp.alias("timestamp"),
+            reason.alias("reason"),
+        )
+    )
 
 
 class Amazon2018(SourceAdapter):
+    """Reviews, metadata and ratings of the 2018 release; category = the file name.
+
+    Options (`[sources.amazon2018]`): `categories` (default: every category found) and
+    `review_max_lines`, which reads only the first N lines of each review file. ECInstruct read the
+    first 200,000 lines of each `{Cat}.json.gz` for sentiment analysis; the files are grouped by
+    product, so those lines are a prefix, not a random sample.
+    """
+
     name = "amazon2018"
-    tables = {
+    title = "Amazon Review Data (2018)"
+    licence = "no explicit licence (research use)"
+    homepage = "https://nijianmo.github.io/amazon/index.html"
+    tables: ClassVar[dict[str, dict[str, pl.DataType]]] = {
         "amazon2018_reviews": {
             "category": pl.String,
             "asin": pl.String,
@@ -55,4 +203,57 @@ class Amazon2018(SourceAdapter):
         },
     }
 
-    # TODO(helper): title, licence, homepage, discover, read_file, finalize, remote_files
+    def discover(self, folder: Path, options: dict[str, Any]) -> list[InputFile]:
+        return amz.discover_files(folder, PATTERNS, options, self.name)
+
+    def read_file(
+        self, file: InputFile, options: dict[str, Any], quarantine: Quarantine
+    ) -> Iterator[tuple[str, Frame]]:
+        table = amz.table_of(file, PATTERNS, self.name)
+        if table == "amazon2018_ratings":
+            yield table, self._read_ratings(file, quarantine)
+            return
+        is_review = table == "amazon2018_reviews"
+        row_of = review_row if is_review else meta_row
+
+        def to_row(record: amz.Record, line: int) -> amz.Record:
+            return {**row_of(record), "category": file.category, "line": line}
+
+        max_lines = amz.line_limit_option(options, "review_max_lines", self.name) if is_review else None
+        rows = amz.record_rows(file.path, self.name, quarantine, to_row, max_lines=max_lines)
+        yield from batched(table, rows, self.tables[table])
+
+    def _read_ratings(self, file: InputFile, quarantine: Quarantine) -> pl.LazyFrame:
+        """Quarantine the bad lines now (only they are collected); return a lazy scan of the good ones."""
+        _require_readable(file.path)  # the scan is lazy: fail now, with the usual message
+        checked = _checked_ratings(file.path)
+        bad = checked.filter(pl.col("reason").is_not_null()).select("line", "raw", "reason").collect()
+        for line, raw, reason in bad.iter_rows():
+            quarantine.add(source=self.name, file=str(file.path), line=line, raw=raw, reason=reason)
+        return checked.filter(pl.col("reason").is_null()).select(
+            pl.lit(file.category, dtype=pl.String).alias("category"), "item", "user", "rating", "timestamp"
+        )
+
+    def finalize(self, table: str, frame: pl.LazyFrame) -> pl.LazyFrame:
+        """Duplicate ASIN rows in meta: keep the last per (category, asin), as ECInstruct's dict did."""
+        if table == "amazon2018_meta":
+            return amz.keep_last_per_key(frame, ["category", "asin"])
+        return frame
+
+    def remote_files(self, options: dict[str, Any]) -> list[RemoteFile]:
+        """Per category of the options: full reviews, ratings CSV and metadata, from three mirrors."""
+        remote = []
+        for category in amz.category_option(options, self.name):
+            for upstream in (
+                f"categoryFiles/{category}.json.gz",
+                f"categoryFilesSmall/{category}.csv",
+                f"metaFiles2/meta_{category}.json.gz",
+            ):
+                local = upstream.rsplit("/", 1)[1]
+                remote.append(
+                    RemoteFile(
+                        urls=tuple(mirror + upstream for mirror in MIRRORS),
+                        relative_path=f"{self.name}/{local}",
+                    )
+                )
+        return remote

@@ -6,14 +6,34 @@ Category = the `category` field; the file gives the official split (`val` -> val
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
 import polars as pl
 
-from .base import SourceAdapter
+from ..quarantine import Quarantine
+from ._common import RecordError, batched, conform, json_rows, string_list_option
+from .base import Frame, InputFile, RemoteFile, SourceAdapter
+
+# File name -> official split, in order of preference for the test split.
+_FILES = {
+    "train-qar.jsonl": "train",
+    "val-qar.jsonl": "validation",
+    "test-qar.jsonl": "test",
+    "test-qar_all.jsonl": "test",  # the name the Google Drive download carries
+}
+_S3 = "https://amazon-qa.s3-us-west-2.amazonaws.com"
+_TEST_MANUAL = (
+    "The AmazonQA test split is only on Google Drive: download "
+    "https://drive.google.com/file/d/1A_gaYbyBUOfwi8CQ7d5OO_b91lEvSnwr (test-qar_all.jsonl) in a browser "
+    "and save it as amazonqa/test-qar.jsonl."
+)
 
 
 class AmazonQA(SourceAdapter):
     name = "amazonqa"
-    tables = {
+    tables: ClassVar[dict[str, dict[str, pl.DataType]]] = {
         "amazonqa": {
             "split": pl.String,  # train / validation / test
             "qid": pl.Int64,
@@ -30,4 +50,89 @@ class AmazonQA(SourceAdapter):
         },
     }
 
-    # TODO(helper): title, licence, homepage, discover, read_file, finalize, remote_files
+    title = "AmazonQA: review-based product question answering"
+    licence = "no explicit licence (research use)"
+    homepage = "https://github.com/amazonqa/amazonqa"
+
+    def discover(self, folder: Path, options: dict[str, Any]) -> list[InputFile]:
+        """One file per split; `test-qar.jsonl` wins over `test-qar_all.jsonl` (same data, two names)."""
+        found: dict[str, InputFile] = {}
+        for name, split in _FILES.items():
+            if split not in found and (folder / name).is_file():
+                found[split] = InputFile(path=folder / name, split=split)
+        return sorted(found.values(), key=lambda file: file.path)
+
+    def read_file(
+        self, file: InputFile, options: dict[str, Any], quarantine: Quarantine
+    ) -> Iterator[tuple[str, Frame]]:
+        """Strict JSON lines; option `categories` keeps only those `category` values (empty = all)."""
+        wanted = frozenset(string_list_option(options, "categories", self.name))
+
+        def to_row(record: dict[str, Any], line: int) -> dict[str, Any] | None:
+            category = record.get("category")
+            # Filter before the full shape check: most lines of a large file are in other categories.
+            if wanted and isinstance(category, str) and category not in wanted:
+                return None
+            if isinstance(record.get("is_answerable"), bool):
+                record = {**record, "is_answerable": int(record["is_answerable"])}
+            row = conform(record, _RECORD, _REQUIRED)
+            if row["is_answerable"] not in (0, 1):
+                raise RecordError(f"field is_answerable: expected 0 or 1, got {row['is_answerable']}")
+            return {**row, "split": file.split, "line": line}
+
+        rows = json_rows(file.path, self.name, quarantine, to_row)
+        for table, frame in batched(self.name, rows, _UPSTREAM_SCHEMA):
+            yield table, _to_table(frame)
+
+    def remote_files(self, options: dict[str, Any]) -> list[RemoteFile]:
+        """Train and validation from S3; the test split needs a manual Google Drive download."""
+        return [
+            RemoteFile(urls=(f"{_S3}/train-qar.jsonl",), relative_path="amazonqa/train-qar.jsonl"),
+            RemoteFile(urls=(f"{_S3}/val-qar.jsonl",), relative_path="amazonqa/val-qar.jsonl"),
+            RemoteFile(urls=(), relative_path="amazonqa/test-qar.jsonl", manual=_TEST_MANUAL),
+        ]
+
+
+_TABLE = AmazonQA.tables["amazonqa"]
+# Upstream camelCase names -> table columns (the answers' struct fields are renamed by position).
+_RENAMES = {"questionText": "question_text", "questionType": "question_type"}
+_ANSWER_FIELDS = [field.name for field in _TABLE["answers"].inner.fields]
+_RECORD = pl.Struct(
+    {
+        "qid": pl.Int64,
+        "asin": pl.String,
+        "category": pl.String,
+        "questionText": pl.String,
+        "questionType": pl.String,
+        "review_snippets": pl.List(pl.String),
+        "answers": pl.List(
+            pl.Struct({"answerText": pl.String, "answerType": pl.String, "helpful": pl.List(pl.Int64)})
+        ),
+        "is_answerable": pl.Int64,
+    }
+)
+# The baseline fields (top_sentences_IR, ...) are not read; an answer's type and votes may be absent.
+_REQUIRED = frozenset(
+    {
+        "qid",
+        "asin",
+        "category",
+        "questionText",
+        "questionType",
+        "review_snippets",
+        "answers",
+        "answers.answerText",
+        "is_answerable",
+    }
+)
+_UPSTREAM_SCHEMA = {
+    "split": pl.String,
+    **{field.name: field.dtype for field in _RECORD.fields},
+    "line": pl.Int64,
+}
+
+
+def _to_table(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rename the upstream camelCase columns and answer fields to the table's names and order."""
+    answers = pl.col("answers").list.eval(pl.element().struct.rename_fields(_ANSWER_FIELDS))
+    return frame.with_columns(answers).rename(_RENAMES).select(list(_TABLE))

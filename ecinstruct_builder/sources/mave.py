@@ -6,14 +6,34 @@ Layout: `mave/mave_positives.jsonl`, `mave/mave_negatives.jsonl`, or the split l
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
 import polars as pl
 
-from .base import SourceAdapter
+from ..quarantine import Quarantine
+from ._common import RecordError, batched, conform, json_rows
+from .base import Frame, InputFile, RemoteFile, SourceAdapter
+
+# File name -> polarity of the records it holds.
+_POLARITY = {"mave_negatives.jsonl": "negative", "mave_positives.jsonl": "positive"}
+# Split folder -> split name. MAVE's split script writes `eval`; ECInstruct's notebook reads `val`.
+_SPLIT_DIRS = {"eval": "validation", "test": "test", "train": "train", "val": "validation"}
+_SPLIT_ROOT = Path("splits", "PRODUCT")
+_SUBSET = "00_All"  # every attribute; the other folders are subsets for MAVE's own experiments
+
+_MANUAL = (
+    "MAVE publishes labels only: download Amazon 2018 All_Amazon_Meta.json.gz (access is granted on "
+    "request by its authors), rebuild the full MAVE with clean_amazon_product_metadata_main.sh from "
+    "github.com/google-research-datasets/MAVE, split it with google-research's "
+    "mave/benchmark/data/split_json_lines_main.py, and copy the splits/ folder into mave/."
+)
 
 
 class Mave(SourceAdapter):
     name = "mave"
-    tables = {
+    tables: ClassVar[dict[str, dict[str, pl.DataType]]] = {
         "mave": {
             "id": pl.String,  # the product id (ASIN)
             "category": pl.String,  # MAVE's fine-grained leaf category
@@ -25,7 +45,9 @@ class Mave(SourceAdapter):
                     {
                         "key": pl.String,
                         "evidences": pl.List(
-                            pl.Struct({"value": pl.String, "pid": pl.Int64, "begin": pl.Int64, "end": pl.Int64})
+                            pl.Struct(
+                                {"value": pl.String, "pid": pl.Int64, "begin": pl.Int64, "end": pl.Int64}
+                            )
                         ),
                     }
                 )
@@ -34,4 +56,79 @@ class Mave(SourceAdapter):
         },
     }
 
-    # TODO(helper): title, licence, homepage, discover, read_file, finalize, remote_files
+    title = "MAVE: multi-source attribute value extraction (full version with paragraphs)"
+    licence = "CC BY-NC 4.0"
+    homepage = "https://github.com/google-research-datasets/MAVE"
+
+    def discover(self, folder: Path, options: dict[str, Any]) -> list[InputFile]:
+        """The split layout when present (the top-level files hold the same products, unflattened), else
+        the top-level `mave_{positives,negatives}.jsonl`."""
+        split_files: dict[Path, InputFile] = {}
+        for split_dir, split in _SPLIT_DIRS.items():
+            for name in _POLARITY:
+                path = folder / _SPLIT_ROOT / split_dir / _SUBSET / name
+                # `val` is often a symlink to `eval`: the same file must not be read twice.
+                if path.is_file() and path.resolve() not in split_files:
+                    split_files[path.resolve()] = InputFile(path=path, split=split)
+        if split_files:
+            return sorted(split_files.values(), key=lambda file: file.path)
+        return [InputFile(path=folder / name) for name in sorted(_POLARITY) if (folder / name).is_file()]
+
+    def read_file(
+        self, file: InputFile, options: dict[str, Any], quarantine: Quarantine
+    ) -> Iterator[tuple[str, Frame]]:
+        """Strict JSON lines; the nested structure is checked and every evidence must index a paragraph."""
+        polarity = _POLARITY[file.path.name]
+
+        def to_row(record: dict[str, Any], line: int) -> dict[str, Any]:
+            row = conform(record, _RECORD, _REQUIRED)
+            _check_evidence_pids(row)
+            return {**row, "split": file.split, "polarity": polarity, "line": line}
+
+        yield from batched("mave", json_rows(file.path, self.name, quarantine, to_row), self.tables["mave"])
+
+    def remote_files(self, options: dict[str, Any]) -> list[RemoteFile]:
+        """The six split files the `ecinstruct` recipe reads; none can be downloaded ready-made."""
+        return [
+            RemoteFile(
+                urls=(),
+                relative_path=(Path(self.name) / _SPLIT_ROOT / split_dir / _SUBSET / name).as_posix(),
+                manual=_MANUAL,
+            )
+            for split_dir in ("train", "eval", "test")
+            for name in sorted(_POLARITY)
+        ]
+
+
+# The upstream record: the table's columns that come from the JSON line, in upstream shape.
+_RECORD = pl.Struct(
+    {name: Mave.tables["mave"][name] for name in ("id", "category", "paragraphs", "attributes")}
+)
+# Everything but `category` (unused downstream) must be present for a record to be usable.
+_REQUIRED = frozenset(
+    {
+        "id",
+        "paragraphs",
+        "paragraphs.text",
+        "paragraphs.source",
+        "attributes",
+        "attributes.key",
+        "attributes.evidences",
+        "attributes.evidences.value",
+        "attributes.evidences.pid",
+        "attributes.evidences.begin",
+        "attributes.evidences.end",
+    }
+)
+
+
+def _check_evidence_pids(row: dict[str, Any]) -> None:
+    """Every evidence must point at one of the record's paragraphs."""
+    count = len(row["paragraphs"])
+    for attribute in row["attributes"]:
+        for evidence in attribute["evidences"]:
+            if not 0 <= evidence["pid"] < count:
+                raise RecordError(
+                    f"attribute {attribute['key']}: evidence pid {evidence['pid']} out of range "
+                    f"({count} paragraphs)"
+                )

@@ -63,6 +63,9 @@ class TaskBuilder(ABC):
     group: ClassVar[str]  # "product understanding" | "user understanding" | "query-product matching" | "product QA"
     tables: ClassVar[tuple[str, ...]]  # source tables read, e.g. ("amazon2018_reviews",)
     fields: ClassVar[dict[str, pl.DataType]]  # task columns after CANDIDATE_SCHEMA; templates use them
+    #: the fields holding natural-language text (cleaned, filtered); default: every String or
+    #: List(String) field
+    text_fields: ClassVar[tuple[str, ...] | None] = None
     #: "grouped": hash split by group_key; "leave_one_out": SR's protocol (rows carry official_split
     #: per target position and the same user may appear in train and test)
     split_protocol: ClassVar[str] = "grouped"
@@ -76,6 +79,11 @@ class TaskBuilder(ABC):
 
     def schema(self) -> dict[str, pl.DataType]:
         return {**CANDIDATE_SCHEMA, **self.fields}
+
+    def text_columns(self) -> tuple[str, ...]:
+        if self.text_fields is not None:
+            return self.text_fields
+        return tuple(name for name, dtype in self.fields.items() if dtype in (pl.String, pl.List(pl.String)))
 
     def params(self, recipe: TaskRecipe, defaults: dict[str, Any]) -> dict[str, Any]:
         """Builder parameters from the recipe over the builder's defaults; unknown keys are errors."""

@@ -3,6 +3,8 @@ four ESCI judgements (Exact, Substitute, Complement, Irrelevant) shown as option
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import polars as pl
 
 from ..recipe import TaskRecipe
@@ -14,8 +16,7 @@ MPC_OPTIONS = [
     "A: Exact: the product is what the query is looking for and meets every detail the query asks for.",
     "B: Substitute: the product misses some detail of the query but could still be used in place of "
     "what was asked for.",
-    "C: Complement: the product does not answer the query itself but goes together with what was "
-    "asked for.",
+    "C: Complement: the product does not answer the query itself but goes together with what was asked for.",
     "D: Irrelevant: the product has nothing to do with the query or fails a central part of it.",
 ]
 
@@ -26,7 +27,7 @@ class MulticlassProductClassification(TaskBuilder):
     title = "Multi-class Product Classification"
     group = "query-product matching"
     tables = (TABLE,)
-    fields = {"query": pl.String, "product_title": pl.String}
+    fields: ClassVar[dict[str, pl.DataType]] = {"query": pl.String, "product_title": pl.String}
     ood_axis = "none"
 
     def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:

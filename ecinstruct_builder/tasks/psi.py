@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import polars as pl
 
 from ..recipe import TaskRecipe
@@ -16,7 +18,7 @@ class ProductSubstituteIdentification(TaskBuilder):
     title = "Product Substitute Identification"
     group = "query-product matching"
     tables = (TABLE,)
-    fields = {"query": pl.String, "product_title": pl.String}
+    fields: ClassVar[dict[str, pl.DataType]] = {"query": pl.String, "product_title": pl.String}
     ood_axis = "none"
 
     def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:

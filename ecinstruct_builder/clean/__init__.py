@@ -1,0 +1,1 @@
+"""Cleaning: text normalisation, quality filters, exact + near-duplicate removal, decontamination."""

@@ -1,0 +1,278 @@
+"""Exact and near-duplicate detection: a handful of small pure functions over arrays and frames.
+
+- `normalise`: lowercase, punctuation to spaces, whitespace collapsed (for exact hashes and shingles).
+- `shingle_hashes`: word or character n-grams, hashed, fully vectorised (Polars + NumPy): one array
+  of 64-bit shingle hashes plus the offsets of each document in it (compiled with numba).
+- `signatures`: MinHash signatures with multiply-shift permutations, computed by a compiled (numba)
+  loop over all shingles of a batch at once instead of one `update` call per shingle.
+- `band_keys`: LSH banding, the (b, r) split chosen by datasketch's `_optimal_param` for the threshold.
+- `DuplicateIndex`: the kept rows so far; `add_chunk` decides, for rows in a fixed order, which are
+  exact or near duplicates of an earlier *kept* row (greedy). Feeding the rows in one go or in chunks
+  gives the same answer, so the expensive work can stop as soon as the split quotas are full.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+from datasketch.lsh import _optimal_param
+from numba import njit, prange
+
+from ..errors import RecipeError
+
+@dataclass(frozen=True)
+class DedupConfig:
+    exact: bool = True
+    near: bool = True
+    unit: str = "char"  # "char" n-grams suit short titles and queries; "word" suits long reviews
+    ngram: int = 5
+    num_perm: int = 128
+    threshold: float = 0.8  # estimated Jaccard at or above which two texts are near duplicates
+    seed: int = 1
+
+    @classmethod
+    def from_dict(cls, options: dict[str, Any], seed: int) -> DedupConfig:
+        unknown = set(options) - (set(cls.__dataclass_fields__) - {"seed"})
+        if unknown:
+            raise RecipeError(f"recipe: unknown dedup option(s) {', '.join(sorted(unknown))}")
+        config = cls(**options, seed=seed)
+        if config.unit not in ("char", "word") or config.ngram < 1 or not 0 < config.threshold <= 1:
+            raise RecipeError(f"recipe: bad dedup settings {options!r} (unit char|word, ngram >= 1, 0 < threshold <= 1)")
+        return config
+
+    @property
+    def bands(self) -> tuple[int, int]:
+        """(bands, rows per band) minimising false positives + negatives at the threshold (datasketch)."""
+        return _optimal_param(self.threshold, self.num_perm, 0.5, 0.5)
+
+
+def normalise(texts: pl.Series) -> pl.Series:
+    """Lowercase, everything but word characters and spaces turned into a space.
+
+    Runs of spaces are left alone (a regex collapsing them is slow on long texts); the compiled
+    tokeniser below treats any run of spaces as one separator.
+    """
+    return texts.fill_null("").str.to_lowercase().str.replace_all(r"[^\w ]", " ")
+
+
+# FNV-1a over bytes for tokens and characters, then splitmix64 to spread the bits: our own hashes,
+# so signatures do not change with the versions of Polars or NumPy.
+FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+FNV_PRIME = np.uint64(0x100000001B3)
+
+
+@njit(cache=True)
+def _mix(z: np.uint64) -> np.uint64:  # splitmix64 finaliser
+    z = z + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True)
+def _units(data: np.ndarray, starts: np.ndarray, word: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per document: the hashes of its units (word tokens, or characters with runs of spaces folded
+    and the ends trimmed), each document's unit offset, and a hash of its whole token sequence (the
+    exact-duplicate key, blind to punctuation, case and spacing)."""
+    n_docs = len(starts) - 1
+    units = np.empty(len(data), dtype=np.uint64)
+    unit_starts = np.empty(n_docs + 1, dtype=np.int64)
+    digests = np.empty(n_docs, dtype=np.uint64)
+    count = 0
+    for d in range(n_docs):
+        unit_starts[d] = count
+        digest = FNV_OFFSET
+        token = FNV_OFFSET
+        in_token = False
+        for i in range(starts[d], starts[d + 1] + 1):
+            space = i == starts[d + 1] or data[i] == 32  # a virtual space ends the last token
+            if not space:
+                if not word:
+                    if not in_token and count > unit_starts[d]:
+                        units[count] = np.uint64(32)  # one space between tokens
+                        count += 1
+                    units[count] = np.uint64(data[i])
+                    count += 1
+                token = (token ^ np.uint64(data[i])) * FNV_PRIME
+                in_token = True
+            elif in_token:
+                if word:
+                    units[count] = token
+                    count += 1
+                digest = (digest ^ token) * FNV_PRIME
+                token = FNV_OFFSET
+                in_token = False
+        digests[d] = _mix(digest)
+    unit_starts[n_docs] = count
+    return units[:count], unit_starts, digests
+
+
+@njit(cache=True)
+def _windows(units: np.ndarray, unit_starts: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Hash every run of `n` consecutive units of each document; a shorter document is one shingle
+    (an empty one a constant shingle), so every document has at least one."""
+    n_docs = len(unit_starts) - 1
+    total = 0
+    for d in range(n_docs):
+        length = unit_starts[d + 1] - unit_starts[d]
+        total += length - n + 1 if length >= n else 1
+    hashes = np.empty(total, dtype=np.uint64)
+    offsets = np.empty(n_docs, dtype=np.int64)
+    k = 0
+    for d in range(n_docs):
+        offsets[d] = k
+        start, length = unit_starts[d], unit_starts[d + 1] - unit_starts[d]
+        windows = length - n + 1 if length >= n else 1
+        width = min(n, length)
+        for w in range(windows):
+            h = FNV_OFFSET
+            for j in range(width):
+                h = (h ^ units[start + w + j]) * FNV_PRIME
+            hashes[k] = _mix(h)
+            k += 1
+    return hashes, offsets
+
+
+def shingle_hashes(texts: pl.Series, unit: str, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All shingle hashes of the normalised texts, each text's offset into them, and per text the
+    exact-duplicate digest."""
+    encoded = normalise(texts).cast(pl.Binary)
+    lengths = encoded.bin.size().to_numpy().astype(np.int64)
+    starts = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    data = np.frombuffer(b"".join(encoded.to_list()), dtype=np.uint8)
+    units, unit_starts, digests = _units(data, starts, unit == "word")
+    hashes, offsets = _windows(units, unit_starts, n)
+    return hashes, offsets, digests
+
+
+def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    a = rng.integers(1, 2**63, size=num_perm, dtype=np.uint64) | np.uint64(1)  # odd multipliers
+    b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
+    return a, b
+
+
+@njit(cache=True, parallel=True)
+def _signatures(hashes: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    n_docs, num_perm = len(offsets), len(a)
+    out = np.empty((n_docs, num_perm), dtype=np.uint32)
+    for d in prange(n_docs):
+        end = offsets[d + 1] if d + 1 < n_docs else len(hashes)
+        for p in range(num_perm):
+            ap, bp = a[p], b[p]
+            smallest = np.uint64(0xFFFFFFFF)
+            for i in range(offsets[d], end):
+                # multiply-shift hashing: the high 32 bits of a*x + b (mod 2^64) are 2-universal
+                smallest = min(smallest, (ap * hashes[i] + bp) >> np.uint64(32))
+            out[d, p] = smallest
+    return out
+
+
+def signatures(hashes: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """MinHash signatures (documents x num_perm, uint32) from shingle hashes and document offsets."""
+    a, b = permutations(num_perm, seed)
+    return _signatures(hashes, offsets, a, b)
+
+
+@njit(cache=True)
+def _band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    keys = np.empty((sigs.shape[0], bands), dtype=np.uint64)
+    for d in range(sigs.shape[0]):
+        for band in range(bands):
+            h = FNV_OFFSET ^ np.uint64(band)
+            for j in range(band * rows, (band + 1) * rows):
+                h = (h ^ np.uint64(sigs[d, j])) * FNV_PRIME
+            keys[d, band] = _mix(h)
+    return keys
+
+
+def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One 64-bit key per (document, band): the band's `rows` signature values hashed together."""
+    return _band_keys(sigs, bands, rows)
+
+
+@dataclass(frozen=True)
+class Match:
+    kind: str  # "exact" or "near"
+    kept_position: int  # position (order of arrival) of the kept row it duplicates
+    similarity: float
+
+
+@dataclass
+class DuplicateIndex:
+    """The rows kept so far, for exact and near-duplicate look-ups in arrival order."""
+
+    config: DedupConfig
+    exact: dict[int, int] = field(default_factory=dict)  # normalised-text hash -> kept position
+    keys: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema={"band": pl.Int32, "key": pl.UInt64,
+                                                                            "kept": pl.Int64}))
+    sigs: dict[int, np.ndarray] = field(default_factory=dict)  # kept position -> signature
+    size: int = 0  # rows seen (positions are 0..size-1)
+    touched: int = 0  # rows whose signatures were computed
+
+    def add_chunk(self, texts: pl.Series) -> list[Match | None]:
+        """Decide for each text, in order, whether it duplicates an earlier kept row; keep the others."""
+        n = len(texts)
+        positions = np.arange(self.size, self.size + n)
+        self.size += n
+        results: list[Match | None] = [None] * n
+        hashes, offsets, digests = shingle_hashes(texts, self.config.unit, self.config.ngram)
+        exact_hashes = digests.tolist() if self.config.exact else [None] * n
+        sigs = keys = None
+        if self.config.near:
+            sigs = signatures(hashes, offsets, self.config.num_perm, self.config.seed)
+            keys = band_keys(sigs, *self.config.bands)
+            self.touched += n
+        candidates = self._candidates(keys, positions) if keys is not None else {}
+        new_keys = []
+        for i, position in enumerate(positions.tolist()):
+            digest = exact_hashes[i]
+            if digest is not None and digest in self.exact:
+                results[i] = Match("exact", self.exact[digest], 1.0)
+                continue
+            if sigs is not None:
+                best = self._best_near(sigs[i], candidates.get(position, ()))
+                if best is not None:
+                    results[i] = best
+                    continue
+                self.sigs[position] = sigs[i]
+                new_keys.append(i)
+            if digest is not None:
+                self.exact[digest] = position
+        if keys is not None and new_keys:
+            self.keys = pl.concat([self.keys, _key_frame(keys[new_keys], positions[new_keys])])
+        return results
+
+    def _candidates(self, keys: np.ndarray, positions: np.ndarray) -> dict[int, list[int]]:
+        """Per new row: earlier rows (kept before, or earlier in this chunk) sharing a band key."""
+        chunk = _key_frame(keys, positions).rename({"kept": "row"})
+        earlier_kept = chunk.join(self.keys, on=["band", "key"]).select("row", "kept")
+        within = chunk.join(chunk.rename({"row": "kept"}), on=["band", "key"]).filter(pl.col("kept") < pl.col("row"))
+        pairs = pl.concat([earlier_kept, within.select("row", "kept")]).unique().sort("row", "kept")
+        grouped: dict[int, list[int]] = {}
+        for row, kept in pairs.iter_rows():
+            grouped.setdefault(row, []).append(kept)
+        return grouped
+
+    def _best_near(self, sig: np.ndarray, candidates: list[int] | tuple[()]) -> Match | None:
+        best: Match | None = None
+        for kept in candidates:
+            other = self.sigs.get(kept)  # rows dropped earlier in this chunk are not in sigs
+            if other is None:
+                continue
+            similarity = float(np.mean(sig == other))
+            if similarity >= self.config.threshold and (best is None or similarity > best.similarity):
+                best = Match("near", kept, similarity)
+        return best
+
+
+def _key_frame(keys: np.ndarray, positions: np.ndarray) -> pl.DataFrame:
+    n, bands = keys.shape
+    return pl.DataFrame({
+        "band": np.tile(np.arange(bands, dtype=np.int32), n),
+        "key": keys.reshape(-1),
+        "kept": np.repeat(positions.astype(np.int64), bands),
+    })

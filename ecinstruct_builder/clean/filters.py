@@ -1,0 +1,191 @@
+"""Quality filters. Each looks at a frame of candidates and gives, per row, null (keep) or the reason
+it drops the row ("too_short:review", "language:query=de", ...). Filters know nothing about where
+rows go; the clean stage moves dropped rows to the rejects and counts the reasons.
+
+Cheap filters are Polars expressions over whole frames; `expensive` ones (language id) run only on
+the rows the quotas can still use.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import polars as pl
+
+from ..errors import RecipeError
+from .langid import detector
+
+# Mojibake from UTF-8 read as Latin-1/CP1252 ("Ã©", "â€™"), the replacement character, control characters.
+MOJIBAKE = r"Ã[\x80-\xBF¡-¿]|â€|Â[\x80-\xBF ]"
+CONTROL = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]"
+LEFTOVER_HTML = r"<\s*/?\s*[a-zA-Z][^<>]{0,200}>|&(#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});"
+
+
+def as_text(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """A column as one string (list items joined by a space) for checks."""
+    if frame.schema[column] == pl.List(pl.String):
+        return pl.col(column).list.join(" ")
+    return pl.col(column).cast(pl.String)
+
+
+def first_reason(frame: pl.DataFrame, checks: list[tuple[pl.Expr, str]]) -> pl.Series:
+    """The reason of the first failing (condition, reason) pair per row, null when all pass."""
+    if not checks:
+        return pl.Series([None] * frame.height, dtype=pl.String)
+    expr = pl.when(checks[0][0]).then(pl.lit(checks[0][1]))
+    for condition, reason in checks[1:]:
+        expr = expr.when(condition).then(pl.lit(reason))
+    return frame.select(expr.otherwise(pl.lit(None, dtype=pl.String)).alias("reason"))["reason"]
+
+
+class Filter(ABC):
+    name: ClassVar[str]
+    expensive: ClassVar[bool] = False
+
+    @abstractmethod
+    def reasons(self, frame: pl.DataFrame) -> pl.Series:
+        """Per row: null to keep, else the drop reason."""
+
+
+@dataclass
+class Required(Filter):
+    """The gold label and every text field must be present and non-empty."""
+
+    fields: tuple[str, ...]
+    name: ClassVar[str] = "required"
+
+    def reasons(self, frame: pl.DataFrame) -> pl.Series:
+        checks = []
+        for column in ("label", *self.fields):
+            text = as_text(frame, column)
+            checks.append((text.is_null() | (text.str.strip_chars() == ""), f"empty:{column}"))
+        return first_reason(frame, checks)
+
+
+@dataclass
+class WordCount(Filter):
+    """Minimum and maximum length in whitespace-separated words, per field."""
+
+    minimum: dict[str, int]
+    maximum: dict[str, int]
+    name: ClassVar[str] = "length"
+
+    def reasons(self, frame: pl.DataFrame) -> pl.Series:
+        checks = []
+        for column, limit in self.minimum.items():
+            checks.append((as_text(frame, column).str.count_matches(r"\S+") < limit, f"too_short:{column}"))
+        for column, limit in self.maximum.items():
+            checks.append((as_text(frame, column).str.count_matches(r"\S+") > limit, f"too_long:{column}"))
+        return first_reason(frame, checks)
+
+
+@dataclass
+class Garbled(Filter):
+    """Replacement characters, mojibake or control characters in a text field."""
+
+    fields: tuple[str, ...]
+    name: ClassVar[str] = "garbled"
+
+    def reasons(self, frame: pl.DataFrame) -> pl.Series:
+        checks = []
+        for column in self.fields:
+            text = as_text(frame, column)
+            checks += [
+                (text.str.contains("\ufffd", literal=True), f"garbled:{column}:replacement_char"),
+                (text.str.contains(MOJIBAKE), f"garbled:{column}:mojibake"),
+                (text.str.contains(CONTROL), f"garbled:{column}:control_char"),
+            ]
+        return first_reason(frame, checks)
+
+
+@dataclass
+class LeftoverHtml(Filter):
+    """HTML tags or entities still present after cleaning."""
+
+    fields: tuple[str, ...]
+    name: ClassVar[str] = "html"
+
+    def reasons(self, frame: pl.DataFrame) -> pl.Series:
+        return first_reason(frame, [(as_text(frame, c).str.contains(LEFTOVER_HTML), f"html:{c}") for c in self.fields])
+
+
+class ValidOptions(Filter):
+    """Where a task has options, the gold answer must be one of them (or one's letter)."""
+
+    name: ClassVar[str] = "options"
+
+    def reasons(self, frame: pl.DataFrame) -> pl.Series:
+        letters = pl.col("options").list.eval(pl.element().str.extract(r"^([A-Z]):", 1))
+        has_options = pl.col("options").list.len() > 0
+        valid = pl.col("options").list.contains(pl.col("label")) | letters.list.contains(pl.col("label"))
+        return first_reason(frame, [(has_options & ~valid, "invalid_options")])
+
+
+@dataclass
+class Language(Filter):
+    """Keep rows whose text fields are all in one of `languages` (per-field language id)."""
+
+    fields: tuple[str, ...]
+    languages: tuple[str, ...] = ("en",)
+    engine: str = "fasttext"
+    min_chars: int = 1  # texts shorter than this (in characters) are not judged
+    # a row is dropped only when the engine is at least this sure of another language: short
+    # titles such as "usb cable 2m black" get low-confidence guesses that must not drop them
+    min_confidence: float = 0.5
+    seed: int = 0
+    name: ClassVar[str] = "language"
+    expensive: ClassVar[bool] = True
+
+    def reasons(self, frame: pl.DataFrame) -> pl.Series:
+        detect = detector(self.engine, self.seed)
+        reasons: list[str | None] = [None] * frame.height
+        for column in self.fields:
+            texts = frame.select(as_text(frame, column).fill_null(""))[column].to_list()
+            todo = [i for i, t in enumerate(texts) if reasons[i] is None and len(t.strip()) >= self.min_chars]
+            for i, (lang, prob) in zip(todo, detect([texts[i] for i in todo]), strict=True):
+                if lang not in self.languages and prob >= self.min_confidence:
+                    reasons[i] = f"language:{column}={lang}"
+        return pl.Series(reasons, dtype=pl.String)
+
+
+def _dict_of_ints(value: Any, where: str) -> dict[str, int]:
+    if not isinstance(value, dict) or not all(isinstance(v, int) for v in value.values()):
+        raise RecipeError(f"recipe: {where} must map field names to integers, got {value!r}")
+    return dict(value)
+
+
+FILTER_KEYS = {"required", "garbled", "html", "options", "min_words", "max_words", "language"}
+
+
+def build_filters(config: dict[str, Any], text_fields: tuple[str, ...], columns: set[str], seed: int) -> list[Filter]:
+    """The filter chain of one task from its merged recipe config (cheap ones first)."""
+    unknown = set(config) - FILTER_KEYS
+    if unknown:
+        raise RecipeError(f"recipe: unknown filter(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(FILTER_KEYS))}")
+    minimum = _dict_of_ints(config.get("min_words", {}), "filters.min_words")
+    maximum = _dict_of_ints(config.get("max_words", {}), "filters.max_words")
+    for field in {*minimum, *maximum} - columns:
+        raise RecipeError(f"recipe: filters name field {field!r}, which this task does not have")
+    chain: list[Filter] = []
+    if config.get("required", True):
+        chain.append(Required(text_fields))
+    if minimum or maximum:
+        chain.append(WordCount(minimum, maximum))
+    if config.get("garbled", True):
+        chain.append(Garbled(text_fields))
+    if config.get("html", True):
+        chain.append(LeftoverHtml(text_fields))
+    if config.get("options", True):
+        chain.append(ValidOptions())
+    language = config.get("language")
+    if language:
+        options = dict(language)
+        fields = tuple(options.pop("fields", text_fields))
+        languages = tuple(options.pop("languages", ("en",)))
+        try:
+            chain.append(Language(fields, languages, seed=seed, **options))
+        except TypeError as exc:
+            raise RecipeError(f"recipe: bad language filter options {language!r} ({exc})") from exc
+    return chain

@@ -1,0 +1,59 @@
+"""Text cleaning that changes what gets rendered: HTML, whitespace, optional NFKD-to-ASCII folding.
+
+Runs before the filters, on the task's text fields (String or List(String) columns), as Polars
+expressions; Python's `html.unescape` only sees the values that contain an entity.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import polars as pl
+
+TAG = r"<\s*/?\s*[a-zA-Z][^<>]{0,200}>"
+ENTITY = r"&(#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});"
+
+
+@dataclass(frozen=True)
+class CleanConfig:
+    html: bool = True  # strip tags, decode entities
+    whitespace: bool = True  # collapse runs of whitespace, trim
+    nfkd_ascii: bool = False  # fold to ASCII after NFKD, as ECInstruct did for ESCI
+
+    @classmethod
+    def from_dict(cls, options: dict) -> CleanConfig:
+        from ..errors import RecipeError
+
+        unknown = set(options) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise RecipeError(f"recipe: unknown clean option(s) {', '.join(sorted(unknown))}")
+        return cls(**options)
+
+
+def _unescape(values: pl.Series) -> pl.Series:
+    return pl.Series([None if v is None else html.unescape(v) for v in values.to_list()], dtype=pl.String)
+
+
+def clean_string(expr: pl.Expr, config: CleanConfig) -> pl.Expr:
+    """The cleaning of one string expression."""
+    if config.html:
+        expr = expr.str.replace_all(TAG, " ")
+        expr = pl.when(expr.str.contains(ENTITY)).then(expr.map_batches(_unescape, return_dtype=pl.String)).otherwise(expr)
+    if config.nfkd_ascii:
+        expr = expr.str.normalize("NFKD").str.replace_all(r"[^\x00-\x7F]", "")
+    if config.whitespace:
+        expr = expr.str.replace_all(r"\s+", " ").str.strip_chars()
+    return expr
+
+
+def clean_columns(frame: pl.DataFrame, columns: tuple[str, ...], config: CleanConfig) -> pl.DataFrame:
+    """Clean each named String / List(String) column of `frame`."""
+    exprs = []
+    for name in columns:
+        dtype = frame.schema[name]
+        if dtype == pl.String:
+            exprs.append(clean_string(pl.col(name), config).alias(name))
+        elif dtype == pl.List(pl.String):
+            exprs.append(pl.col(name).list.eval(clean_string(pl.element(), config)).alias(name))
+    return frame.with_columns(exprs) if exprs else frame

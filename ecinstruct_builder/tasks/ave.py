@@ -1,0 +1,136 @@
+"""Attribute Value Extraction: the values of target attributes, and where they occur, in MAVE product text."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import polars as pl
+
+from ..recipe import TaskRecipe
+from .base import TaskBuilder, stable_id_expr
+
+# What ECInstruct writes as value and source of an attribute that has no evidence (a MAVE negative).
+NO_EVIDENCE = "None"
+SECTIONS = pl.List(pl.Struct({"key": pl.String, "text": pl.String}))
+
+
+def numbered(frame: pl.LazyFrame, column: str, index: str, keep_empty: bool = False) -> pl.LazyFrame:
+    """One row per element of list `column`, with its 0-based position in `index`.
+
+    With `keep_empty`, an empty list gives one row whose element and position are null.
+    """
+    positions = pl.int_ranges(0, pl.col(column).list.len()).alias(index)
+    return frame.with_columns(positions).explode([column, index], empty_as_null=keep_empty)
+
+
+def json_string(text: pl.Expr) -> pl.Expr:
+    """The JSON literal of a string, escaped as `json.dumps(..., ensure_ascii=False)` does."""
+    return pl.struct(text.alias("s")).struct.json_encode().str.strip_prefix('{"s":').str.strip_suffix("}")
+
+
+def paragraph_sources(lines: pl.LazyFrame) -> pl.LazyFrame:
+    """(row, pid, text, source) for every paragraph that names its source."""
+    paragraphs = numbered(lines.select("row", "paragraphs"), "paragraphs", "pid").unnest("paragraphs")
+    return paragraphs.filter(pl.col("source").is_not_null())
+
+
+def sections(paragraphs: pl.LazyFrame) -> pl.LazyFrame:
+    """(row, sections): per line, the texts of each paragraph source joined with ", ", keyed
+    "product <source>", in the order the sources first appear."""
+    # Polars keeps the row order inside each group, so texts stay in paragraph order. Collecting
+    # lists and joining them afterwards is much faster than a string-join aggregation.
+    by_source = paragraphs.group_by("row", "source").agg(first=pl.col("pid").first(), text=pl.col("text"))
+    section = pl.struct(key=pl.lit("product ") + pl.col("source"), text=pl.col("text").list.join(", "))
+    return by_source.select("row", "first", section=section).group_by("row").agg(
+        sections=pl.col("section").sort_by("first")
+    )
+
+
+def labels(lines: pl.LazyFrame, paragraphs: pl.LazyFrame) -> pl.LazyFrame:
+    """(row, label, malformed): the JSON list of unique lowercased {attribute, value, source} triples.
+
+    `malformed` marks lines with an unnamed attribute or an evidence whose value is missing or whose
+    `pid` names no paragraph with a source; such a line has no trustworthy label.
+    """
+    attributes = numbered(lines.select("row", "attributes"), "attributes", "aid").unnest("attributes")
+    evidence = numbered(attributes, "evidences", "eid", keep_empty=True).unnest("evidences")
+    has_evidence = pl.col("eid").is_not_null()
+    triples = evidence.join(paragraphs.select("row", "pid", "source"), on=["row", "pid"], how="left").select(
+        "row",
+        "aid",
+        "eid",
+        attribute=pl.col("key").str.to_lowercase(),
+        value=pl.when(has_evidence).then(pl.col("value").str.to_lowercase()).otherwise(pl.lit(NO_EVIDENCE)),
+        source=pl.when(has_evidence)
+        .then((pl.lit("product ") + pl.col("source")).str.to_lowercase())
+        .otherwise(pl.lit(NO_EVIDENCE)),
+    )
+    # json.dumps layout: ", " between items and ": " after keys.
+    triple_json = pl.concat_str(
+        pl.lit('{"attribute": '),
+        json_string(pl.col("attribute")),
+        pl.lit(', "value": '),
+        json_string(pl.col("value")),
+        pl.lit(', "source": '),
+        json_string(pl.col("source")),
+        pl.lit("}"),
+    )
+    return (
+        triples.sort("row", "aid", "eid")
+        .unique(["row", "attribute", "value", "source"], keep="first", maintain_order=True)
+        .group_by("row", maintain_order=True)
+        .agg(
+            label=pl.lit("[") + triple_json.implode().list.join(", ") + pl.lit("]"),
+            malformed=pl.any_horizontal(pl.col("attribute", "value", "source").is_null()).any(),
+        )
+    )
+
+
+class AttributeValueExtraction(TaskBuilder):
+    abbr = "AVE"
+    name = "Attribute_Value_Extraction"
+    title = "Attribute Value Extraction"
+    group = "product understanding"
+    tables = ("mave",)
+    fields: ClassVar[dict[str, pl.DataType]] = {"sections": SECTIONS, "target_attributes": pl.String}
+    # ECInstruct's AVE OOD test holds out whole attribute keys (the domain), not categories.
+    ood_axis = "holdout"
+
+    def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:
+        self.params(recipe, {})  # no parameters: this still rejects unknown recipe keys
+        # A line without attributes has nothing to extract. The row number is a join key only.
+        lines = tables["mave"].filter(pl.col("attributes").list.len() > 0).with_row_index("row")
+        paragraphs = paragraph_sources(lines)
+        keys = pl.col("attributes").list.eval(pl.element().struct.field("key"))
+        section_lines = pl.col("sections").list.eval(
+            pl.concat_str(pl.element().struct.field("key"), pl.element().struct.field("text"), separator=": ")
+        )
+        examples = (
+            lines.join(sections(paragraphs), on="row", how="left")
+            .join(labels(lines, paragraphs), on="row")
+            .filter(~pl.col("malformed"))
+            .with_columns(
+                pl.col("sections").fill_null(pl.lit(pl.Series([[]], dtype=SECTIONS))),
+                target_attributes=keys.list.join(" and "),
+            )
+            .sort("id", "split", "polarity", "line", maintain_order=True)
+        )
+        return examples.select(
+            candidate_id=stable_id_expr(self.abbr, "split", "polarity", "line", "id"),
+            source=pl.lit("mave"),
+            source_ids=pl.concat_list(
+                pl.concat_str("split", "polarity", pl.col("line"), separator=":", ignore_nulls=True)
+            ),
+            product_id=pl.col("id"),
+            category=pl.col("category"),
+            domain=keys.list.first().str.to_lowercase(),
+            group_key=pl.col("id"),
+            content_key=pl.concat_list(
+                section_lines, pl.lit("target attributes: ") + pl.col("target_attributes")
+            ).list.join("\n"),
+            official_split=pl.col("split"),
+            label=pl.col("label"),
+            options=pl.lit(pl.Series([[]], dtype=pl.List(pl.String))),
+            sections=pl.col("sections"),
+            target_attributes=pl.col("target_attributes"),
+        ).cast(self.schema())

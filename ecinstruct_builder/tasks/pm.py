@@ -1,0 +1,139 @@
+"""Product Matching: is an Amazon record the same product as a Google Products record (Leipzig benchmark)?"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import polars as pl
+
+from ..errors import RecipeError
+from ..recipe import TaskRecipe
+from .base import TaskBuilder, stable_id_expr
+
+PRODUCT_FIELDS = ("title", "description", "manufacturer", "price")
+PAIR = ["id_amazon", "id_google"]
+
+
+def first_words(text: pl.Expr, limit: int) -> pl.Expr:
+    """`text` cut after its `limit`-th word with "..." appended; text with fewer words is unchanged.
+
+    The kept part is the original text up to that word (spacing untouched); trailing dots are dropped
+    before the "..." so a cut at the end of a sentence does not show four dots.
+    """
+    head = text.str.extract(rf"^(\s*(?:\S+\s+){{{limit - 1}}}\S+)", 1)
+    cut = head.str.strip_chars_end(".") + "..."
+    return pl.when(text.str.count_matches(r"\S+") > limit).then(cut).otherwise(text)
+
+
+def first_record_per_id(products: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per (side, id): the first line, since Google Products repeats some records."""
+    first_line = products.group_by("side", "id").agg(pl.col("line").min())
+    return products.filter(pl.col("id").is_not_null()).join(first_line, on=["side", "id", "line"], how="semi")
+
+
+def shuffled_ids(products: pl.LazyFrame, side: str, seed: int) -> pl.DataFrame:
+    """The ids of one side in a seeded order, numbered 0.. in column `position`."""
+    order = stable_id_expr(f"PM-shuffle-{side}", pl.lit(seed), "id")
+    return (
+        products.filter(pl.col("side") == side)
+        .select("id")
+        .sort(order, "id")
+        .with_row_index("position")
+        .collect()
+    )
+
+
+def negative_pairs(
+    amazon: pl.DataFrame, google: pl.DataFrame, known: pl.DataFrame, wanted: int
+) -> pl.DataFrame:
+    """Up to `wanted` (id_amazon, id_google) pairs that are not known matches, from two shuffled sides.
+
+    Round 0 pairs the i-th shuffled Amazon record with the i-th shuffled Google record, as ECInstruct
+    did; round r shifts the Google side by r (mod its length), so the rounds together visit every
+    Amazon x Google pair exactly once and `wanted` is reached whenever enough non-matches exist.
+    Both sides are the small benchmark tables (thousands of rows) and round 0 almost always suffices.
+    """
+    google_side = google.select(id_google="id", slot="position")
+    found: list[pl.DataFrame] = []
+    missing = wanted
+    for shift in range(google.height):
+        if missing <= 0 or amazon.is_empty():
+            break
+        round_pairs = (
+            amazon.select(id_amazon="id", order="position", slot=(pl.col("position") + shift) % google.height)
+            .join(google_side, on="slot")
+            .join(known, on=PAIR, how="anti")
+            .sort("order")
+            .head(missing)
+            .select(PAIR)
+        )
+        found.append(round_pairs)
+        missing -= round_pairs.height
+    return pl.concat([pl.DataFrame(schema=dict.fromkeys(PAIR, pl.String)), *found])
+
+
+def product_side(products: pl.LazyFrame, side: str, number: int, description_words: int) -> pl.LazyFrame:
+    """One side's records with the task fields suffixed by the product number (1 Amazon, 2 Google).
+
+    Missing values stay null and render as JSON null (ECInstruct wrote the string "nan" there).
+    """
+    shaped = {"description": first_words(pl.col("description"), description_words)}
+    return products.filter(pl.col("side") == side).select(
+        pl.col("id").alias(PAIR[number - 1]),
+        *(shaped.get(field, pl.col(field)).alias(f"{field}{number}") for field in PRODUCT_FIELDS),
+    )
+
+
+def checked_word_limit(value: object) -> int:
+    """The `description_words` parameter, which must be a positive integer."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise RecipeError(f"recipe: tasks.PM.description_words must be a positive integer, got {value!r}")
+    return value
+
+
+class ProductMatching(TaskBuilder):
+    abbr = "PM"
+    name = "Product_Matching"
+    title = "Product Matching"
+    group = "product understanding"
+    tables = ("amazon_google_products", "amazon_google_mapping")
+    # Product 1 is the Amazon record, product 2 the Google one.
+    fields: ClassVar[dict[str, pl.DataType]] = {
+        f"{field}{number}": pl.String for number in (1, 2) for field in PRODUCT_FIELDS
+    }
+    ood_axis = "none"
+
+    def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:
+        words = checked_word_limit(self.params(recipe, {"description_words": 50})["description_words"])
+        products = first_record_per_id(tables["amazon_google_products"])
+        amazon, google = shuffled_ids(products, "amazon", seed), shuffled_ids(products, "google", seed)
+        # The gold mapping is small (about 1,300 rows); every pair in it counts as a known match.
+        known = tables["amazon_google_mapping"].select(PAIR).drop_nulls().unique().collect()
+        positives = known.join(amazon.select(id_amazon="id"), on="id_amazon", how="semi").join(
+            google.select(id_google="id"), on="id_google", how="semi"
+        )
+        negatives = negative_pairs(amazon, google, known, positives.height)
+        labelled = pl.concat(
+            [positives.with_columns(label=pl.lit("yes")), negatives.with_columns(label=pl.lit("no"))]
+        )
+        fields = list(self.fields)
+        examples = (
+            labelled.lazy()
+            .join(product_side(products, "amazon", 1, words), on="id_amazon")
+            .join(product_side(products, "google", 2, words), on="id_google")
+            .sort(PAIR)
+        )
+        return examples.select(
+            candidate_id=stable_id_expr(self.abbr, *PAIR),
+            source=pl.lit("amazon_google"),
+            source_ids=pl.concat_list(PAIR),
+            product_id=pl.col("id_amazon"),
+            category=pl.lit(None, dtype=pl.String),
+            domain=pl.lit(None, dtype=pl.String),
+            group_key=pl.col("id_amazon"),
+            content_key=pl.concat_str([pl.col(f).fill_null("") for f in fields], separator="\n"),
+            official_split=pl.lit(None, dtype=pl.String),
+            label=pl.col("label"),
+            options=pl.lit(pl.Series([[]], dtype=pl.List(pl.String))),
+            **{field: pl.col(field) for field in fields},
+        ).cast(self.schema())

@@ -1,0 +1,91 @@
+"""Product Relation Prediction: how two products of one Amazon 2018 category relate to each other."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import polars as pl
+
+from ..recipe import TaskRecipe
+from .base import TaskBuilder, stable_id_expr
+
+# Relation list column of the meta table -> option letter (ECInstruct's A / B / C order).
+RELATIONS = {"also_buy": "A", "also_view": "B", "similar_item": "C"}
+RELATION_OPTIONS = [
+    "A: People who purchase product 1 tend to purchase product 2 as well.",
+    "B: People who look at product 1 tend to look at product 2 as well.",
+    "C: Product 1 and product 2 are comparable, similar items.",
+]
+KEY = ["category", "asin1", "asin2"]
+
+
+def latest_meta_rows(meta: pl.LazyFrame) -> pl.LazyFrame:
+    """One meta row per (category, asin): the last one in the file, as ECInstruct's ASIN-keyed dict kept."""
+    last_line = meta.group_by("category", "asin").agg(pl.col("line").max())
+    return meta.join(last_line, on=["category", "asin", "line"], how="semi")
+
+
+def single_relation_pairs(meta: pl.LazyFrame) -> pl.LazyFrame:
+    """Unordered ASIN pairs (asin1 < asin2) found in exactly one relation, with that relation's letter.
+
+    A pair listed several times in the same relation (from either side) counts once; a pair listed
+    in two or three relations has an ambiguous label and is dropped.
+    """
+    edges = pl.concat(
+        [
+            meta.select("category", "asin", partner=column, relation=pl.lit(letter)).explode("partner")
+            for column, letter in RELATIONS.items()
+        ]
+    )
+    smaller_first = pl.col("asin") < pl.col("partner")
+    return (
+        edges.filter(pl.col("partner").is_not_null() & (pl.col("partner") != pl.col("asin")))
+        .select(
+            "category",
+            asin1=pl.when(smaller_first).then("asin").otherwise("partner"),
+            asin2=pl.when(smaller_first).then("partner").otherwise("asin"),
+            relation="relation",
+        )
+        .unique()
+        .group_by(KEY)
+        .agg(pl.col("relation").first(), relations=pl.len())
+        .filter(pl.col("relations") == 1)
+        .drop("relations")
+    )
+
+
+class ProductRelationPrediction(TaskBuilder):
+    abbr = "PRP"
+    name = "Product_Relation_Prediction"
+    title = "Product Relation Prediction"
+    group = "product understanding"
+    tables = ("amazon2018_meta",)
+    fields: ClassVar[dict[str, pl.DataType]] = {"title1": pl.String, "title2": pl.String}
+
+    def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:
+        self.params(recipe, {})  # no parameters: this still rejects unknown recipe keys
+        meta = latest_meta_rows(tables["amazon2018_meta"])
+        # Both products need a real title; a partner missing from this category's meta has none here.
+        titles = meta.select("category", "asin", "title").filter(pl.col("title").str.strip_chars() != "")
+        pairs = (
+            single_relation_pairs(meta)
+            .join(titles.rename({"asin": "asin1", "title": "title1"}), on=["category", "asin1"])
+            .join(titles.rename({"asin": "asin2", "title": "title2"}), on=["category", "asin2"])
+            .filter(pl.col("title1") != pl.col("title2"))
+            .sort(KEY)
+        )
+        return pairs.select(
+            candidate_id=stable_id_expr(self.abbr, *KEY),
+            source=pl.lit("amazon2018"),
+            source_ids=pl.concat_list("asin1", "asin2"),
+            product_id=pl.col("asin1"),
+            category=pl.col("category"),
+            domain=pl.col("category"),
+            group_key=pl.col("asin1"),
+            content_key=pl.concat_str("title1", "title2", separator="\n"),
+            official_split=pl.lit(None, dtype=pl.String),
+            label=pl.col("relation"),
+            options=pl.lit(pl.Series([RELATION_OPTIONS])),
+            title1=pl.col("title1"),
+            title2=pl.col("title2"),
+        ).cast(self.schema())

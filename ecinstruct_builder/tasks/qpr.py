@@ -1,0 +1,145 @@
+"""Query-Product Ranking: rank 2-4 products shown for a query (each with a different ESCI judgement)
+from most to least relevant, answered as option letters ("B,A,C")."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import polars as pl
+
+from ..errors import RecipeError
+from ..recipe import TaskRecipe
+from ._esci import DEFAULT_LOCALE, LABELS, SOURCE, TABLE, esci_rows, official_split
+from .base import TaskBuilder, stable_id_expr
+
+MAX_LENGTH = 4  # lists hold 2, 3 or 4 products
+LETTERS = {position: chr(ord("A") + position) for position in range(MAX_LENGTH)}
+RELEVANCE = {label: rank for rank, label in enumerate(LABELS)}  # E first, I last
+LIST_KEYS = ["query_id", "list_no"]
+
+
+def draw_key(seed: int, tag: str, *columns: str) -> pl.Expr:
+    """A 16-hex-digit key per row; sorting by it is a seeded shuffle of the rows.
+
+    It hashes the same text as `seeded_fraction(seed, tag, *values)`, so read as a number it is that fraction.
+    """
+    return stable_id_expr(str(seed), pl.lit(tag), *columns)
+
+
+def key_fraction(key: pl.Expr, start: int = 0, digits: int = 13) -> pl.Expr:
+    """Hex digits `start`.. of a key as a number in [0, 1) (13 digits = 52 bits, exact in a float64)."""
+    return key.str.slice(start, digits).str.to_integer(base=16) / 16**digits
+
+
+def query_lists(label_counts: pl.LazyFrame, lists_per_query: int, seed: int) -> pl.LazyFrame:
+    """The lists to make: `lists_per_query` per query with >= 2 judgements, each with its length L.
+
+    L is uniform on {2..min(4, #judgements)}. ECInstruct draws L first and retries when the query
+    has fewer judgements; conditioned on success that is the same uniform draw, made without retries.
+    """
+    list_numbers = pl.LazyFrame({"list_no": range(lists_per_query)}, schema={"list_no": pl.Int64})
+    allowed = pl.min_horizontal(pl.col("judgements"), MAX_LENGTH) - 1
+    return (
+        label_counts.group_by("query_id")
+        .agg(judgements=pl.len())
+        .filter(pl.col("judgements") >= 2)
+        .join(list_numbers, how="cross")
+        .with_columns(
+            length=2 + (key_fraction(draw_key(seed, "length", *LIST_KEYS)) * allowed).floor().cast(pl.Int64)
+        )
+    )
+
+
+def drawn_options(label_counts: pl.LazyFrame, lists: pl.LazyFrame, seed: int) -> pl.LazyFrame:
+    """Per list, the L judgements drawn, their option position and which of their products is shown.
+
+    One key per (list, judgement) does both draws: the judgements with the L lowest keys are kept, in
+    key order (a uniform shuffle of the kept ones), and the key's last 8 digits pick the product.
+    """
+    return (
+        label_counts.join(lists, on="query_id")
+        .with_columns(draw=draw_key(seed, "judgement", *LIST_KEYS, "esci_label"))
+        .with_columns(option=pl.col("draw").rank("ordinal").over(LIST_KEYS) - 1)
+        .filter(pl.col("option") < pl.col("length"))
+        .with_columns(pick=(key_fraction(pl.col("draw"), 8, 8) * pl.col("products")).floor().cast(pl.Int64))
+    )
+
+
+def ranked_lists(rows: pl.LazyFrame, options: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per list: its products in option order, the gold ranking and the per-option judgements."""
+    letter = pl.col("option").replace_strict(LETTERS, return_dtype=pl.String)
+    relevance = pl.col("esci_label").replace_strict(RELEVANCE)
+    # Products of a judgement are numbered by example id, so `pick` names one deterministically.
+    position = pl.col("example_id").rank("ordinal").over("query_id", "esci_label").cast(pl.Int64) - 1
+    numbered = rows.with_columns(pick=position)
+    return (
+        numbered.join(options, on=["query_id", "esci_label", "pick"])
+        .sort([*LIST_KEYS, "option"])
+        .with_columns(letter=letter)
+        .group_by(LIST_KEYS, maintain_order=True)
+        .agg(
+            query=pl.col("query").first(),
+            split=pl.col("split").first(),  # ESCI assigns its split per query
+            product_id=pl.col("product_id").first(),
+            example_ids=pl.col("example_id").cast(pl.String),
+            product_list=pl.concat_str([pl.col("letter"), pl.lit(": "), pl.col("product_title")]),
+            option_labels=pl.col("esci_label"),
+            label=pl.col("letter").sort_by(relevance).str.join(","),
+        )
+        # The same set of products drawn twice for a query (lists_per_query > 1) is one example.
+        .with_columns(product_set=pl.col("example_ids").list.sort().list.join(","))
+        .unique(subset=["query_id", "product_set"], keep="first", maintain_order=True)
+    )
+
+
+class QueryProductRank(TaskBuilder):
+    abbr = "QPR"
+    name = "Query_Product_Rank"
+    title = "Query-Product Ranking"
+    group = "query-product matching"
+    tables = (TABLE,)
+    fields: ClassVar[dict[str, pl.DataType]] = {
+        "query": pl.String,
+        "product_list": pl.List(pl.String),
+        "labels": pl.String,
+    }
+    ood_axis = "none"
+
+    def lists_per_query(self, params: dict) -> int:
+        value = params["lists_per_query"]
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise RecipeError(
+                f"recipe: tasks.{self.abbr}.lists_per_query must be a positive integer, got {value!r}"
+            )
+        return value
+
+    def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:
+        params = self.params(recipe, {"locale": DEFAULT_LOCALE, "lists_per_query": 1})
+        rows = esci_rows(tables, params["locale"]).filter(pl.col("small_version") == 1)
+        # Python hashing runs per (query, list, judgement), never per product row.
+        label_counts = rows.group_by("query_id", "esci_label").agg(products=pl.len())
+        lists = query_lists(label_counts, self.lists_per_query(params), seed)
+        lists = ranked_lists(rows, drawn_options(label_counts, lists, seed))
+        return (
+            lists.sort(LIST_KEYS)
+            .select(
+                candidate_id=stable_id_expr(self.abbr, "query_id", pl.col("example_ids").list.join(",")),
+                source=pl.lit(SOURCE),
+                source_ids=pl.col("example_ids"),
+                product_id=pl.col("product_id"),
+                category=pl.lit(None, dtype=pl.String),
+                domain=pl.lit(None, dtype=pl.String),
+                group_key=pl.col("query_id").cast(pl.String),
+                content_key=pl.concat_str(
+                    [pl.col("query"), pl.col("product_list").list.join("\n")], separator="\n"
+                ),
+                official_split=official_split(),
+                label=pl.col("label"),
+                options=pl.lit(pl.Series([[]], dtype=pl.List(pl.String))),
+                query=pl.col("query"),
+                product_list=pl.col("product_list"),
+                # The scorer needs each option's judgement (NDCG gains); JSON like ECInstruct's label file.
+                labels=pl.format('["{}"]', pl.col("option_labels").list.join('", "')),
+            )
+            .cast(self.schema())
+        )

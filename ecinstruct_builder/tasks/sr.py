@@ -1,0 +1,350 @@
+"""Sequential Recommendation: which of 20 items a user buys next, given the items they bought before.
+
+Construction (ECInstruct's SR notebook, per category file of Amazon 2018 ratings):
+
+1. Items need metadata: a 2018 meta record, or a 2014 meta record with a title, and some item text.
+2. Iterative `core`-core on users and items (each keeps at least `core` interactions), to a fixpoint.
+3. A user's interactions are ordered by time (ties by item id) and the first `max_history` kept.
+4. Item text = title, the first two category levels and brand, joined with ", " and cut to
+   `item_words` words + "...". Title and brand fall back to the 2014 record; a field of 2000+
+   characters counts as missing; HTML tags, double quotes and newlines are removed.
+5. Leave-one-out: an in-domain user gives a train (target = 3rd-from-last item), a validation
+   (2nd-from-last) and a test (last) candidate, each with the items before the target as history;
+   an out-of-domain user gives only the test candidate.
+6. Options: the target and 19 other items shuffled, lettered A..T. ECInstruct draws the 19 from the
+   texts of all items of the in-domain categories (for an OOD user: of its own category), minus
+   the texts of the user's last three items. Like ECInstruct, the pool holds distinct *texts*, so no
+   two options read the same and exactly one option is the target.
+
+How the 19 draws scale (millions of users, no Python loop over them): the pool is shuffled once by a
+seeded hash, and each request (user, split) walks it with positions `b, b+a, b+2a, ...` modulo the
+pool size N, where the offset `b` comes from a seeded hash of the request and the step `a` is coprime
+to N (from a small per-pool table built in Python). Such a walk never repeats a position, so there are
+no collisions to reject; at most three positions are excluded (the last three items), so 22 steps
+always yield 19 negatives when the pool has them. That is one list expansion of 22 integers per
+request, one anti-join and one group-by, all in Polars. The same hash places the target among the
+options. The iterative core is the only part that materialises rows: per category, because each
+round depends on the previous one.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+import polars as pl
+
+from ..errors import RecipeError
+from ..recipe import TaskRecipe
+from .base import TaskBuilder, seeded_fraction, stable_id_expr
+
+DEFAULTS = {"core": 5, "max_history": 50, "item_words": 25}
+LETTERS = "ABCDEFGHIJKLMNOPQRST"
+N_OPTIONS = len(LETTERS)
+N_NEGATIVES = N_OPTIONS - 1
+N_EXCLUDED = 3  # the user's last three items never serve as negatives
+MAX_FIELD_CHARS = 2000  # ECInstruct drops metadata strings this long (mostly scraped junk)
+HTML_TAG = r"(?s)<!--.*?-->|</?[A-Za-z][^<>]*>"
+STEP_CHOICES = 64  # steps per pool to pick from; any step coprime to the pool size gives a full walk
+IND_POOL = "<in-domain>"  # pool key of the in-domain categories (never a category file name)
+KEYS = ["category", "asin"]
+
+# The candidates a user gives: an in-domain user one per split, an out-of-domain user only the test one.
+# `offset` counts from the end of the history: the target is the offset-th last item.
+SPLITS = pl.LazyFrame(
+    {
+        "is_ood": [False, False, False, True],
+        "official_split": ["train", "validation", "test", "test"],
+        "offset": [3, 2, 1, 1],
+    }
+)
+
+
+def clean_field(text: pl.Expr) -> pl.Expr:
+    """A metadata string as the item text uses it; null when missing, 2000+ characters or empty."""
+    cleaned = text.str.replace_all(r'["\r\n]', "").str.replace_all(HTML_TAG, "").str.strip_chars()
+    return pl.when((text.str.len_chars() < MAX_FIELD_CHARS) & (cleaned != "")).then(cleaned)
+
+
+def cut_words(text: pl.Expr, limit: int) -> pl.Expr:
+    """The first `limit` words + "..." when the text is longer (trailing dots folded into the "...")."""
+    words = text.str.extract_all(r"\S+")
+    cut = pl.concat_str([words.list.head(limit).list.join(" ").str.strip_chars_end("."), pl.lit("...")])
+    return pl.when(words.list.len() > limit).then(cut).otherwise(text)
+
+
+def ordinal(n: pl.Expr) -> pl.Expr:
+    """1 -> "1st", 2 -> "2nd", 11 -> "11th", 22 -> "22nd"."""
+    suffix = (
+        pl.when((n % 100).is_between(11, 13))
+        .then(pl.lit("th"))
+        .when(n % 10 == 1)
+        .then(pl.lit("st"))
+        .when(n % 10 == 2)
+        .then(pl.lit("nd"))
+        .when(n % 10 == 3)
+        .then(pl.lit("rd"))
+        .otherwise(pl.lit("th"))
+    )
+    return pl.concat_str([n.cast(pl.String), suffix])
+
+
+def _latest(meta: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
+    # An ASIN listed twice in a meta file: the later line wins, as in ECInstruct's dict.
+    return meta.select(*KEYS, *columns, "line").group_by(KEYS).agg(pl.col(columns).sort_by("line").last())
+
+
+def item_texts(meta18: pl.LazyFrame, meta14: pl.LazyFrame, item_words: int) -> pl.LazyFrame:
+    """`category, item, text` of every item with usable metadata (2018 record, or 2014 with a title)."""
+    new = _latest(meta18, ["title", "brand", "categories"]).with_columns(in_2018=pl.lit(True))
+    old = _latest(meta14, ["title", "brand"]).rename({"title": "title_2014", "brand": "brand_2014"})
+    merged = new.join(old, on=KEYS, how="full", coalesce=True)
+    title = pl.coalesce(clean_field(pl.col("title")), clean_field(pl.col("title_2014")))
+    brand = pl.coalesce(clean_field(pl.col("brand")), clean_field(pl.col("brand_2014")))
+    # 2014 names the breadcrumb `categories`, so ECInstruct's category fallback never applies.
+    levels = pl.col("categories").fill_null([]).list.head(2).list.eval(clean_field(pl.element()))
+    text = pl.concat_list([title, levels, brand]).list.drop_nulls().list.join(", ")
+    return (
+        merged.with_columns(text=cut_words(text, item_words))
+        .filter(
+            (pl.col("in_2018").fill_null(False) | clean_field(pl.col("title_2014")).is_not_null())
+            & (pl.col("text") != "")
+        )
+        .select("category", item=pl.col("asin"), text="text")
+    )
+
+
+def k_core(interactions: pl.DataFrame, core: int) -> pl.DataFrame:
+    """Drop users and items with fewer than `core` interactions, repeatedly, until none is left."""
+    while True:
+        kept = interactions.filter((pl.len().over("user") >= core) & (pl.len().over("item") >= core))
+        if kept.height == interactions.height:
+            return kept
+        interactions = kept
+
+
+def _histories(ratings: pl.LazyFrame, items: pl.LazyFrame, core: int, max_history: int) -> pl.DataFrame:
+    """`category, user, items`: each user's first `max_history` items in time order, after the core."""
+    categories = ratings.select(pl.col("category").unique().sort()).collect().to_series().to_list()
+    parts = [
+        k_core(_interactions(ratings, items, category).collect(engine="streaming"), core)
+        .group_by("category", "user")
+        .agg(items=pl.col("item").sort_by("timestamp", "item").head(max_history))
+        for category in categories  # a handful of files; each core is independent and bounded in memory
+    ]
+    empty = pl.DataFrame(schema={"category": pl.String, "user": pl.String, "items": pl.List(pl.String)})
+    return pl.concat([empty, *parts]).sort("category", "user")
+
+
+def _interactions(ratings: pl.LazyFrame, items: pl.LazyFrame, category: str) -> pl.LazyFrame:
+    """The distinct interactions of one category file with items that have metadata."""
+    return (
+        ratings.filter(pl.col("category") == category)
+        .select("category", "user", "item", "timestamp")
+        .drop_nulls()
+        .unique()  # a line repeated in the file is one interaction
+        .join(items, on=["category", "item"], how="semi")
+    )
+
+
+def _steps(seed: int, pool: str, size: int) -> list[int]:
+    """STEP_CHOICES seeded steps coprime to `size` (size - 1 always is, so the search stops)."""
+    steps = []
+    for j in range(STEP_CHOICES):
+        step = 1 + int(seeded_fraction(seed, "SR-step", pool, j) * (size - 1))
+        while math.gcd(step, size) != 1:
+            step += 1
+        steps.append(step)
+    return steps
+
+
+def _step_table(seed: int, sizes: pl.DataFrame) -> pl.LazyFrame:
+    # Python over pools only (one per OOD category plus the in-domain one), never over users.
+    rows = [
+        {"pool": pool, "step_choice": j, "step": step}
+        for pool, size in sizes.sort("pool").iter_rows()
+        for j, step in enumerate(_steps(seed, pool, size))
+    ]
+    return pl.LazyFrame(rows, schema={"pool": pl.String, "step_choice": pl.Int64, "step": pl.Int64})
+
+
+def _entries(users: pl.DataFrame, items: pl.DataFrame) -> pl.LazyFrame:
+    """One row per history item: `uid, pool, length, pos, item, text`."""
+    return (
+        users.lazy()
+        .select(
+            "uid",
+            "category",
+            "pool",
+            "items",
+            length=pl.col("items").list.len(),
+            pos=pl.int_ranges(0, pl.col("items").list.len()),
+        )
+        .explode("items", "pos")
+        .rename({"items": "item"})
+        .join(items.lazy(), on=["category", "item"])
+        .drop("category")
+    )
+
+
+def _pool(entries: pl.LazyFrame, seed: int) -> pl.DataFrame:
+    """`pool, pos, text, item, size`: each pool's distinct item texts in a seeded order (pos 0..size-1)."""
+    return (
+        entries.group_by("pool", "text")
+        .agg(item=pl.col("item").min())  # the same text under several ASINs: one option, lowest ASIN
+        .with_columns(order=stable_id_expr("SR-pool", pl.lit(seed), "pool", "text"))
+        .sort("pool", "order", "text")
+        .select("pool", "text", "item", pos=pl.int_range(pl.len()).over("pool"), size=pl.len().over("pool"))
+        .collect()
+    )
+
+
+def _requests(users: pl.DataFrame, entries: pl.LazyFrame, pool: pl.DataFrame, seed: int) -> pl.LazyFrame:
+    """One row per (user, split): the target's index and pool position, and the request's seeded walk."""
+    sizes = pool.group_by("pool").agg(size=pl.len())  # one row per pool
+    # One 64-bit draw per request, split into independent parts: walk start, step choice, target slot.
+    draw = stable_id_expr("SR-draw", pl.lit(seed), "category", "user", "official_split").str.to_integer(
+        base=16, dtype=pl.UInt64
+    )
+    size = pl.col("size").cast(pl.UInt64)
+    return (
+        users.lazy()
+        .select("uid", "category", "user", "pool", "is_ood", length=pl.col("items").list.len())
+        .join(SPLITS, on="is_ood")
+        .with_columns(target=pl.col("length") - pl.col("offset"))
+        .filter(pl.col("target") >= 1)  # an empty history is no example (only possible with core < 3)
+        .join(entries.select("uid", target="pos", target_text="text"), on=["uid", "target"])
+        .join(pool.lazy().select("pool", target_text="text", target_pos="pos"), on=["pool", "target_text"])
+        .join(sizes.lazy(), on="pool")
+        .with_columns(draw=draw)
+        .with_columns(
+            start=(pl.col("draw") % size).cast(pl.Int64),
+            step_choice=(pl.col("draw") // size % STEP_CHOICES).cast(pl.Int64),
+            slot=(pl.col("draw") // size // STEP_CHOICES % N_OPTIONS).cast(pl.Int64),
+        )
+        .join(_step_table(seed, sizes), on=["pool", "step_choice"])
+        .sort("uid", "offset", descending=[False, True])  # users in order, then train, validation, test
+    )
+
+
+def _negatives(requests: pl.LazyFrame, entries: pl.LazyFrame, pool: pl.DataFrame) -> pl.LazyFrame:
+    """`uid, offset, negatives`: the first 19 admissible pool positions of each request's walk."""
+    # Positions that may not be negatives: the texts of the user's last three items.
+    excluded = (
+        entries.filter(pl.col("pos") >= pl.col("length") - N_EXCLUDED)
+        .join(pool.lazy().select("pool", "text", excluded="pos"), on=["pool", "text"])
+        .select("uid", pos="excluded")
+    )
+    return (
+        requests.select(
+            "uid", "offset", "start", "step", "size", k=pl.int_ranges(0, N_NEGATIVES + N_EXCLUDED)
+        )
+        .explode("k")
+        .filter(pl.col("k") < pl.col("size"))  # a walk longer than the pool would revisit positions
+        .with_columns(pos=(pl.col("start") + pl.col("k") * pl.col("step")) % pl.col("size"))
+        .join(excluded, on=["uid", "pos"], how="anti")
+        .group_by("uid", "offset")
+        .agg(negatives=pl.col("pos").sort_by("k").head(N_NEGATIVES))
+        .filter(pl.col("negatives").list.len() == N_NEGATIVES)  # a pool too small for this user
+    )
+
+
+def _options(rows: pl.LazyFrame, pool: pl.DataFrame) -> pl.LazyFrame:
+    """`uid, offset, options, option_items`: the lettered texts and ASINs of each request's options."""
+    return (
+        rows.select(
+            "uid", "offset", "pool", "option_pos", letter=pl.lit(list(LETTERS), dtype=pl.List(pl.String))
+        )
+        .explode("option_pos", "letter")
+        .join(pool.lazy().select("pool", "text", "item", option_pos="pos"), on=["pool", "option_pos"])
+        .group_by("uid", "offset")
+        .agg(
+            options=pl.concat_str([pl.col("letter"), pl.lit(": "), pl.col("text")]).sort_by("letter"),
+            option_items=pl.col("item").sort_by("letter"),
+        )
+    )
+
+
+def _history_lines(entries: pl.LazyFrame) -> pl.LazyFrame:
+    """`uid, lines`: the user's items as "1st: <text>", "2nd: <text>", ... in time order."""
+    line = pl.concat_str([ordinal(pl.col("pos") + 1), pl.lit(": "), pl.col("text")])
+    return entries.group_by("uid").agg(lines=line.sort_by("pos"))
+
+
+class SequentialRecommendation(TaskBuilder):
+    abbr = "SR"
+    name = "Sequential_Recommendation"
+    title = "Sequential Recommendation"
+    group = "user understanding"
+    tables = ("amazon2018_ratings", "amazon2018_meta", "amazon2014_meta")
+    fields: ClassVar[dict[str, pl.DataType]] = {
+        "history": pl.List(pl.String),  # "1st: <item text>", ... : rendered as Python str(list)
+        "option_items": pl.List(pl.String),  # the ASIN behind each option, in option order
+    }
+    split_protocol = "leave_one_out"
+
+    def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:
+        params = self.params(recipe, DEFAULTS)
+        ind, ood = recipe.ind_categories, recipe.ood_categories
+        both = sorted(set(ind) & set(ood))
+        if both:
+            raise RecipeError(
+                f"recipe: tasks.SR lists {', '.join(both)} as both IND and OOD; keep each on one side"
+            )
+        # No IND list means every category not held out as OOD.
+        in_scope = pl.col("category").is_in([*ind, *ood]) if ind else pl.lit(True)
+        meta18, meta14 = (
+            tables["amazon2018_meta"].filter(in_scope),
+            tables["amazon2014_meta"].filter(in_scope),
+        )
+        items = item_texts(meta18, meta14, params["item_words"]).collect()
+        ratings = tables["amazon2018_ratings"].filter(in_scope)
+        users = (
+            _histories(ratings, items.lazy(), params["core"], params["max_history"])
+            .with_row_index("uid")
+            .with_columns(
+                is_ood=pl.col("category").is_in(ood),
+                pool=pl.when(pl.col("category").is_in(ood))
+                .then(pl.col("category"))
+                .otherwise(pl.lit(IND_POOL)),
+            )
+        )
+        return self._candidates(users, items, seed)
+
+    def _candidates(self, users: pl.DataFrame, items: pl.DataFrame, seed: int) -> pl.LazyFrame:
+        """One candidate per (user, split) whose pool has 19 admissible negatives, in request order."""
+        entries = _entries(users, items)
+        pool = _pool(entries, seed)
+        requests = _requests(users, entries, pool, seed)
+        # The target goes to its seeded slot among the negatives (which are in random walk order).
+        option_pos = pl.concat_list(
+            pl.col("negatives").list.head(pl.col("slot")),
+            pl.col("target_pos"),
+            pl.col("negatives").list.slice(pl.col("slot")),
+        )
+        rows = requests.join(
+            _negatives(requests, entries, pool), on=["uid", "offset"], maintain_order="left"
+        ).with_columns(option_pos=option_pos)
+        user_key = pl.concat_str([pl.col("category"), pl.col("user")], separator=":")
+        lineage = pl.col("items").list.head(pl.col("target") + 1)  # the history items, then the target
+        return (
+            rows.join(_options(rows, pool), on=["uid", "offset"], maintain_order="left")
+            .join(_history_lines(entries), on="uid", maintain_order="left")
+            .join(users.lazy().select("uid", "items"), on="uid", maintain_order="left")
+            .select(
+                candidate_id=stable_id_expr(self.abbr, "category", "user", "official_split"),
+                source=pl.lit("amazon2018+amazon2014"),
+                source_ids=pl.concat_list(user_key, lineage),
+                product_id=pl.col("items").list.get(pl.col("target")),
+                category=pl.col("category"),
+                domain=pl.col("category"),
+                group_key=user_key,
+                content_key=lineage.list.join(" "),
+                official_split=pl.col("official_split"),
+                label=pl.lit(LETTERS).str.slice(pl.col("slot"), 1),
+                options=pl.col("options"),
+                history=pl.col("lines").list.head(pl.col("target")),
+                option_items=pl.col("option_items"),
+            )
+            .cast(self.schema())
+        )

@@ -1,0 +1,126 @@
+import json
+import math
+
+import pytest
+from esci_amazonqa_rows import build, esci_row
+
+from ecinstruct_builder.errors import RecipeError
+from ecinstruct_builder.tasks.base import seeded_fraction
+from ecinstruct_builder.tasks.qpr import QueryProductRank
+from ecinstruct_builder.templates import load_templates, render_fields
+
+QPR = QueryProductRank()
+RELEVANCE = "ESCI"
+
+
+def query(query_id: int, labels: str, **overrides) -> list[dict]:
+    """One row per product of a query; example ids are query_id * 10 + position."""
+    return [esci_row(query_id * 10 + i, query_id, label, **overrides) for i, label in enumerate(labels)]
+
+
+def option_labels(row: dict) -> list[str]:
+    return json.loads(row["labels"])
+
+
+def test_label_orders_the_option_letters_from_exact_to_irrelevant():
+    out = build(QPR, [row for q in range(1, 30) for row in query(q, "ESCI")])
+    for row in out.iter_rows(named=True):
+        labels = option_labels(row)
+        letters = [chr(ord("A") + i) for i in range(len(labels))]
+        expected = sorted(letters, key=lambda letter: RELEVANCE.index(labels[ord(letter) - ord("A")]))
+        assert row["label"] == ",".join(expected)
+        assert [item.split(": ")[0] for item in row["product_list"]] == letters
+    assert {row["label"] for row in out.iter_rows(named=True)} >= {"A,B", "B,A"}  # the order is shuffled
+
+
+def test_two_label_query_gives_the_exact_product_first():
+    row = build(QPR, query(1, "IE")).row(0, named=True)  # products 10 (I) and 11 (E)
+    assert row["product_list"] == [
+        f"{letter}: Title {eid}" for letter, eid in zip("AB", row["source_ids"], strict=True)
+    ]
+    letter_of = {label: letter for letter, label in zip("AB", option_labels(row), strict=True)}
+    assert letter_of == {
+        "E": "A" if row["source_ids"][0] == "11" else "B",
+        "I": "A" if row["source_ids"][0] == "10" else "B",
+    }
+    assert row["label"] == f"{letter_of['E']},{letter_of['I']}"
+
+
+def test_list_length_is_drawn_from_two_to_the_number_of_labels():
+    rows = [row for q in range(1, 41) for row in query(q, "ESCI")]
+    rows += [row for q in range(41, 61) for row in query(q, "SCI")]
+    out = build(QPR, rows, seed=7)
+    lengths = {int(g): len(ids) for g, ids in zip(out["group_key"], out["source_ids"], strict=True)}
+    for query_id, length in lengths.items():
+        allowed = 4 if query_id <= 40 else 3
+        assert length == 2 + math.floor(seeded_fraction(7, "length", query_id, 0) * (allowed - 1))
+    assert set(lengths.values()) == {2, 3, 4}
+    assert max(length for q, length in lengths.items() if q > 40) == 3
+
+
+def test_each_list_has_distinct_labels_and_one_product_per_label():
+    # Three exact products and one irrelevant one: every list is one E plus the I.
+    out = build(QPR, query(1, "EEEI"), lists_per_query=6)
+    assert all(sorted(option_labels(row)) == ["E", "I"] for row in out.iter_rows(named=True))
+    assert all("13" in row["source_ids"] for row in out.iter_rows(named=True))
+    assert out.height > 1  # the exact product shown is drawn, not always the same one
+
+
+def test_queries_with_a_single_label_and_rows_outside_the_small_set_are_skipped():
+    rows = query(1, "EEE") + query(2, "ES", small_version=0) + query(3, "EI")
+    rows += query(4, "CI", product_locale="es")
+    rows.append(esci_row(50, 5, "E"))
+    rows.append(esci_row(51, 5, "S", small_version=0))  # query 5 has one label left in the small set
+    assert build(QPR, rows)["group_key"].to_list() == ["3"]
+
+
+def test_more_lists_per_query_skip_repeated_product_sets():
+    single = build(QPR, query(1, "ESCI") + query(2, "ES"))
+    assert single["group_key"].to_list() == ["1", "2"]
+    several = build(QPR, query(1, "EESSCCII") + query(2, "ES"), lists_per_query=5)
+    sets = [frozenset(ids) for ids in several["source_ids"].to_list()]
+    assert len(sets) == len(set(sets))
+    assert several["group_key"].to_list().count("2") == 1  # query 2 can only make one product set
+    assert several["group_key"].to_list().count("1") > 1
+
+
+@pytest.mark.parametrize("value", [0, -1, "2", True])
+def test_lists_per_query_must_be_a_positive_integer(value):
+    with pytest.raises(RecipeError, match="lists_per_query must be a positive integer"):
+        build(QPR, query(1, "ES"), lists_per_query=value)
+
+
+def test_keys_lineage_and_split():
+    out = build(QPR, query(3, "SE", split="test") + query(4, "CE"))
+    first = out.row(0, named=True)
+    assert first["group_key"] == "3" and first["official_split"] == "test"
+    assert first["product_id"] == f"P{first['source_ids'][0]}"
+    assert first["query"] == "query 3"
+    assert first["content_key"] == "query 3\n" + "\n".join(first["product_list"])
+    assert first["domain"] is None and first["options"] == []
+    assert out["official_split"].to_list() == ["test", "train"]
+
+
+def test_deterministic_for_a_seed_and_different_across_seeds():
+    rows = [row for q in range(1, 21) for row in query(q, "ESCI")]
+    first, second, reordered = build(QPR, rows), build(QPR, rows), build(QPR, rows[::-1])
+    assert first.equals(second) and first.equals(reordered)
+    assert first.schema == QPR.schema()
+    assert first["candidate_id"].n_unique() == first.height
+    assert not first["source_ids"].equals(build(QPR, rows, seed=2)["source_ids"])
+
+
+def test_row_renders_through_the_template():
+    rows = [
+        esci_row(1, 1, "I", query="hiking boots", product_title="Trail shoe"),
+        esci_row(2, 1, "E", query="hiking boots", product_title="Waterproof hiking boot"),
+    ]
+    row = build(QPR, rows).row(0, named=True)
+    rendered = render_fields(load_templates("QPR").compiled(), row)
+    assert json.loads(rendered["input"]) == {"query": "hiking boots", "product list": row["product_list"]}
+    assert rendered["input"].startswith('{"query": "hiking boots", "product list": ["A: ')
+    assert rendered["options"] == ""
+    assert rendered["output"] == row["label"]
+    titles = dict(item.split(": ", 1) for item in row["product_list"])
+    assert titles[row["label"][0]] == "Waterproof hiking boot"
+    assert row["labels"] in ('["E", "I"]', '["I", "E"]')

@@ -1,0 +1,101 @@
+"""The fetch runner: tables, manifest, quarantine and skipped sources, with a fake adapter."""
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from ecinstruct_builder import fetch
+from ecinstruct_builder.errors import EcbuildError, RecipeError
+from ecinstruct_builder.recipe import load_recipe
+from ecinstruct_builder.sources.base import InputFile, SourceAdapter, batch_frame
+
+SCHEMA = {"key": pl.String, "value": pl.Int64, "line": pl.Int64}
+
+
+class Numbers(SourceAdapter):
+    """Reads `*.txt` files of `key=value` lines; duplicate keys keep the last row (finalize)."""
+
+    name = "numbers"
+    title = "Numbers"
+    licence = "none"
+    homepage = "http://localhost/"
+    tables = {"numbers": SCHEMA}
+
+    def discover(self, folder, options):
+        return [InputFile(p, category=p.stem) for p in sorted(folder.glob("*.txt"))]
+
+    def read_file(self, file, options, quarantine):
+        rows = []
+        for n, raw in enumerate(file.path.read_bytes().splitlines(), start=1):
+            key, sep, value = raw.decode().partition("=")
+            if not sep or not value.isdigit():
+                quarantine.add(self.name, str(file.path), n, raw, "expected key=number")
+                continue
+            rows.append({"key": key, "value": int(value), "line": n})
+        yield "numbers", batch_frame(rows, SCHEMA)
+
+    def finalize(self, table, frame):
+        return frame.unique(subset="key", keep="last", maintain_order=True)
+
+
+class Absent(Numbers):
+    name = "absent"
+
+
+@pytest.fixture
+def recipe(tmp_path, monkeypatch):
+    monkeypatch.setattr(fetch, "adapters", lambda: {"numbers": Numbers(), "absent": Absent()})
+    path = tmp_path / "r.toml"
+    path.write_text('name = "t"\norigin = "bundled"\n[sources.numbers]\n[sources.absent]\n')
+    return load_recipe(str(path))
+
+
+def write_sources(root: Path) -> None:
+    (root / "numbers").mkdir(parents=True)
+    (root / "numbers" / "a.txt").write_text("x=1\ny=2\nbroken\nx=3\n")
+    (root / "numbers" / "b.txt").write_text("z=9\n")
+
+
+def test_tables_manifest_quarantine_and_skips(tmp_path, recipe):
+    write_sources(tmp_path / "src")
+    result = fetch.run_fetch(recipe, tmp_path / "work", tmp_path / "src", progress=False)
+    table = pl.read_parquet(tmp_path / "work" / "sources" / "numbers.parquet")
+    assert table.rows() == [("y", 2, 2), ("x", 3, 4), ("z", 9, 1)]
+    assert result.tables == {"numbers": 3}
+    assert result.skipped == [f"absent: no input files under {tmp_path / 'src' / 'absent'}"]
+    quarantine = pl.read_parquet(tmp_path / "work" / "sources" / "quarantine.parquet")
+    assert quarantine.select("file", "line", "raw", "reason").rows() == [
+        (str(tmp_path / "src" / "numbers" / "a.txt"), 3, "broken", "expected key=number")]
+    manifest = json.loads((tmp_path / "work" / "sources" / "manifest.json").read_text())
+    files = {f["path"]: f for f in manifest["files"]}
+    assert files["numbers/a.txt"]["rows"] == {"numbers": 3}
+    assert files["numbers/a.txt"]["quarantined"] == 1
+    assert len(files["numbers/b.txt"]["sha256"]) == 64
+    assert manifest["tables"]["numbers"] == {"path": "numbers.parquet", "rows": 3, "source": "numbers"}
+
+
+def test_refetch_replaces_stale_tables(tmp_path, recipe):
+    write_sources(tmp_path / "src")
+    fetch.run_fetch(recipe, tmp_path / "work", tmp_path / "src", progress=False)
+    (tmp_path / "src" / "numbers" / "b.txt").unlink()
+    fetch.run_fetch(recipe, tmp_path / "work", tmp_path / "src", progress=False)
+    assert pl.read_parquet(tmp_path / "work" / "sources" / "numbers.parquet")["key"].to_list() == ["y", "x"]
+
+
+def test_missing_source_dir_is_a_clear_error(tmp_path, recipe):
+    with pytest.raises(EcbuildError, match="is not a folder"):
+        fetch.run_fetch(recipe, tmp_path / "work", tmp_path / "nope", progress=False)
+
+
+def test_unknown_source_in_recipe(tmp_path, recipe):
+    path = tmp_path / "r.toml"
+    path.write_text('[sources.nosuch]\n')
+    with pytest.raises(RecipeError, match="unknown source 'nosuch'"):
+        fetch.run_fetch(load_recipe(str(path)), tmp_path / "w", tmp_path, progress=False)
+
+
+def test_render_before_fetch_says_what_to_do(tmp_path):
+    with pytest.raises(EcbuildError, match="run `ecbuild fetch"):
+        fetch.load_source_tables(tmp_path)

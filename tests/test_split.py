@@ -1,0 +1,135 @@
+"""Split invariants: grouped, deterministic, OOD by category / holdout, quotas and equal shares."""
+
+import polars as pl
+import pytest
+
+from ecinstruct_builder.recipe import TaskRecipe
+from ecinstruct_builder.split import split_candidates
+from ecinstruct_builder.tasks.base import CANDIDATE_SCHEMA, TaskBuilder
+
+
+class Dummy(TaskBuilder):
+    abbr = "DU"
+    name = "Dummy"
+    title = "Dummy"
+    group = "test"
+    tables = ()
+    fields = {}
+
+    def __init__(self, ood_axis: str = "category", protocol: str = "grouped"):
+        self.ood_axis = ood_axis
+        self.split_protocol = protocol
+
+    def build(self, tables, recipe, seed):  # pragma: no cover - not used here
+        raise NotImplementedError
+
+
+def candidates(n: int, domains=("Electronics",), products_per=1, official=None) -> pl.DataFrame:
+    rows = []
+    for i in range(n):
+        domain = domains[i % len(domains)]
+        rows.append({
+            "candidate_id": f"c{i}", "source": "s", "source_ids": [str(i)], "product_id": f"p{i // products_per}",
+            "category": domain, "domain": domain, "group_key": f"p{i // products_per}", "content_key": f"t{i}",
+            "official_split": official(i) if official else None, "label": "A", "options": [],
+        })
+    return pl.DataFrame(rows, schema=CANDIDATE_SCHEMA)
+
+
+def run(frame, builder=None, seed=1, **recipe):
+    return split_candidates(frame, builder or Dummy(), TaskRecipe(**recipe), seed)
+
+
+def test_no_product_in_both_train_and_evaluation_splits():
+    out, _ = run(candidates(600, products_per=3))
+    train = set(out.filter(pl.col("split") == "train")["group_key"])
+    evaluation = set(out.filter(pl.col("split") != "train")["group_key"])
+    assert train and evaluation and not train & evaluation
+
+
+def test_hash_split_is_roughly_80_10_10_and_deterministic():
+    first, _ = run(candidates(3000))
+    second, _ = run(candidates(3000))
+    assert first.equals(second)
+    shares = first["split"].value_counts(normalize=True).sort("split")
+    share = dict(zip(shares["split"], shares["proportion"], strict=True))
+    assert share["train"] == pytest.approx(0.8, abs=0.03)
+    assert share["validation"] == pytest.approx(0.1, abs=0.02)
+
+
+def test_adding_rows_never_moves_existing_rows():
+    small, _ = run(candidates(500))
+    large, _ = run(candidates(900))
+    joined = small.join(large, on="candidate_id", suffix="_large")
+    assert joined.height == small.height
+    assert (joined["split"] == joined["split_large"]).all()
+
+
+def test_other_seed_gives_other_split():
+    a, _ = run(candidates(500), seed=1)
+    b, _ = run(candidates(500), seed=2)
+    assert not a.sort("candidate_id")["split"].equals(b.sort("candidate_id")["split"])
+
+
+def test_ood_categories_only_in_test_ood_and_unlisted_categories_dropped():
+    frame = candidates(900, domains=("Electronics", "Tools", "Books"))
+    out, _ = run(frame, ind_categories=("Electronics",), ood_categories=("Tools",))
+    assert set(out.filter(pl.col("split") == "test_ood")["domain"]) == {"Tools"}
+    assert set(out.filter(pl.col("split") != "test_ood")["domain"]) == {"Electronics"}
+
+
+def test_caps_and_unmet_quotas_are_reported():
+    out, report = run(candidates(100), sizes={"train": 10, "validation": 50, "test": 5})
+    counts = dict(out["split"].value_counts().iter_rows())
+    assert counts["train"] == 10 and counts["test"] == 5
+    assert report["unmet"] == ["validation"]
+    validation = next(q for q in report["quotas"] if q["split"] == "validation")
+    assert validation["selected"] == validation["available"] < 50
+
+
+def test_ind_pool_takes_equal_shares_per_category():
+    frame = candidates(3000, domains=("A", "B", "C"))
+    out, _ = run(frame, sizes={"train": 90})
+    assert dict(out.filter(pl.col("split") == "train")["domain"].value_counts().iter_rows()) == {"A": 30, "B": 30, "C": 30}
+
+
+def test_short_category_is_filled_up_from_the_others():
+    frame = pl.concat([candidates(400, domains=("A", "B")),
+                       candidates(5, domains=("C",)).with_columns(candidate_id=pl.lit("x") + pl.col("candidate_id"),
+                                                                 group_key=pl.lit("x") + pl.col("group_key"))])
+    out, _ = run(frame, sizes={"train": 90})
+    train = dict(out.filter(pl.col("split") == "train")["domain"].value_counts().iter_rows())
+    assert sum(train.values()) == 90 and train.get("C", 0) <= 5
+
+
+def test_lone_official_test_is_halved_and_overlapping_groups_dropped():
+    # products 0, 4, 8... are official test; a few rows of train products are official test too
+    frame = candidates(400, products_per=2, official=lambda i: "test" if (i // 2) % 4 == 0 or i % 50 == 3 else "train")
+    out, report = run(frame)
+    assert set(out["split"]) == {"train", "validation", "test"}
+    train = set(out.filter(pl.col("split") == "train")["group_key"])
+    assert not train & set(out.filter(pl.col("split") != "train")["group_key"])
+    assert report["dropped_group_overlap"] > 0
+
+
+def test_leave_one_out_keeps_users_in_train_and_test():
+    official = ["train", "validation", "test"]
+    frame = candidates(300, products_per=3, official=lambda i: official[i % 3])
+    out, report = run(frame, builder=Dummy(protocol="leave_one_out"), sizes={"train": 20, "validation": 5, "test": 5})
+    train_users = set(out.filter(pl.col("split") == "train")["group_key"])
+    assert set(out.filter(pl.col("split") == "test")["group_key"]) <= train_users
+    assert report["dropped_group_overlap"] == 0
+
+
+def test_holdout_axis_holds_out_whole_domains():
+    frame = candidates(2000, domains=tuple(f"attr{i}" for i in range(20)))
+    out, _ = run(frame, builder=Dummy(ood_axis="holdout"), sizes={"test_ood": 40})
+    held = set(out.filter(pl.col("split") == "test_ood")["domain"])
+    assert held
+    assert not held & set(out.filter(pl.col("split") != "test_ood")["domain"])
+    assert out.filter(pl.col("split") == "test_ood").height == 40
+
+
+def test_no_ood_axis_means_no_ood_rows():
+    out, _ = run(candidates(300), builder=Dummy(ood_axis="none"))
+    assert "test_ood" not in set(out["split"])
