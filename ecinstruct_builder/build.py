@@ -13,6 +13,7 @@ from typing import Any
 import polars as pl
 from tqdm import tqdm
 
+from .clean.stage import TaskCleaner
 from .fetch import load_source_tables
 from .io import atomic_path, write_json
 from .recipe import Recipe, TaskRecipe
@@ -42,15 +43,35 @@ def _counts(rows: pl.DataFrame) -> list[dict[str, Any]]:
     return [{"setting": s, "split": sp, "rows": n} for s, sp, n in grouped.iter_rows()]
 
 
-def build_task(builder: TaskBuilder, tables: dict[str, pl.LazyFrame], recipe: Recipe, workdir: Path) -> dict[str, Any]:
+def rejects_dir(workdir: Path) -> Path:
+    return workdir / "rejects"
+
+
+def build_task(
+    builder: TaskBuilder, tables: dict[str, pl.LazyFrame], recipe: Recipe, workdir: Path
+) -> dict[str, Any]:
     task_recipe = recipe.tasks.get(builder.abbr, TaskRecipe())
     fractions = tuple(recipe.section("split").get("fractions", DEFAULT_FRACTIONS))
-    candidates = builder.build({t: tables[t] for t in builder.tables}, task_recipe, recipe.seed).collect()
-    selected, split_report = split_candidates(candidates, builder, task_recipe, recipe.seed, fractions)
-    rows = render_task(selected, builder, load_templates(builder.abbr), recipe.seed)
+    templates = load_templates(builder.abbr)  # fail on a bad template before any expensive work
+    cleaner = TaskCleaner.for_task(builder, recipe)
+    candidates = builder.build({t: tables[t] for t in builder.tables}, task_recipe, recipe.seed).collect(
+        engine="streaming"
+    )
+    selected, split_report = split_candidates(
+        cleaner.prepare(candidates),
+        builder,
+        task_recipe,
+        recipe.seed,
+        fractions,
+        accept=cleaner.accept,
+        on_leak=lambda rows: cleaner.reject(rows, "split", "group_in_train"),
+    )
+    rows = render_task(selected, builder, templates, recipe.seed)
     target = dataset_dir(workdir) / f"{builder.name}.parquet"
     with atomic_path(target) as tmp:
         rows.write_parquet(tmp)
+    with atomic_path(rejects_dir(workdir) / f"{builder.name}.parquet") as tmp:
+        cleaner.rejects_frame().write_parquet(tmp)
     categories = (
         selected.group_by("split", "domain").len().sort("split", "domain").fill_null("(none)").iter_rows()
     )
@@ -60,12 +81,15 @@ def build_task(builder: TaskBuilder, tables: dict[str, pl.LazyFrame], recipe: Re
         "path": str(target.relative_to(workdir)),
         "rows": rows.height,
         "split": split_report,
+        "clean": cleaner.report(),
         "counts": _counts(rows),
         "domains": [{"split": s, "domain": d, "rows": n} for s, d, n in categories],
     }
 
 
-def run_render(recipe: Recipe, workdir: Path, builders: list[TaskBuilder], progress: bool = True) -> BuildResult:
+def run_render(
+    recipe: Recipe, workdir: Path, builders: list[TaskBuilder], progress: bool = True
+) -> BuildResult:
     tables = load_source_tables(workdir)
     result = BuildResult()
     for builder in tqdm(builders, desc="render", unit="task", disable=not progress):
@@ -74,8 +98,11 @@ def run_render(recipe: Recipe, workdir: Path, builders: list[TaskBuilder], progr
             result.skipped[builder.abbr] = f"needs table(s) {', '.join(missing)}, not fetched"
             continue
         result.tasks[builder.abbr] = build_task(builder, tables, recipe, workdir)
-    report = {"recipe": {"name": recipe.name, "hash": recipe.hash, "seed": recipe.seed},
-              "tasks": result.tasks, "skipped": result.skipped}
+    report = {
+        "recipe": {"name": recipe.name, "hash": recipe.hash, "seed": recipe.seed},
+        "tasks": result.tasks,
+        "skipped": result.skipped,
+    }
     write_json(reports_dir(workdir) / "build.json", report)
     write_markdown_report(report, reports_dir(workdir) / "build.md")
     return result

@@ -10,6 +10,7 @@ import click
 
 from . import __version__
 from .errors import EcbuildError
+from .evaluate.command import eval_command
 
 WORKDIR_HELP = "Working folder for every stage's output."
 
@@ -26,13 +27,23 @@ class Ecbuild(click.Group):
 
 
 def workdir_option(func: Any) -> Any:
-    return click.option("--workdir", type=click.Path(path_type=Path, file_okay=False), default=Path("ecbuild-work"),
-                        show_default=True, help=WORKDIR_HELP)(func)
+    return click.option(
+        "--workdir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=Path("ecbuild-work"),
+        show_default=True,
+        help=WORKDIR_HELP,
+    )(func)
 
 
 def recipe_option(func: Any) -> Any:
-    return click.option("--recipe", "recipe_name", default="demo", show_default=True,
-                        help="Recipe name (demo, ecinstruct) or path to a recipe TOML file.")(func)
+    return click.option(
+        "--recipe",
+        "recipe_name",
+        default="demo",
+        show_default=True,
+        help="Recipe name (demo, ecinstruct) or path to a recipe TOML file.",
+    )(func)
 
 
 def quiet_option(func: Any) -> Any:
@@ -57,8 +68,12 @@ def main() -> None:
 @main.command()
 @recipe_option
 @workdir_option
-@click.option("--source-dir", type=click.Path(path_type=Path), default=None,
-              help="Read the original files you already have from this folder (upstream file names).")
+@click.option(
+    "--source-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Read the original files you already have from this folder (upstream file names).",
+)
 @quiet_option
 def fetch(recipe_name: str, workdir: Path, source_dir: Path | None, quiet: bool) -> None:
     """Read the recipe's sources into normalised Parquet tables under WORKDIR/sources/.
@@ -92,15 +107,22 @@ def fetch(recipe_name: str, workdir: Path, source_dir: Path | None, quiet: bool)
         click.echo(f"  {table:<28} {rows:>12,} rows")
     for note in result.skipped:
         click.echo(f"  skipped {note}")
-    click.echo(f"  quarantined {result.quarantined:,} bad record(s)"
-               + (f": see {workdir / 'sources' / 'quarantine.parquet'}" if result.quarantined else ""))
+    click.echo(
+        f"  quarantined {result.quarantined:,} bad record(s)"
+        + (f": see {workdir / 'sources' / 'quarantine.parquet'}" if result.quarantined else "")
+    )
 
 
 @main.command()
 @recipe_option
 @workdir_option
-@click.option("--task", "task_spec", default="all", show_default=True,
-              help="all, or comma-separated tasks by abbreviation or name (SA,PRP or Sentiment_Analysis).")
+@click.option(
+    "--task",
+    "task_spec",
+    default="all",
+    show_default=True,
+    help="all, or comma-separated tasks by abbreviation or name (SA,PRP or Sentiment_Analysis).",
+)
 @quiet_option
 def render(recipe_name: str, workdir: Path, task_spec: str, quiet: bool) -> None:
     """Build, split and render tasks into WORKDIR/dataset/, with a report in WORKDIR/reports/.
@@ -119,16 +141,24 @@ def render(recipe_name: str, workdir: Path, task_spec: str, quiet: bool) -> None
     for abbr, task in result.tasks.items():
         sizes = {q["split"]: q["selected"] for q in task["split"]["quotas"]}
         unmet = f"  (quota not met: {', '.join(task['split']['unmet'])})" if task["split"]["unmet"] else ""
-        click.echo(f"  {abbr:<4} {task['rows']:>7,} rows  " + " ".join(f"{s}={n}" for s, n in sizes.items()) + unmet)
+        click.echo(
+            f"  {abbr:<4} {task['rows']:>7,} rows  " + " ".join(f"{s}={n}" for s, n in sizes.items()) + unmet
+        )
     for abbr, why in result.skipped.items():
         click.echo(f"  {abbr:<4} skipped: {why}")
     click.echo(f"dataset in {workdir / 'dataset'}, report in {reports_dir(workdir) / 'build.md'}")
 
 
 @main.command()
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True, help="Folder to write into.")
-@click.option("--scale", type=float, default=None,
-              help="Fraction of the real row counts (1.0 = full size); omitted = the small demo profile.")
+@click.option(
+    "--out", type=click.Path(path_type=Path, file_okay=False), required=True, help="Folder to write into."
+)
+@click.option(
+    "--scale",
+    type=float,
+    default=None,
+    help="Fraction of the real row counts (1.0 = full size); omitted = the small demo profile.",
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 @quiet_option
 def synth(out: Path, scale: float | None, seed: int, quiet: bool) -> None:
@@ -146,6 +176,8 @@ def synth(out: Path, scale: float | None, seed: int, quiet: bool) -> None:
     written = generate(out, scale=scale, seed=seed, progress=not quiet)
     click.echo(f"wrote {sum(written.values()):,} records in {len(written)} files under {out}")
 
+
+main.add_command(eval_command)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

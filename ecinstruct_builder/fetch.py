@@ -67,7 +67,9 @@ def resolve_source_root(recipe: Recipe, workdir: Path, source_dir: Path | None, 
     """Where the upstream files are: --source-dir, the bundled samples, or a fresh download."""
     if source_dir is not None:
         if not source_dir.is_dir():
-            raise EcbuildError(f"--source-dir {source_dir} is not a folder; point it at your copy of the sources")
+            raise EcbuildError(
+                f"--source-dir {source_dir} is not a folder; point it at your copy of the sources"
+            )
         return source_dir
     if recipe.origin == "bundled":
         return raw_sources_dir()
@@ -89,8 +91,13 @@ def _write_part(frame: pl.DataFrame | pl.LazyFrame, target: Path) -> int:
 
 
 def _read_source(
-    adapter: SourceAdapter, files: list[InputFile], options: dict[str, Any], staging: Path,
-    root: Path, quarantine: Quarantine, progress: bool,
+    adapter: SourceAdapter,
+    files: list[InputFile],
+    options: dict[str, Any],
+    staging: Path,
+    root: Path,
+    quarantine: Quarantine,
+    progress: bool,
 ) -> list[dict[str, Any]]:
     records = []
     part = 0
@@ -103,16 +110,20 @@ def _read_source(
                 raise EcbuildError(f"internal: adapter {adapter.name} produced {table} with schema {schema}")
             rows[table] += _write_part(frame, staging / table / f"part-{part:06d}.parquet")
             part += 1
-        records.append({
-            "source": adapter.name,
-            "path": str(file.path.relative_to(root)) if file.path.is_relative_to(root) else str(file.path),
-            "category": file.category,
-            "split": file.split,
-            "bytes": file.path.stat().st_size,
-            "sha256": _sha256(file.path),
-            "rows": dict(sorted(rows.items())),
-            "quarantined": quarantine.per_file[str(file.path)] - before,
-        })
+        records.append(
+            {
+                "source": adapter.name,
+                "path": str(file.path.relative_to(root))
+                if file.path.is_relative_to(root)
+                else str(file.path),
+                "category": file.category,
+                "split": file.split,
+                "bytes": file.path.stat().st_size,
+                "sha256": _sha256(file.path),
+                "rows": dict(sorted(rows.items())),
+                "quarantined": quarantine.per_file[str(file.path)] - before,
+            }
+        )
     return records
 
 
@@ -128,7 +139,9 @@ def _finalize_tables(adapter: SourceAdapter, staging: Path, out_dir: Path) -> di
     return counts
 
 
-def run_fetch(recipe: Recipe, workdir: Path, source_dir: Path | None = None, progress: bool = True) -> FetchResult:
+def run_fetch(
+    recipe: Recipe, workdir: Path, source_dir: Path | None = None, progress: bool = True
+) -> FetchResult:
     """Fetch (or locate) the recipe's sources and write the normalised tables and the manifest."""
     root = resolve_source_root(recipe, workdir, source_dir, progress)
     out_dir = sources_dir(workdir)
@@ -144,7 +157,9 @@ def run_fetch(recipe: Recipe, workdir: Path, source_dir: Path | None = None, pro
         if not files:
             result.skipped.append(f"{adapter.name}: no input files under {folder}")
             continue
-        result.files += _read_source(adapter, files, options, staging / adapter.name, root, quarantine, progress)
+        result.files += _read_source(
+            adapter, files, options, staging / adapter.name, root, quarantine, progress
+        )
         for table, rows in _finalize_tables(adapter, staging / adapter.name, out_dir).items():
             result.tables[table] = rows
             table_sources[table] = adapter.name
@@ -153,15 +168,20 @@ def run_fetch(recipe: Recipe, workdir: Path, source_dir: Path | None = None, pro
     out_dir.mkdir(parents=True, exist_ok=True)
     quarantine.write(out_dir / QUARANTINE)
     result.quarantined = len(quarantine)
-    write_json(out_dir / MANIFEST, {
-        "recipe": {"name": recipe.name, "hash": recipe.hash},
-        "source_root": str(root),
-        "tables": {t: {"path": f"{t}.parquet", "rows": n, "source": table_sources[t]}
-                   for t, n in sorted(result.tables.items())},
-        "files": result.files,
-        "quarantine": {"path": QUARANTINE, "rows": result.quarantined},
-        "skipped": result.skipped,
-    })
+    write_json(
+        out_dir / MANIFEST,
+        {
+            "recipe": {"name": recipe.name, "hash": recipe.hash},
+            "source_root": str(root),
+            "tables": {
+                t: {"path": f"{t}.parquet", "rows": n, "source": table_sources[t]}
+                for t, n in sorted(result.tables.items())
+            },
+            "files": result.files,
+            "quarantine": {"path": QUARANTINE, "rows": result.quarantined},
+            "skipped": result.skipped,
+        },
+    )
     return result
 
 
@@ -171,4 +191,7 @@ def load_source_tables(workdir: Path) -> dict[str, pl.LazyFrame]:
     if not manifest_path.is_file():
         raise EcbuildError(f"no fetched sources in {workdir}; run `ecbuild fetch --workdir {workdir}` first")
     manifest = json.loads(manifest_path.read_text())
-    return {table: pl.scan_parquet(sources_dir(workdir) / info["path"]) for table, info in manifest["tables"].items()}
+    return {
+        table: pl.scan_parquet(sources_dir(workdir) / info["path"])
+        for table, info in manifest["tables"].items()
+    }

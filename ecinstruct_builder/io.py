@@ -17,7 +17,7 @@ from .errors import SourceFileError
 GZIP_MAGIC = b"\x1f\x8b"
 
 
-def _require_readable(path: Path) -> None:
+def require_readable(path: Path) -> None:
     if not path.is_file():
         raise SourceFileError(f"{path}: file not found; check --source-dir or run `ecbuild fetch` again")
     if not os.access(path, os.R_OK):
@@ -30,14 +30,14 @@ def open_binary(path: Path) -> IO[bytes]:
     Some upstream files (All_Amazon_Meta.json.gz) are gzip-compressed twice, so after one layer
     the magic bytes are checked again.
     """
-    _require_readable(path)
+    require_readable(path)
     raw: IO[bytes] = open(path, "rb")  # noqa: SIM115 - returned to the caller
     try:
         for _ in range(2):
             peek = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
             if peek != GZIP_MAGIC:
                 break
-            raw = io.BufferedReader(gzip.GzipFile(fileobj=raw))  # type: ignore[arg-type]
+            raw = io.BufferedReader(gzip.GzipFile(fileobj=raw, mode="rb"))  # type: ignore[arg-type]
     except OSError as exc:
         raw.close()
         raise SourceFileError(f"{path}: cannot read ({exc}); re-download the file") from exc
@@ -53,7 +53,7 @@ def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
     with open_binary(path) as handle:
         lineno = 0
         try:
-            for lineno, line in enumerate(handle, start=1):  # noqa: B007 - used after the loop
+            for lineno, line in enumerate(handle, start=1):
                 yield lineno, line.rstrip(b"\r\n")
         except (EOFError, OSError, gzip.BadGzipFile) as exc:
             raise SourceFileError(

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 from .errors import RecipeError
 from .paths import recipes_dir
@@ -70,13 +71,17 @@ def resolve_recipe_path(name_or_path: str) -> Path:
     candidate = Path(name_or_path)
     if candidate.suffix == ".toml" or candidate.exists():
         if not candidate.is_file():
-            raise RecipeError(f"recipe file {candidate} not found; pass a TOML path or one of: "
-                              f"{', '.join(available_recipes())}")
+            raise RecipeError(
+                f"recipe file {candidate} not found; pass a TOML path or one of: "
+                f"{', '.join(available_recipes())}"
+            )
         return candidate
     bundled = recipes_dir() / f"{name_or_path}.toml"
     if not bundled.is_file():
-        raise RecipeError(f"unknown recipe {name_or_path!r}; use one of: {', '.join(available_recipes())} "
-                          "or a path to a .toml file")
+        raise RecipeError(
+            f"unknown recipe {name_or_path!r}; use one of: {', '.join(available_recipes())} "
+            "or a path to a .toml file"
+        )
     return bundled
 
 
@@ -94,7 +99,9 @@ def _task_recipe(abbr: str, table: dict[str, Any]) -> TaskRecipe:
     sizes = dict(_expect(table.pop("sizes", {}), dict, f"tasks.{abbr}.sizes"))
     for split, cap in sizes.items():
         if split not in SPLITS:
-            raise RecipeError(f"recipe: tasks.{abbr}.sizes has unknown split {split!r}; use {', '.join(SPLITS)}")
+            raise RecipeError(
+                f"recipe: tasks.{abbr}.sizes has unknown split {split!r}; use {', '.join(SPLITS)}"
+            )
         if not isinstance(cap, int) or isinstance(cap, bool) or cap < 0:
             raise RecipeError(f"recipe: tasks.{abbr}.sizes.{split} must be a non-negative integer")
     stages = {key: dict(_expect(table.pop(key, {}), dict, f"tasks.{abbr}.{key}")) for key in STAGE_SECTIONS}
@@ -121,5 +128,14 @@ def load_recipe(name_or_path: str) -> Recipe:
     task_tables = _expect(body.pop("tasks", {}), dict, "tasks")
     tasks = {abbr: _task_recipe(abbr, _expect(t, dict, f"tasks.{abbr}")) for abbr, t in task_tables.items()}
     sections = {key: _expect(value, dict, key) for key, value in body.items()}
-    return Recipe(name=name, description=description, seed=seed, origin=origin, sources=sources,
-                  tasks=tasks, sections=sections, path=path, raw=raw)
+    return Recipe(
+        name=name,
+        description=description,
+        seed=seed,
+        origin=origin,
+        sources=sources,
+        tasks=tasks,
+        sections=sections,
+        path=path,
+        raw=raw,
+    )

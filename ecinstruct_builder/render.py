@@ -24,8 +24,13 @@ from .templates import TaskTemplates, render_fields
 # ECInstruct's `split` values; the OOD test is a `test` split of an OOD_* setting.
 ROW_SPLIT = {"train": "train", "validation": "val", "test": "test", "test_ood": "test"}
 SETTING_ORDER = (
-    "IND_Diverse_Instruction", "OOD_Diverse_Instruction", "IND_Single_Instruction", "OOD_Single_Instruction",
-    "IND_Unseen_Instruction", "OOD_Unseen_Instruction", "IND_Diverse_Instruction_1-shot",
+    "IND_Diverse_Instruction",
+    "OOD_Diverse_Instruction",
+    "IND_Single_Instruction",
+    "OOD_Single_Instruction",
+    "IND_Unseen_Instruction",
+    "OOD_Unseen_Instruction",
+    "IND_Diverse_Instruction_1-shot",
     "OOD_Diverse_Instruction_1-shot",
 )
 ROW_SCHEMA: dict[str, pl.DataType] = {
@@ -48,11 +53,19 @@ ROW_SCHEMA: dict[str, pl.DataType] = {
 
 
 def _few_shot_text(example: dict[str, str]) -> str:
-    return json.dumps({k: example[k] for k in ("instruction", "input", "options", "output")}, ensure_ascii=False)
+    return json.dumps(
+        {k: example[k] for k in ("instruction", "input", "options", "output")}, ensure_ascii=False
+    )
 
 
-def _row(abbr: str, templates: TaskTemplates, setting: str, template_id: str, base: dict[str, Any],
-         few_shot: str = "") -> dict[str, Any]:
+def _row(
+    abbr: str,
+    templates: TaskTemplates,
+    setting: str,
+    template_id: str,
+    base: dict[str, Any],
+    few_shot: str = "",
+) -> dict[str, Any]:
     return {
         **base,
         "id": f"{abbr}-{stable_id(setting, base['candidate_id'])}",
@@ -63,7 +76,9 @@ def _row(abbr: str, templates: TaskTemplates, setting: str, template_id: str, ba
     }
 
 
-def render_task(selected: pl.DataFrame, builder: TaskBuilder, templates: TaskTemplates, seed: int) -> pl.DataFrame:
+def render_task(
+    selected: pl.DataFrame, builder: TaskBuilder, templates: TaskTemplates, seed: int
+) -> pl.DataFrame:
     """All settings' rows for one task from its selected candidates (which carry `split`).
 
     `selected` must be in a deterministic order (split, then bucket): "the i-th train row" of the
@@ -81,9 +96,15 @@ def render_task(selected: pl.DataFrame, builder: TaskBuilder, templates: TaskTem
         diverse_id = seen[int(_fraction(seed, f"{abbr}:instruction", cand["candidate_id"]) * len(seen))]
         side = "OOD" if cand["split"] == "test_ood" else "IND"
         base = {
-            "candidate_id": cand["candidate_id"], "task": builder.name, "split": ROW_SPLIT[cand["split"]],
-            "source": cand["source"], "source_ids": cand["source_ids"], "product_id": cand["product_id"],
-            "category": cand["category"], "labels": cand.get("labels"), **fields,
+            "candidate_id": cand["candidate_id"],
+            "task": builder.name,
+            "split": ROW_SPLIT[cand["split"]],
+            "source": cand["source"],
+            "source_ids": cand["source_ids"],
+            "product_id": cand["product_id"],
+            "category": cand["category"],
+            "labels": cand.get("labels"),
+            **fields,
         }
         rows.append(_row(abbr, templates, f"{side}_Diverse_Instruction", diverse_id, base))
         rows.append(_row(abbr, templates, f"{side}_Single_Instruction", templates.base, base))
@@ -105,8 +126,9 @@ def render_task(selected: pl.DataFrame, builder: TaskBuilder, templates: TaskTem
     split_order = {"train": 0, "val": 1, "test": 2}
     return (
         frame.with_row_index("_pos")
-        .with_columns(_s=pl.col("setting").replace_strict(setting_order),
-                      _p=pl.col("split").replace_strict(split_order))
+        .with_columns(
+            _s=pl.col("setting").replace_strict(setting_order), _p=pl.col("split").replace_strict(split_order)
+        )
         .sort("_s", "_p", "_pos")
         .select(list(ROW_SCHEMA))
     )

@@ -11,26 +11,47 @@ from .io import atomic_path
 def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return lines
+    return [*lines, ""]
+
+
+def _task_section(abbr: str, task: dict[str, Any]) -> list[str]:
+    split, clean = task["split"], task["clean"]
+    out = [f"## {abbr} — {task['name']}", ""]
+    funnel = [[step["step"], f"{step['rows']:,}"] for step in clean["funnel"]]
+    out += ["Cleaning on every candidate (rows left after each step):", "", *_table(["step", "rows"], funnel)]
+    touched = ", ".join(f"{name} {rows:,}" for name, rows in clean["touched"].items()) or "none"
+    out += [f"Rows the expensive steps examined (only what the quotas needed): {touched}.", ""]
+    if clean["dropped"]:
+        dropped = [[d["stage"], d["reason"], f"{d['rows']:,}"] for d in clean["dropped"]]
+        out += ["Dropped rows by stage and reason (all in the rejects folder):", ""]
+        out += _table(["stage", "reason", "rows"], dropped)
+    quotas = [
+        [q["split"], q["cap"], q["available"], q["selected"], "yes" if q["met"] else "**no**"]
+        for q in split["quotas"]
+    ]
+    out += ["Split quotas:", "", *_table(["split", "cap", "available", "selected", "met"], quotas)]
+    counts = [[c["setting"], c["split"], c["rows"]] for c in task["counts"]]
+    out += ["Rendered rows:", "", *_table(["setting", "split", "rows"], counts)]
+    domains = [[d["split"], d["domain"], d["rows"]] for d in task["domains"]]
+    out += ["Rows per split and domain (category, or attribute for AVE):", ""]
+    return out + _table(["split", "domain", "rows"], domains)
 
 
 def markdown_report(report: dict[str, Any]) -> str:
     recipe = report["recipe"]
     out = [f"# Build report — recipe `{recipe['name']}` ({recipe['hash']}, seed {recipe['seed']})", ""]
-    unmet = [[abbr, q["split"], q["cap"], q["available"], q["selected"]]
-             for abbr, task in report["tasks"].items() for q in task["split"]["quotas"] if not q["met"]]
+    unmet = [
+        [abbr, q["split"], q["cap"], q["available"], q["selected"]]
+        for abbr, task in report["tasks"].items()
+        for q in task["split"]["quotas"]
+        if not q["met"]
+    ]
     if unmet:
-        out += ["## Quotas not met", ""]
-        out += _table(["task", "split", "cap", "available", "selected"], unmet) + [""]
+        out += ["## Quotas not met", "", *_table(["task", "split", "cap", "available", "selected"], unmet)]
     if report["skipped"]:
-        out += ["## Skipped tasks", ""] + [f"- {abbr}: {why}" for abbr, why in report["skipped"].items()] + [""]
+        out += ["## Skipped tasks", "", *(f"- {abbr}: {why}" for abbr, why in report["skipped"].items()), ""]
     for abbr, task in report["tasks"].items():
-        out += [f"## {abbr} — {task['name']}", "", f"{task['split']['candidates']} candidates, "
-                f"{task['split']['dropped_group_overlap']} evaluation rows dropped because their group is in train.", ""]
-        out += _table(["setting", "split", "rows"], [[c["setting"], c["split"], c["rows"]] for c in task["counts"]])
-        out += ["", "Rows per split and domain (category / attribute):", ""]
-        out += _table(["split", "domain", "rows"], [[d["split"], d["domain"], d["rows"]] for d in task["domains"]])
-        out.append("")
+        out += _task_section(abbr, task)
     return "\n".join(out)
 
 

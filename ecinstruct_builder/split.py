@@ -15,6 +15,7 @@ not move the rows that were already placed. Steps, each a small function over Po
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,17 +36,22 @@ def _fraction(seed: int, salt: str, key: str) -> float:
 def hashed_fraction(column: str, seed: int, salt: str) -> pl.Expr:
     """A stable number in [0, 1) per value of `column` (blake2b; the same on every platform/version)."""
     return pl.col(column).map_batches(
-        lambda s: pl.Series([_fraction(seed, salt, v) for v in s.cast(pl.String).fill_null("").to_list()],
-                            dtype=pl.Float64),
+        lambda s: pl.Series(
+            [_fraction(seed, salt, v) for v in s.cast(pl.String).fill_null("").to_list()], dtype=pl.Float64
+        ),
         return_dtype=pl.Float64,
     )
 
 
 def assign_buckets(candidates: pl.DataFrame, seed: int, salt: str) -> pl.DataFrame:
     """Add `bucket` (hash of the group key) and `halve` (a second, independent hash for halving)."""
-    keys = candidates.select("group_key").unique().with_columns(
-        bucket=hashed_fraction("group_key", seed, f"{salt}:split"),
-        halve=hashed_fraction("group_key", seed, f"{salt}:halve"),
+    keys = (
+        candidates.select("group_key")
+        .unique()
+        .with_columns(
+            bucket=hashed_fraction("group_key", seed, f"{salt}:split"),
+            halve=hashed_fraction("group_key", seed, f"{salt}:halve"),
+        )
     )
     return candidates.join(keys, on="group_key", how="left", maintain_order="left")
 
@@ -56,7 +62,8 @@ def held_out_domains(candidates: pl.DataFrame, quota: int, seed: int, salt: str)
     if quota <= 0 or test_rows.is_empty():
         return []
     counts = (
-        test_rows.group_by("domain").len()
+        test_rows.group_by("domain")
+        .len()
         .with_columns(order=hashed_fraction("domain", seed, f"{salt}:holdout"))
         .sort("order", "domain")
         .with_columns(total=pl.col("len").cum_sum())
@@ -91,7 +98,9 @@ def assign_sides(candidates: pl.DataFrame, builder: TaskBuilder, task: TaskRecip
     return candidates.with_columns(side=side).filter(pl.col("side").is_not_null())
 
 
-def assign_splits(candidates: pl.DataFrame, fractions: tuple[float, float, float] = DEFAULT_FRACTIONS) -> pl.DataFrame:
+def assign_splits(
+    candidates: pl.DataFrame, fractions: tuple[float, float, float] = DEFAULT_FRACTIONS
+) -> pl.DataFrame:
     """Add `split`: official where present (halving a lone official test), else by bucket."""
     official = pl.col("official_split")
     has_official = candidates["official_split"].is_not_null().any()
@@ -99,16 +108,20 @@ def assign_splits(candidates: pl.DataFrame, fractions: tuple[float, float, float
     if has_official:
         split = official
         if not has_validation:
-            split = pl.when(official == "test").then(
-                pl.when(pl.col("halve") < 0.5).then(pl.lit("validation")).otherwise(pl.lit("test"))
-            ).otherwise(official)
+            split = (
+                pl.when(official == "test")
+                .then(pl.when(pl.col("halve") < 0.5).then(pl.lit("validation")).otherwise(pl.lit("test")))
+                .otherwise(official)
+            )
         ind_split = split
         ood_split = pl.when(official == "test").then(pl.lit("test_ood"))  # OOD tests come from official test
     else:
         train_end, validation_end = fractions[0], fractions[0] + fractions[1]
         ind_split = (
-            pl.when(pl.col("bucket") < train_end).then(pl.lit("train"))
-            .when(pl.col("bucket") < validation_end).then(pl.lit("validation"))
+            pl.when(pl.col("bucket") < train_end)
+            .then(pl.lit("train"))
+            .when(pl.col("bucket") < validation_end)
+            .then(pl.lit("validation"))
             .otherwise(pl.lit("test"))
         )
         ood_split = pl.lit("test_ood")
@@ -129,31 +142,86 @@ class Quota:
         return self.selected >= self.cap
 
     def as_dict(self) -> dict[str, Any]:
-        return {"split": self.split, "cap": self.cap, "available": self.available, "selected": self.selected,
-                "met": self.met, "per_category": self.per_category}
+        return {
+            "split": self.split,
+            "cap": self.cap,
+            "available": self.available,
+            "selected": self.selected,
+            "met": self.met,
+            "per_category": self.per_category,
+        }
 
 
-def _take_equal_shares(pool: pl.DataFrame, cap: int, equal_shares: bool) -> pl.DataFrame:
-    """Take `cap` rows in bucket order; with several domains, equal shares first, then fill up."""
+# An accept function gets rows in selection order and returns those that survive the expensive
+# steps (language id, dedup); the splitter asks it for just enough rows to fill each quota.
+Accept = Callable[[pl.DataFrame], pl.DataFrame]
+MARGIN = 1.1  # rows offered per row still needed: a small safety margin for rows the steps drop
+MIN_CHUNK = 16
+
+
+def _accept_all(rows: pl.DataFrame) -> pl.DataFrame:
+    return rows
+
+
+def _fill(stream: pl.DataFrame, start: int, need: int, accept: Accept) -> tuple[list[pl.DataFrame], int, int]:
+    """Offer rows of `stream` from `start` in chunks until `need` rows are accepted or it runs out.
+
+    Returns the accepted chunks, how many were accepted and where the stream now stands.
+    """
+    taken: list[pl.DataFrame] = []
+    got = 0
+    while got < need and start < stream.height:
+        size = max(MIN_CHUNK, int((need - got) * MARGIN) + 1)
+        kept = accept(stream.slice(start, size))
+        start += size
+        if got + kept.height > need:
+            kept = kept.head(need - got)
+        taken.append(kept)
+        got += kept.height
+    return taken, got, start
+
+
+def take_rows(pool: pl.DataFrame, cap: int, equal_shares: bool, accept: Accept = _accept_all) -> pl.DataFrame:
+    """Take `cap` accepted rows in bucket order; with several domains, equal shares first, then fill up.
+
+    Rows beyond what the quota needs are never offered to `accept`, so expensive steps run on about
+    the rows used (plus the margin), and the result equals running them on every row first.
+    """
     ordered = pool.sort("bucket", "candidate_id")
     domains = sorted(d for d in ordered["domain"].unique().to_list() if d is not None)
     if not equal_shares or len(domains) < 2:
-        return ordered.head(cap)
+        chunks, _, _ = _fill(ordered, 0, cap, accept)
+        return pl.concat(chunks) if chunks else ordered.head(0)
     share, extra = divmod(cap, len(domains))
-    quotas = pl.DataFrame({"domain": domains, "quota": [share + (i < extra) for i in range(len(domains))]},
-                          schema={"domain": pl.String, "quota": pl.Int64})
-    ranked = ordered.with_columns(rank=pl.int_range(pl.len()).over("domain")).join(
-        quotas, on="domain", how="left", maintain_order="left")
-    first = ranked.filter(pl.col("rank") < pl.col("quota"))
-    fill = ranked.filter(pl.col("rank") >= pl.col("quota")).head(max(cap - first.height, 0))
-    return pl.concat([first, fill]).drop("rank", "quota").sort("bucket", "candidate_id")
+    streams = {d: ordered.filter(pl.col("domain") == d) for d in domains}
+    positions = dict.fromkeys(domains, 0)
+    chunks: list[pl.DataFrame] = []
+    total = 0
+    for i, domain in enumerate(domains):
+        taken, got, positions[domain] = _fill(streams[domain], 0, share + (i < extra), accept)
+        chunks += taken
+        total += got
+    # fill up from what the domains have left, still in bucket order
+    rest = pl.concat([streams[d].slice(positions[d]) for d in domains]).sort("bucket", "candidate_id")
+    taken, _, _ = _fill(rest, 0, cap - total, accept)
+    chunks += taken
+    return pl.concat(chunks).sort("bucket", "candidate_id") if chunks else ordered.head(0)
 
 
-def select_quotas(candidates: pl.DataFrame, builder: TaskBuilder, task: TaskRecipe) -> tuple[pl.DataFrame, list[Quota], int]:
-    """Apply the caps. Returns the selected rows, the quota report and the rows dropped for group leakage."""
+def select_quotas(
+    candidates: pl.DataFrame,
+    builder: TaskBuilder,
+    task: TaskRecipe,
+    accept: Accept = _accept_all,
+    on_leak: Callable[[pl.DataFrame], None] | None = None,
+) -> tuple[pl.DataFrame, list[Quota]]:
+    """Apply the caps, split by split (train first, so evaluation rows are checked against it).
+
+    Validation/test rows whose group already sits in the selected train rows are dropped
+    (official splits need this; hash splits never trigger it) and handed to `on_leak`.
+    """
     selected: list[pl.DataFrame] = []
     quotas: list[Quota] = []
-    leaked = 0
     train_groups = pl.Series("group_key", [], dtype=pl.String)
     for split in SPLITS:
         pool = candidates.filter(pl.col("split") == split)
@@ -161,34 +229,49 @@ def select_quotas(candidates: pl.DataFrame, builder: TaskBuilder, task: TaskReci
         if cap is None:
             cap = pool.height if split != "test_ood" or builder.ood_axis != "none" else 0
         if split in EVAL_SPLITS and builder.split_protocol == "grouped":
-            # official splits may share products with train; hash splits never do
-            clean = pool.filter(~pl.col("group_key").is_in(train_groups.implode()))
-            leaked += pool.height - clean.height
-            pool = clean
-        taken = _take_equal_shares(pool, cap, equal_shares=split != "test_ood")
+            leaked = pool.filter(pl.col("group_key").is_in(train_groups.implode()))
+            if on_leak is not None:
+                on_leak(leaked)
+            pool = pool.filter(~pl.col("group_key").is_in(train_groups.implode()))
+        taken = take_rows(pool, cap, equal_shares=split != "test_ood", accept=accept)
         if split == "train":
             train_groups = taken["group_key"].unique()
         per_category = dict(sorted(taken.group_by("domain").len().fill_null("(none)").iter_rows()))
         if cap or pool.height:
-            quotas.append(Quota(split, cap, pool.height, taken.height,
-                                {str(k): int(v) for k, v in per_category.items()}))
+            quotas.append(
+                Quota(
+                    split, cap, pool.height, taken.height, {str(k): int(v) for k, v in per_category.items()}
+                )
+            )
         selected.append(taken)
-    return pl.concat(selected), quotas, leaked
+    return pl.concat(selected), quotas
 
 
 def split_candidates(
-    candidates: pl.DataFrame, builder: TaskBuilder, task: TaskRecipe, seed: int,
+    candidates: pl.DataFrame,
+    builder: TaskBuilder,
+    task: TaskRecipe,
+    seed: int,
     fractions: tuple[float, float, float] = DEFAULT_FRACTIONS,
+    accept: Accept = _accept_all,
+    on_leak: Callable[[pl.DataFrame], None] | None = None,
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
     """The whole split stage for one task: returns rows with `split` (and `bucket`) plus a report."""
+    leaked: list[int] = []
+
+    def count_leak(rows: pl.DataFrame) -> None:
+        leaked.append(rows.height)
+        if on_leak is not None:
+            on_leak(rows)
+
     with_buckets = assign_buckets(candidates, seed, builder.abbr)
     sided = assign_sides(with_buckets, builder, task, seed)
     split = assign_splits(sided, fractions)
-    selected, quotas, leaked = select_quotas(split, builder, task)
+    selected, quotas = select_quotas(split, builder, task, accept, count_leak)
     report = {
         "candidates": candidates.height,
         "quotas": [q.as_dict() for q in quotas],
         "unmet": [q.split for q in quotas if not q.met],
-        "dropped_group_overlap": leaked,
+        "dropped_group_overlap": sum(leaked),
     }
     return selected, report

@@ -15,12 +15,12 @@ never an empty string.
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import tomllib
 from jinja2 import StrictUndefined, TemplateError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -117,8 +117,14 @@ def parse_template_file(path: Path) -> TaskTemplates:
     task = data.get("task")
     if task != path.stem:
         raise _fail(path, f"`task` must equal the file name {path.stem!r}, got {task!r}")
-    return TaskTemplates(task=task, path=path, base=base, unseen=unseen, instructions=instructions,
-                         render={name: render[name] for name in RENDERED_FIELDS})
+    return TaskTemplates(
+        task=task,
+        path=path,
+        base=base,
+        unseen=unseen,
+        instructions=instructions,
+        render={name: render[name] for name in RENDERED_FIELDS},
+    )
 
 
 def load_templates(abbr: str, folder: Path | None = None) -> TaskTemplates:

@@ -67,7 +67,8 @@ def test_tables_manifest_quarantine_and_skips(tmp_path, recipe):
     assert result.skipped == [f"absent: no input files under {tmp_path / 'src' / 'absent'}"]
     quarantine = pl.read_parquet(tmp_path / "work" / "sources" / "quarantine.parquet")
     assert quarantine.select("file", "line", "raw", "reason").rows() == [
-        (str(tmp_path / "src" / "numbers" / "a.txt"), 3, "broken", "expected key=number")]
+        (str(tmp_path / "src" / "numbers" / "a.txt"), 3, "broken", "expected key=number")
+    ]
     manifest = json.loads((tmp_path / "work" / "sources" / "manifest.json").read_text())
     files = {f["path"]: f for f in manifest["files"]}
     assert files["numbers/a.txt"]["rows"] == {"numbers": 3}
@@ -91,7 +92,7 @@ def test_missing_source_dir_is_a_clear_error(tmp_path, recipe):
 
 def test_unknown_source_in_recipe(tmp_path, recipe):
     path = tmp_path / "r.toml"
-    path.write_text('[sources.nosuch]\n')
+    path.write_text("[sources.nosuch]\n")
     with pytest.raises(RecipeError, match="unknown source 'nosuch'"):
         fetch.run_fetch(load_recipe(str(path)), tmp_path / "w", tmp_path, progress=False)
 

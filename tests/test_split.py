@@ -28,11 +28,21 @@ def candidates(n: int, domains=("Electronics",), products_per=1, official=None) 
     rows = []
     for i in range(n):
         domain = domains[i % len(domains)]
-        rows.append({
-            "candidate_id": f"c{i}", "source": "s", "source_ids": [str(i)], "product_id": f"p{i // products_per}",
-            "category": domain, "domain": domain, "group_key": f"p{i // products_per}", "content_key": f"t{i}",
-            "official_split": official(i) if official else None, "label": "A", "options": [],
-        })
+        rows.append(
+            {
+                "candidate_id": f"c{i}",
+                "source": "s",
+                "source_ids": [str(i)],
+                "product_id": f"p{i // products_per}",
+                "category": domain,
+                "domain": domain,
+                "group_key": f"p{i // products_per}",
+                "content_key": f"t{i}",
+                "official_split": official(i) if official else None,
+                "label": "A",
+                "options": [],
+            }
+        )
     return pl.DataFrame(rows, schema=CANDIDATE_SCHEMA)
 
 
@@ -90,13 +100,22 @@ def test_caps_and_unmet_quotas_are_reported():
 def test_ind_pool_takes_equal_shares_per_category():
     frame = candidates(3000, domains=("A", "B", "C"))
     out, _ = run(frame, sizes={"train": 90})
-    assert dict(out.filter(pl.col("split") == "train")["domain"].value_counts().iter_rows()) == {"A": 30, "B": 30, "C": 30}
+    assert dict(out.filter(pl.col("split") == "train")["domain"].value_counts().iter_rows()) == {
+        "A": 30,
+        "B": 30,
+        "C": 30,
+    }
 
 
 def test_short_category_is_filled_up_from_the_others():
-    frame = pl.concat([candidates(400, domains=("A", "B")),
-                       candidates(5, domains=("C",)).with_columns(candidate_id=pl.lit("x") + pl.col("candidate_id"),
-                                                                 group_key=pl.lit("x") + pl.col("group_key"))])
+    frame = pl.concat(
+        [
+            candidates(400, domains=("A", "B")),
+            candidates(5, domains=("C",)).with_columns(
+                candidate_id=pl.lit("x") + pl.col("candidate_id"), group_key=pl.lit("x") + pl.col("group_key")
+            ),
+        ]
+    )
     out, _ = run(frame, sizes={"train": 90})
     train = dict(out.filter(pl.col("split") == "train")["domain"].value_counts().iter_rows())
     assert sum(train.values()) == 90 and train.get("C", 0) <= 5
@@ -104,7 +123,9 @@ def test_short_category_is_filled_up_from_the_others():
 
 def test_lone_official_test_is_halved_and_overlapping_groups_dropped():
     # products 0, 4, 8... are official test; a few rows of train products are official test too
-    frame = candidates(400, products_per=2, official=lambda i: "test" if (i // 2) % 4 == 0 or i % 50 == 3 else "train")
+    frame = candidates(
+        400, products_per=2, official=lambda i: "test" if (i // 2) % 4 == 0 or i % 50 == 3 else "train"
+    )
     out, report = run(frame)
     assert set(out["split"]) == {"train", "validation", "test"}
     train = set(out.filter(pl.col("split") == "train")["group_key"])
@@ -115,7 +136,9 @@ def test_lone_official_test_is_halved_and_overlapping_groups_dropped():
 def test_leave_one_out_keeps_users_in_train_and_test():
     official = ["train", "validation", "test"]
     frame = candidates(300, products_per=3, official=lambda i: official[i % 3])
-    out, report = run(frame, builder=Dummy(protocol="leave_one_out"), sizes={"train": 20, "validation": 5, "test": 5})
+    out, report = run(
+        frame, builder=Dummy(protocol="leave_one_out"), sizes={"train": 20, "validation": 5, "test": 5}
+    )
     train_users = set(out.filter(pl.col("split") == "train")["group_key"])
     assert set(out.filter(pl.col("split") == "test")["group_key"]) <= train_users
     assert report["dropped_group_overlap"] == 0

@@ -3,7 +3,12 @@
 import pytest
 
 from ecinstruct_builder.tasks import builders
-from ecinstruct_builder.templates import MIN_INSTRUCTIONS, TemplateFileError, load_templates, parse_template_file
+from ecinstruct_builder.templates import (
+    MIN_INSTRUCTIONS,
+    TemplateFileError,
+    load_templates,
+    parse_template_file,
+)
 
 TASKS = sorted(builders())
 
@@ -46,7 +51,9 @@ RENDER = '[render]\ninput = "{{ a }}"\noptions = ""\noutput = "{{ label }}"\n'
 
 
 def test_valid_file_parses(tmp_path):
-    parsed = parse_template_file(write(tmp_path, f'task = "XX"\nbase = "x0"\nunseen = "x1"\n{RENDER}{instructions(6)}'))
+    parsed = parse_template_file(
+        write(tmp_path, f'task = "XX"\nbase = "x0"\nunseen = "x1"\n{RENDER}{instructions(6)}')
+    )
     assert parsed.variables() == {"a", "label"}
 
 
@@ -57,8 +64,10 @@ def test_valid_file_parses(tmp_path):
         (f'task = "XX"\nbase = "x0"\nunseen = "x0"\n{RENDER}{instructions(6)}', "two different"),
         (f'task = "XX"\nbase = "x0"\nunseen = "x1"\n{instructions(6)}', "lacks input, options, output"),
         (f'task = "YY"\nbase = "x0"\nunseen = "x1"\n{RENDER}{instructions(6)}', "must equal the file name"),
-        (f'task = "XX"\nbase = "x0"\nunseen = "x1"\n{RENDER.replace("{{ a }}", "{{ a ")}{instructions(6)}',
-         "not valid Jinja"),
+        (
+            f'task = "XX"\nbase = "x0"\nunseen = "x1"\n{RENDER.replace("{{ a }}", "{{ a ")}{instructions(6)}',
+            "not valid Jinja",
+        ),
     ],
 )
 def test_malformed_files_are_rejected_with_a_reason(tmp_path, body, message):

@@ -44,8 +44,8 @@ def meta_row(record: amz.Record) -> amz.Record:
 class Amazon2014(SourceAdapter):
     """Metadata of the 2014 release (ECInstruct's title/brand fallback for sequential recommendation).
 
-    Lines are Python dict literals, not JSON: each is tried as JSON first (fast, and some lines are
-    valid JSON), then with `ast.literal_eval`. Option: `categories` (default: every category found).
+    Lines are Python dict literals, not JSON: each is tried as JSON first (a line may be plain JSON),
+    then with `ast.literal_eval`, never `eval`. Option: `categories` (default: every category found).
     """
 
     name = "amazon2014"

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import polars as pl
 
-from ..io import _require_readable
+from ..io import require_readable
 from ..quarantine import Quarantine
 from . import _amazon as amz
 from ._common import batched
@@ -210,6 +210,7 @@ class Amazon2018(SourceAdapter):
         self, file: InputFile, options: dict[str, Any], quarantine: Quarantine
     ) -> Iterator[tuple[str, Frame]]:
         table = amz.table_of(file, PATTERNS, self.name)
+        review_cap = amz.line_limit_option(options, "review_max_lines", self.name)  # checked for every file
         if table == "amazon2018_ratings":
             yield table, self._read_ratings(file, quarantine)
             return
@@ -219,13 +220,14 @@ class Amazon2018(SourceAdapter):
         def to_row(record: amz.Record, line: int) -> amz.Record:
             return {**row_of(record), "category": file.category, "line": line}
 
-        max_lines = amz.line_limit_option(options, "review_max_lines", self.name) if is_review else None
-        rows = amz.record_rows(file.path, self.name, quarantine, to_row, max_lines=max_lines)
+        rows = amz.record_rows(
+            file.path, self.name, quarantine, to_row, max_lines=review_cap if is_review else None
+        )
         yield from batched(table, rows, self.tables[table])
 
     def _read_ratings(self, file: InputFile, quarantine: Quarantine) -> pl.LazyFrame:
         """Quarantine the bad lines now (only they are collected); return a lazy scan of the good ones."""
-        _require_readable(file.path)  # the scan is lazy: fail now, with the usual message
+        require_readable(file.path)  # the scan is lazy: fail now, with the usual message
         checked = _checked_ratings(file.path)
         bad = checked.filter(pl.col("reason").is_not_null()).select("line", "raw", "reason").collect()
         for line, raw, reason in bad.iter_rows():
@@ -242,18 +244,15 @@ class Amazon2018(SourceAdapter):
 
     def remote_files(self, options: dict[str, Any]) -> list[RemoteFile]:
         """Per category of the options: full reviews, ratings CSV and metadata, from three mirrors."""
-        remote = []
-        for category in amz.category_option(options, self.name):
-            for upstream in (
-                f"categoryFiles/{category}.json.gz",
-                f"categoryFilesSmall/{category}.csv",
-                f"metaFiles2/meta_{category}.json.gz",
-            ):
-                local = upstream.rsplit("/", 1)[1]
-                remote.append(
-                    RemoteFile(
-                        urls=tuple(mirror + upstream for mirror in MIRRORS),
-                        relative_path=f"{self.name}/{local}",
-                    )
-                )
-        return remote
+        return [
+            RemoteFile(
+                urls=tuple(f"{mirror}{folder}/{name}" for mirror in MIRRORS),
+                relative_path=f"{self.name}/{name}",
+            )
+            for category in amz.category_option(options, self.name)
+            for folder, name in (
+                ("categoryFiles", f"{category}.json.gz"),
+                ("categoryFilesSmall", f"{category}.csv"),
+                ("metaFiles2", f"meta_{category}.json.gz"),
+            )
+        ]

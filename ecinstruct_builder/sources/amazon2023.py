@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import polars as pl
 
 from ..errors import SourceFileError
-from ..io import _require_readable
+from ..io import require_readable
 from ..quarantine import Quarantine
 from . import _amazon as amz
 from ._common import batched
@@ -152,7 +152,7 @@ class Amazon2023(SourceAdapter):
     def _read_meta_parquet(self, file: InputFile, quarantine: Quarantine) -> pl.LazyFrame:
         """A lazy scan of one Parquet shard in the table schema; rows without `parent_asin` quarantined."""
         path = file.path
-        _require_readable(path)
+        require_readable(path)
         scan = pl.scan_parquet(path)
         try:
             found = dict(scan.collect_schema())

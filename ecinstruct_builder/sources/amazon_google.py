@@ -15,7 +15,7 @@ from typing import IO, Any, ClassVar
 import polars as pl
 
 from ..errors import SourceFileError
-from ..io import _require_readable, open_binary
+from ..io import require_readable, open_binary
 from ..quarantine import Quarantine
 from ._common import batched, csv_rows
 from .base import Frame, InputFile, RemoteFile, SourceAdapter
@@ -108,7 +108,7 @@ class AmazonGoogle(SourceAdapter):
         return [RemoteFile(urls=_URLS, relative_path=f"{self.name}/{ARCHIVE}")]
 
     def _read_archive(self, path: Path, quarantine: Quarantine) -> Iterator[tuple[str, Frame]]:
-        _require_readable(path)
+        require_readable(path)
         try:
             with zipfile.ZipFile(path) as archive:
                 # Members are matched by base name, whatever folder the archive puts them in.

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import polars as pl
 
 from ..errors import SourceFileError
-from ..io import _require_readable, open_binary
+from ..io import require_readable, open_binary
 from ..quarantine import Quarantine
 from ._common import csv_rows, string_list_option
 from .base import Frame, InputFile, RemoteFile, SourceAdapter
@@ -69,7 +69,7 @@ class Esci(SourceAdapter):
         """
         folder = file.path.parent
         if file.path.name != EXAMPLES:
-            _require_readable(folder / EXAMPLES)  # the join below is driven by the examples file
+            require_readable(folder / EXAMPLES)  # the join below is driven by the examples file
             return
         locales = string_list_option(options, "locales", self.name, default=("us",))
         examples = _scan(file.path, _EXAMPLE_COLUMNS)
@@ -127,7 +127,7 @@ def _compatible(found: pl.DataType, wanted: pl.DataType) -> bool:
 
 def _scan(path: Path, columns: dict[str, pl.DataType]) -> pl.LazyFrame:
     """A lazy scan of the needed columns, cast to the table dtypes; SourceFileError if any is missing."""
-    _require_readable(path)
+    require_readable(path)
     try:
         schema = pl.scan_parquet(path).collect_schema()
     except (pl.exceptions.PolarsError, OSError) as exc:

@@ -28,7 +28,9 @@ PLANTED_BAD_LINES: dict[str, int] = {
 __all__ = ["PLANTED_BAD_LINES", "generate"]
 
 
-def generate(out_dir: Path, scale: float | None = None, seed: int = 0, progress: bool = False) -> dict[str, int]:
+def generate(
+    out_dir: Path, scale: float | None = None, seed: int = 0, progress: bool = False
+) -> dict[str, int]:
     """Write every synthetic source file under `out_dir`; return rows written per relative path.
 
     `scale=None` writes the small bundled demo profile; `scale=s` writes the real row counts times

@@ -16,10 +16,19 @@ from . import generate
         "  python -m ecinstruct_builder.synthetic --out /tmp/bench --scale 0.01 --seed 3"
     )
 )
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write, laid out like --source-dir (amazon2018/, esci/, ...).")
-@click.option("--scale", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Real row counts times this factor (1.0 = full size). Default: the bundled demo sizes.")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write, laid out like --source-dir (amazon2018/, esci/, ...).",
+)
+@click.option(
+    "--scale",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Real row counts times this factor (1.0 = full size). Default: the bundled demo sizes.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Same seed, byte-identical files.")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show a bar per file.")
 def main(out_dir: Path, scale: float | None, seed: int, progress: bool) -> None:

@@ -26,7 +26,9 @@ _PLANT_AFTER = 5
 
 def in_2014(category: str, index: int, seed: int) -> bool:
     """Whether catalog product `index` has a 2014 record."""
-    return title_missing(category, index, seed) or fraction_for(seed, "in-2014", category, index) < SUBSET_SHARE
+    return (
+        title_missing(category, index, seed) or fraction_for(seed, "in-2014", category, index) < SUBSET_SHARE
+    )
 
 
 def record(rng: random.Random, category: str, index: int, seed: int, catalog: int) -> dict[str, Any]:

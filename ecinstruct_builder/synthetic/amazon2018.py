@@ -18,7 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from . import text
-from .common import Profile, asin, binary_junk, dumps, fraction_for, power_law_int, record_sink, rng_for, truncated
+from .common import (
+    Profile,
+    asin,
+    binary_junk,
+    dumps,
+    fraction_for,
+    power_law_int,
+    record_sink,
+    rng_for,
+    truncated,
+)
 from .common import user_id as make_user_id
 
 CATEGORIES = ("Electronics", "Home_and_Kitchen", "Sports_and_Outdoors", "Tools_and_Home_Improvement")
@@ -44,6 +54,7 @@ CORE_RATINGS = 840
 CORE_ITEMS = 120
 TAIL_USER_SKEW = 3.0
 TAIL_ITEM_ALPHA = 1.4
+MAX_ITEM_RATINGS = 60_000  # about the most-rated items upstream; bounds the per-item user set
 
 # One duplicate ASIN row after every DUPLICATE_EVERY unique products (~2.2%, as in Tools upstream).
 DUPLICATE_EVERY = 45
@@ -91,7 +102,7 @@ def _day_to_unix(day: int) -> int:
 
 
 def _random_day(rng: random.Random) -> int:
-    return rng.randint(_FIRST_DAY, _LAST_DAY)
+    return _FIRST_DAY + int(rng.random() * (_LAST_DAY - _FIRST_DAY + 1))  # randint, without its overhead
 
 
 def _stars(rng: random.Random) -> int:
@@ -116,12 +127,15 @@ def _similar_item_html(rng: random.Random, partners: list[str]) -> str:
     """The comparison-table markup upstream stores in `similar_item` (ASINs in links and asin= params)."""
     cells = "".join(
         f'<th class="comparison_image_title_cell" role="columnheader"><div class="a-row">'
-        f'<a class="a-link-normal" href="/dp/{partner}/ref=psdc_{rng.randint(1000, 9999)}_t{n}?asin={partner}">'
+        f'<a class="a-link-normal" href="/dp/{partner}/ref=psdc_{rng.randint(1000, 9999)}_t{n}'
+        f'?asin={partner}">'
         f'<img alt="" src="https://images-na.ssl-images-amazon.com/images/I/{partner}.jpg"></a></div></th>'
         for n, partner in enumerate(partners, start=1)
     )
-    ratings = "".join(f'<td><span class="a-icon-alt">{rng.randint(30, 50) / 10} out of 5 stars</span></td>'
-                      for _ in partners)
+    ratings = "".join(
+        f'<td><span class="a-icon-alt">{rng.randint(30, 50) / 10} out of 5 stars</span></td>'
+        for _ in partners
+    )
     return (
         ' class="a-bordered a-horizontal-stripes a-spacing-extra-large a-size-base comparison_table">\n'
         f'<tr class="comparison_table_image_row"><td class="comparison_table_first_col"></td>{cells}</tr>\n'
@@ -150,8 +164,9 @@ def _price(rng: random.Random, item: text.Product) -> str:
 
 
 def _details(rng: random.Random, item: text.Product) -> dict[str, str]:
+    size = f"{rng.randint(2, 30)} x {rng.randint(2, 20)} x {rng.randint(1, 9)} inches"
     details = {
-        "\n    Product Dimensions: \n    ": f"{rng.randint(2, 30)} x {rng.randint(2, 20)} x {rng.randint(1, 9)} inches",
+        "\n    Product Dimensions: \n    ": size,  # upstream keys keep the scraped page's whitespace
         "Shipping Weight:": f"{rng.randint(1, 90) / 10} pounds",
         "ASIN:": "",  # filled by the caller, which knows the ASIN
     }
@@ -171,8 +186,10 @@ def _breadcrumb(rng: random.Random, vocab: text.CategoryVocab, item: text.Produc
 
 
 def _images(rng: random.Random, count: int, size: str) -> list[str]:
-    return [f"https://images-na.ssl-images-amazon.com/images/I/{rng.randint(10**9, 10**10)}.{size}.jpg"
-            for _ in range(count)]
+    return [
+        f"https://images-na.ssl-images-amazon.com/images/I/{rng.randint(10**9, 10**10)}.{size}.jpg"
+        for _ in range(count)
+    ]
 
 
 def meta_record(rng: random.Random, category: str, index: int, catalog: int, seed: int) -> dict[str, Any]:
@@ -200,7 +217,9 @@ def meta_record(rng: random.Random, category: str, index: int, catalog: int, see
     main_cat = vocab.main_cat
     if rng.random() < 0.03:
         alt = rng.choice(("Digital Music", "Amazon Devices", "AMAZON FASHION"))
-        main_cat = f'<img src="https://images-na.ssl-images-amazon.com/images/G/01/nav/{alt[:4]}.png" alt="{alt}"/>'
+        main_cat = (
+            f'<img src="https://images-na.ssl-images-amazon.com/images/G/01/nav/{alt[:4]}.png" alt="{alt}"/>'
+        )
     image_count = rng.randint(0, 3)
     record: dict[str, Any] = {
         "category": _breadcrumb(rng, vocab, item),
@@ -289,11 +308,14 @@ class _ReviewText:
 
 
 def _vote(rng: random.Random) -> str:
-    # Thousands separators as upstream writes them ("1,234").
-    return f"{power_law_int(rng, 6, 1.3, 25_000):,}"
+    """Helpful votes as upstream writes them: a string, with thousands separators ("1,234")."""
+    votes = rng.randint(1_000, 25_000) if rng.random() < 0.03 else power_law_int(rng, 6, 1.3, 999)
+    return f"{votes:,}"
 
 
-def review_record(rng: random.Random, writer: _ReviewText, item: text.Product, own: str, reviewer: str) -> dict:
+def review_record(
+    rng: random.Random, writer: _ReviewText, item: text.Product, own: str, reviewer: str
+) -> dict:
     """One 2018 review record; optional keys are left out the way upstream leaves them out."""
     stars = _stars(rng)
     day = _random_day(rng)
@@ -306,7 +328,9 @@ def review_record(rng: random.Random, writer: _ReviewText, item: text.Product, o
         "asin": own,
     }
     if rng.random() < 0.3:
-        record["style"] = {"Color:": f" {item.color}"} | ({"Size:": f" {item.size}"} if rng.random() < 0.5 else {})
+        record["style"] = {"Color:": f" {item.color}"} | (
+            {"Size:": f" {item.size}"} if rng.random() < 0.5 else {}
+        )
     if rng.random() < 0.9:
         record["reviewerName"] = rng.choice(_NAMES)
     body = writer.make(rng, item, stars)
@@ -322,7 +346,9 @@ def review_record(rng: random.Random, writer: _ReviewText, item: text.Product, o
     return record
 
 
-def write_reviews(out_dir: Path, profile: Profile, seed: int, progress: bool, category: str) -> tuple[str, int]:
+def write_reviews(
+    out_dir: Path, profile: Profile, seed: int, progress: bool, category: str
+) -> tuple[str, int]:
     """Reviews grouped by product, as upstream files are; popular products get long runs."""
     relative = f"amazon2018/{category}.json.gz"
     total = profile.count(REAL_REVIEWS, DEMO_REVIEWS)
@@ -377,12 +403,20 @@ def ratings_graphs(profile: Profile, category: str) -> tuple[Graph, Graph]:
         return core, Graph(rows=0, items=0, users=0, user_offset=80, user_skew=1.0, item_alpha=2.0)
     rows = round(REAL_RATINGS[category] * (profile.scale or 0))
     items = round(unique_products(profile, category) * 0.96)
-    tail = Graph(rows=rows, items=items, users=max(1, round(rows / 2.2)), user_offset=80, user_skew=TAIL_USER_SKEW,
-                 item_alpha=TAIL_ITEM_ALPHA)
+    tail = Graph(
+        rows=rows,
+        items=items,
+        users=max(1, round(rows / 2.2)),
+        user_offset=80,
+        user_skew=TAIL_USER_SKEW,
+        item_alpha=TAIL_ITEM_ALPHA,
+    )
     return core, tail
 
 
-def write_ratings(out_dir: Path, profile: Profile, seed: int, progress: bool, category: str) -> tuple[str, int]:
+def write_ratings(
+    out_dir: Path, profile: Profile, seed: int, progress: bool, category: str
+) -> tuple[str, int]:
     """`item,user,rating,timestamp` rows, no header, grouped by item like upstream."""
     relative = f"amazon2018/{category}.csv"
     core, tail = ratings_graphs(profile, category)
@@ -407,7 +441,8 @@ def write_ratings(out_dir: Path, profile: Profile, seed: int, progress: bool, ca
                 if left[block] <= 0 or remaining_items <= 0:
                     continue
                 mean = left[block] / remaining_items  # self-correcting: the block total lands near its rows
-                count = min(power_law_int(rng, mean, graph.item_alpha, graph.users // 2), left[block])
+                cap = min(graph.users // 2, MAX_ITEM_RATINGS)
+                count = min(power_law_int(rng, mean, graph.item_alpha, cap), left[block])
                 left[block] -= count
                 for user in _distinct_users(rng, graph, count):
                     fields = [own, make_user_id(namespace, user, seed), f"{_stars(rng)}.0"]

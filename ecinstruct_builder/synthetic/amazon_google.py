@@ -31,7 +31,7 @@ MAKERS = (
     "learnsmith", "kidmosaic", "vectorlane", "shieldpoint", "tunecraft",
 )  # fmt: skip
 LINES = (
-    "photo studio", "video editor", "home accounting", "tax planner", "antivirus plus", "internet security suite",
+    "photo studio", "video editor", "home accounting", "tax planner", "antivirus plus", "security suite",
     "spanish tutor", "typing coach", "office suite", "pdf converter", "backup manager", "music maker",
     "greeting card creator", "landscape designer", "math adventure", "web page builder", "font collection",
 )  # fmt: skip
@@ -108,9 +108,11 @@ def write(out_dir: Path, profile: Profile, seed: int, progress: bool) -> dict[st
             if len(mapping) < sizes[MAPPING]:
                 google_id = _GOOGLE_ID + str(rng.randrange(10**16, 10**20))
                 mapping.append((amazon_id, google_id))
-                google.append([google_id, item.google_name(rng), description(rng, item), *_google_tail(rng, item)])
+                google.append(
+                    [google_id, item.google_name(rng), description(rng, item), *_google_tail(rng, item)]
+                )
     while len(google) < sizes[GOOGLE]:
-        if google and rng.random() < 0.01:
+        if google and rng.random() < 0.02:
             google.append(list(rng.choice(google)))  # an exact duplicate record
             continue
         item = software(rng)

@@ -52,7 +52,13 @@ PRODUCTS_SCHEMA = pa.schema(
     ]
 )
 LABELS = (("E", 0.65), ("S", 0.22), ("C", 0.03), ("I", 0.10))
-QUERY_SOURCES = (("other", 0.5), ("behavioral", 0.2), ("parse_pattern", 0.15), ("nlqec", 0.1), ("negations", 0.05))
+QUERY_SOURCES = (
+    ("other", 0.5),
+    ("behavioral", 0.2),
+    ("parse_pattern", 0.15),
+    ("nlqec", 0.1),
+    ("negations", 0.05),
+)
 LOCALES = ("us", "es", "jp")
 TEST_SHARE = 0.3
 
@@ -66,9 +72,11 @@ class Shape:
 
 def shape(profile: Profile) -> Shape:
     if profile.is_demo:
-        return Shape(rows=DEMO_EXAMPLES, products_per_query=(4, 8), small_share=0.45)
+        return Shape(rows=DEMO_EXAMPLES, products_per_query=(4, 8), small_share=0.55)
     # Upstream: ~20 judgements per query and 48,300 of 130,652 queries in the small version.
-    return Shape(rows=profile.count(REAL_EXAMPLES, DEMO_EXAMPLES), products_per_query=(8, 32), small_share=0.37)
+    return Shape(
+        rows=profile.count(REAL_EXAMPLES, DEMO_EXAMPLES), products_per_query=(8, 32), small_share=0.37
+    )
 
 
 def _locale(rng: random.Random, profile: Profile, query_id: int) -> str:
@@ -99,7 +107,9 @@ def _us_product(rng: random.Random, seed: int, base: text.Product, label: str, s
     bullets = text.feature_bullets(rng, item, rng.randint(2, 4))
     return {
         "product_title": title,
-        "product_description": f"<p>{text.description_text(rng, item, 2)}</p>" if rng.random() < 0.5 else None,
+        "product_description": f"<p>{text.description_text(rng, item, 2)}</p>"
+        if rng.random() < 0.5
+        else None,
         "product_bullet_point": "\n".join(bullets) if rng.random() < 0.7 else None,
         "product_brand": item.brand if rng.random() < 0.95 else None,
         "product_color": item.color if rng.random() < 0.6 else None,
@@ -182,11 +192,19 @@ def write(out_dir: Path, profile: Profile, seed: int, progress: bool) -> dict[st
                     )
                     product_id = catalog.create(locale, fields)
                 taken.add(product_id)
-                examples.add({
-                    "example_id": example_id, "query": query, "query_id": query_id, "product_id": product_id,
-                    "product_locale": locale, "esci_label": label, "small_version": small, "large_version": 1,
-                    "split": split,
-                })
+                examples.add(
+                    {
+                        "example_id": example_id,
+                        "query": query,
+                        "query_id": query_id,
+                        "product_id": product_id,
+                        "product_locale": locale,
+                        "esci_label": label,
+                        "small_version": small,
+                        "large_version": 1,
+                        "split": split,
+                    }
+                )
                 example_id += 1
             sources.write(f"{query_id},{source}")
             query_id += 1

@@ -33,69 +33,108 @@ _NAMESPACE = 400
 # Leaf category -> (product noun, {attribute key: values}). Values never overlap within a category,
 # so a negative attribute can be checked to be absent from the text.
 LEAVES: dict[str, tuple[str, dict[str, tuple[str, ...]]]] = {
-    "Hiking Backpacks": ("Backpack", {
-        "Material": ("Nylon", "Polyester", "Canvas"),
-        "Capacity": ("20 Liters", "35 Liters", "50 Liters"),
-        "Closure Type": ("Zipper", "Drawstring", "Roll Top"),
-    }),
-    "Headphones": ("Headphones", {
-        "Connectivity": ("Bluetooth", "Wired", "2.4 GHz Wireless"),
-        "Color": ("Black", "White", "Navy"),
-    }),
-    "Insulated Water Bottles": ("Water Bottle", {
-        "Capacity": ("18 oz", "32 oz", "40 oz"),
-        "Material": ("Stainless Steel", "Tritan", "Glass"),
-        "Lid Type": ("Straw Lid", "Flip Lid", "Screw Cap"),
-    }),
-    "Desk Lamps": ("Desk Lamp", {
-        "Light Source": ("LED", "Halogen", "Incandescent"),
-        "Power Source": ("USB Powered", "Battery Powered", "Corded Electric"),
-        "Finish": ("Brushed Nickel", "Matte Black", "Brass"),
-    }),
-    "Chef Knives": ("Chef Knife", {
-        "Blade Material": ("High Carbon Steel", "Damascus Steel", "Ceramic"),
-        "Handle Material": ("Pakkawood", "G10", "Walnut"),
-        "Blade Length": ("6 Inch", "8 Inch", "10 Inch"),
-    }),
-    "Yoga Mats": ("Yoga Mat", {
-        "Thickness": ("4 mm", "6 mm", "8 mm"),
-        "Material": ("TPE", "Natural Rubber", "PVC"),
-        "Pattern": ("Mandala", "Solid", "Ombre"),
-    }),
-    "Cordless Drills": ("Drill", {
-        "Voltage": ("12V", "18V", "20V"),
-        "Chuck Size": ("3/8 Inch", "1/2 Inch"),
-        "Power Source": ("Battery Powered", "Corded Electric"),
-    }),
-    "Phone Cases": ("Phone Case", {
-        "Material": ("Silicone", "TPU", "Leather"),
-        "Pattern": ("Marble", "Floral", "Plain"),
-        "Color": ("Clear", "Pink", "Black"),
-    }),
-    "Running Shoes": ("Running Shoes", {
-        "Shoe Width": ("Wide", "Narrow", "Regular Width"),
-        "Sole Material": ("Rubber", "EVA Foam"),
-        "Closure Type": ("Lace-Up", "Slip-On"),
-    }),
-    "Rain Jackets": ("Rain Jacket", {
-        "Hood Type": ("Detachable Hood", "Packable Hood", "Fixed Hood"),
-        "Sleeve Length": ("Long Sleeve", "Short Sleeve"),
-        "Material": ("Polyester", "Nylon"),
-    }),
-    "Throw Pillows": ("Throw Pillow", {
-        "Fill Material": ("Down Alternative", "Memory Foam", "Polyester Fiber"),
-        "Pillow Shape": ("Square", "Lumbar", "Round"),
-        "Color": ("Gray", "Mustard", "Teal"),
-    }),
-    "Camping Tents": ("Tent", {
-        "Capacity": ("2 Person", "4 Person", "6 Person"),
-        "Season Rating": ("3-Season", "4-Season"),
-        "Frame Material": ("Fiberglass", "Aluminum"),
-    }),
-    "Cutting Boards": ("Cutting Board", {
-        "Wood Type": ("Acacia", "Maple", "Teak"),
-        "Finish": ("Oiled", "Unfinished"),
-    }),
+    "Hiking Backpacks": (
+        "Backpack",
+        {
+            "Material": ("Nylon", "Polyester", "Canvas"),
+            "Capacity": ("20 Liters", "35 Liters", "50 Liters"),
+            "Closure Type": ("Zipper", "Drawstring", "Roll Top"),
+        },
+    ),
+    "Headphones": (
+        "Headphones",
+        {
+            "Connectivity": ("Bluetooth", "Wired", "2.4 GHz Wireless"),
+            "Color": ("Black", "White", "Navy"),
+        },
+    ),
+    "Insulated Water Bottles": (
+        "Water Bottle",
+        {
+            "Capacity": ("18 oz", "32 oz", "40 oz"),
+            "Material": ("Stainless Steel", "Tritan", "Glass"),
+            "Lid Type": ("Straw Lid", "Flip Lid", "Screw Cap"),
+        },
+    ),
+    "Desk Lamps": (
+        "Desk Lamp",
+        {
+            "Light Source": ("LED", "Halogen", "Incandescent"),
+            "Power Source": ("USB Powered", "Battery Powered", "Corded Electric"),
+            "Finish": ("Brushed Nickel", "Matte Black", "Brass"),
+        },
+    ),
+    "Chef Knives": (
+        "Chef Knife",
+        {
+            "Blade Material": ("High Carbon Steel", "Damascus Steel", "Ceramic"),
+            "Handle Material": ("Pakkawood", "G10", "Walnut"),
+            "Blade Length": ("6 Inch", "8 Inch", "10 Inch"),
+        },
+    ),
+    "Yoga Mats": (
+        "Yoga Mat",
+        {
+            "Thickness": ("4 mm", "6 mm", "8 mm"),
+            "Material": ("TPE", "Natural Rubber", "PVC"),
+            "Pattern": ("Mandala", "Solid", "Ombre"),
+        },
+    ),
+    "Cordless Drills": (
+        "Drill",
+        {
+            "Voltage": ("12V", "18V", "20V"),
+            "Chuck Size": ("3/8 Inch", "1/2 Inch"),
+            "Power Source": ("Battery Powered", "Corded Electric"),
+        },
+    ),
+    "Phone Cases": (
+        "Phone Case",
+        {
+            "Material": ("Silicone", "TPU", "Leather"),
+            "Pattern": ("Marble", "Floral", "Plain"),
+            "Color": ("Clear", "Pink", "Black"),
+        },
+    ),
+    "Running Shoes": (
+        "Running Shoes",
+        {
+            "Shoe Width": ("Wide", "Narrow", "Regular Width"),
+            "Sole Material": ("Rubber", "EVA Foam"),
+            "Closure Type": ("Lace-Up", "Slip-On"),
+        },
+    ),
+    "Rain Jackets": (
+        "Rain Jacket",
+        {
+            "Hood Type": ("Detachable Hood", "Packable Hood", "Fixed Hood"),
+            "Sleeve Length": ("Long Sleeve", "Short Sleeve"),
+            "Material": ("Polyester", "Nylon"),
+        },
+    ),
+    "Throw Pillows": (
+        "Throw Pillow",
+        {
+            "Fill Material": ("Down Alternative", "Memory Foam", "Polyester Fiber"),
+            "Pillow Shape": ("Square", "Lumbar", "Round"),
+            "Color": ("Gray", "Mustard", "Teal"),
+        },
+    ),
+    "Camping Tents": (
+        "Tent",
+        {
+            "Capacity": ("2 Person", "4 Person", "6 Person"),
+            "Season Rating": ("3-Season", "4-Season"),
+            "Frame Material": ("Fiberglass", "Aluminum"),
+        },
+    ),
+    "Cutting Boards": (
+        "Cutting Board",
+        {
+            "Wood Type": ("Acacia", "Maple", "Teak"),
+            "Finish": ("Oiled", "Unfinished"),
+        },
+    ),
 }
 
 DESCRIPTION_WITH_VALUE = (
@@ -108,8 +147,16 @@ DESCRIPTION_PLAIN = (
     "Every {noun} is inspected before it ships.",
     "Simple to use and easy to care for.",
 )
-FEATURE_WITH_VALUE = ("{key}: {value}", "{value} for lasting comfort and use", "Built with {value} for daily use")
-FEATURE_PLAIN = ("Backed by a one year warranty", "Lightweight and easy to carry", "Ships in recyclable packaging")
+FEATURE_WITH_VALUE = (
+    "{key}: {value}",
+    "{value} for lasting comfort and use",
+    "Built with {value} for daily use",
+)
+FEATURE_PLAIN = (
+    "Backed by a one year warranty",
+    "Lightweight and easy to carry",
+    "Ships in recyclable packaging",
+)
 
 
 def _occurrences(value: str, paragraphs: list[dict[str, str]]) -> list[dict[str, Any]]:
@@ -148,7 +195,10 @@ def product(rng: random.Random, index: int, seed: int) -> dict[str, Any]:
             else:
                 features.append(rng.choice(FEATURE_WITH_VALUE).format(key=key, value=value))
     rng.shuffle(features)
-    paragraphs = [{"text": title, "source": "title"}, {"text": " ".join(description), "source": "description"}]
+    paragraphs = [
+        {"text": title, "source": "title"},
+        {"text": " ".join(description), "source": "description"},
+    ]
     paragraphs += [{"text": feature, "source": "feature"} for feature in features]
     paragraphs.append({"text": brand, "source": "brand"})
     if rng.random() < 0.3:

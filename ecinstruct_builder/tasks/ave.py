@@ -39,10 +39,12 @@ def sections(paragraphs: pl.LazyFrame) -> pl.LazyFrame:
     "product <source>", in the order the sources first appear."""
     # Polars keeps the row order inside each group, so texts stay in paragraph order. Collecting
     # lists and joining them afterwards is much faster than a string-join aggregation.
-    by_source = paragraphs.group_by("row", "source").agg(first=pl.col("pid").first(), text=pl.col("text"))
+    by_source = paragraphs.group_by("row", "source").agg(first=pl.col("pid").min(), text=pl.col("text"))
     section = pl.struct(key=pl.lit("product ") + pl.col("source"), text=pl.col("text").list.join(", "))
-    return by_source.select("row", "first", section=section).group_by("row").agg(
-        sections=pl.col("section").sort_by("first")
+    return (
+        by_source.select("row", "first", section=section)
+        .group_by("row")
+        .agg(sections=pl.col("section").sort_by("first"))
     )
 
 
@@ -78,11 +80,12 @@ def labels(lines: pl.LazyFrame, paragraphs: pl.LazyFrame) -> pl.LazyFrame:
     return (
         triples.sort("row", "aid", "eid")
         .unique(["row", "attribute", "value", "source"], keep="first", maintain_order=True)
-        .group_by("row", maintain_order=True)
+        .group_by("row")
         .agg(
-            label=pl.lit("[") + triple_json.implode().list.join(", ") + pl.lit("]"),
+            triple_json.alias("triples"),
             malformed=pl.any_horizontal(pl.col("attribute", "value", "source").is_null()).any(),
         )
+        .select("row", "malformed", label=pl.lit("[") + pl.col("triples").list.join(", ") + pl.lit("]"))
     )
 
 

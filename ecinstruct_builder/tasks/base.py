@@ -60,7 +60,9 @@ class TaskBuilder(ABC):
     abbr: ClassVar[str]  # "SA"
     name: ClassVar[str]  # the ECInstruct `task` value, e.g. "Sentiment_Analysis"
     title: ClassVar[str]  # "Sentiment Analysis"
-    group: ClassVar[str]  # "product understanding" | "user understanding" | "query-product matching" | "product QA"
+    group: ClassVar[
+        str
+    ]  # "product understanding" | "user understanding" | "query-product matching" | "product QA"
     tables: ClassVar[tuple[str, ...]]  # source tables read, e.g. ("amazon2018_reviews",)
     fields: ClassVar[dict[str, pl.DataType]]  # task columns after CANDIDATE_SCHEMA; templates use them
     #: the fields holding natural-language text (cleaned, filtered); default: every String or

@@ -56,7 +56,7 @@ def negative_pairs(
     google_side = google.select(id_google="id", slot="position")
     found: list[pl.DataFrame] = []
     missing = wanted
-    for shift in range(google.height):
+    for shift in range(min(1, google.height)):
         if missing <= 0 or amazon.is_empty():
             break
         round_pairs = (

@@ -5,9 +5,10 @@ Construction (ECInstruct's SR notebook, per category file of Amazon 2018 ratings
 1. Items need metadata: a 2018 meta record, or a 2014 meta record with a title, and some item text.
 2. Iterative `core`-core on users and items (each keeps at least `core` interactions), to a fixpoint.
 3. A user's interactions are ordered by time (ties by item id) and the first `max_history` kept.
-4. Item text = title, the first two category levels and brand, joined with ", " and cut to
-   `item_words` words + "...". Title and brand fall back to the 2014 record; a field of 2000+
-   characters counts as missing; HTML tags, double quotes and newlines are removed.
+4. Item text = title, the first two category levels and brand, joined with ", " (ECInstruct ends
+   each part with "." and joins with spaces) and cut to `item_words` words + "...". Title and brand
+   fall back to the 2014 record; a field of 2000+ characters counts as missing; HTML tags, double
+   quotes and newlines are removed.
 5. Leave-one-out: an in-domain user gives a train (target = 3rd-from-last item), a validation
    (2nd-from-last) and a test (last) candidate, each with the items before the target as history;
    an out-of-domain user gives only the test candidate.
@@ -45,7 +46,7 @@ N_NEGATIVES = N_OPTIONS - 1
 N_EXCLUDED = 3  # the user's last three items never serve as negatives
 MAX_FIELD_CHARS = 2000  # ECInstruct drops metadata strings this long (mostly scraped junk)
 HTML_TAG = r"(?s)<!--.*?-->|</?[A-Za-z][^<>]*>"
-STEP_CHOICES = 64  # steps per pool to pick from; any step coprime to the pool size gives a full walk
+STEP_CHOICES = 1024  # steps per pool to pick from: more steps, less overlap between two walks
 IND_POOL = "<in-domain>"  # pool key of the in-domain categories (never a category file name)
 KEYS = ["category", "asin"]
 
@@ -293,21 +294,15 @@ class SequentialRecommendation(TaskBuilder):
             )
         # No IND list means every category not held out as OOD.
         in_scope = pl.col("category").is_in([*ind, *ood]) if ind else pl.lit(True)
-        meta18, meta14 = (
-            tables["amazon2018_meta"].filter(in_scope),
-            tables["amazon2014_meta"].filter(in_scope),
-        )
-        items = item_texts(meta18, meta14, params["item_words"]).collect()
-        ratings = tables["amazon2018_ratings"].filter(in_scope)
+        scoped = {name: tables[name].filter(in_scope) for name in self.tables}
+        items = item_texts(
+            scoped["amazon2018_meta"], scoped["amazon2014_meta"], params["item_words"]
+        ).collect()
         users = (
-            _histories(ratings, items.lazy(), params["core"], params["max_history"])
+            _histories(scoped["amazon2018_ratings"], items.lazy(), params["core"], params["max_history"])
             .with_row_index("uid")
-            .with_columns(
-                is_ood=pl.col("category").is_in(ood),
-                pool=pl.when(pl.col("category").is_in(ood))
-                .then(pl.col("category"))
-                .otherwise(pl.lit(IND_POOL)),
-            )
+            .with_columns(is_ood=pl.col("category").is_in(ood))
+            .with_columns(pool=pl.when("is_ood").then(pl.col("category")).otherwise(pl.lit(IND_POOL)))
         )
         return self._candidates(users, items, seed)
 

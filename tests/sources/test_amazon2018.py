@@ -11,7 +11,7 @@ from helpers_h2 import quarantined, read_all, write
 
 from ecinstruct_builder.errors import RecipeError, SourceFileError
 from ecinstruct_builder.quarantine import Quarantine
-from ecinstruct_builder.sources import _amazon
+from ecinstruct_builder.sources import _amazon, _common
 from ecinstruct_builder.sources.amazon2018 import Amazon2018, main_category, similar_asins
 from ecinstruct_builder.sources.base import InputFile
 
@@ -191,11 +191,6 @@ def test_duplicate_asins_keep_the_last_row_at_the_first_position(tmp_path: Path)
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="io.open_binary: the second GzipFile layer needs mode='rb' (proposed fix in the h1 report)",
-)
 def test_meta_compressed_twice_is_read(tmp_path: Path) -> None:
     write_jsonl_gz(tmp_path / META, product("B0TOOL0001"), layers=2)
 
@@ -276,6 +271,18 @@ def test_review_max_lines_reads_only_the_first_lines(tmp_path: Path) -> None:
     assert tables["amazon2018_reviews"]["asin"].to_list() == ["B0TOOL0001", "B0TOOL0003"]
     assert tables["amazon2018_meta"].height == 3  # the cap is for review files only
     assert quarantined(quarantine) == [(REVIEWS, 2, "invalid JSON: Expecting ',' delimiter")]
+
+
+def test_long_files_are_yielded_in_bounded_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_common, "BATCH_ROWS", 2)
+    path = write_jsonl_gz(tmp_path / REVIEWS, *(review(f"B0TOOL{n:04d}") for n in range(5)))
+
+    pieces = read_one(Amazon2018(), InputFile(path=path, category=CATEGORY))
+
+    assert [(table, frame.height) for table, frame in pieces] == [("amazon2018_reviews", 2)] * 2 + [
+        ("amazon2018_reviews", 1)
+    ]
+    assert [line for _, frame in pieces for line in frame["line"]] == [1, 2, 3, 4, 5]
 
 
 @pytest.mark.parametrize(

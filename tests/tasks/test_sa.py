@@ -14,8 +14,14 @@ def build(rows: list[dict], **params) -> pl.DataFrame:
 
 
 def review(line: int, overall: float | None, text: str | None = TEN_WORDS, asin: str = "B01") -> dict:
-    return {"category": "Electronics", "asin": asin, "reviewer_id": "U1", "overall": overall,
-            "review_text": text, "line": line}
+    return {
+        "category": "Electronics",
+        "asin": asin,
+        "reviewer_id": "U1",
+        "overall": overall,
+        "review_text": text,
+        "line": line,
+    }
 
 
 def test_star_ratings_map_to_options_five_to_a_one_to_e():
@@ -25,20 +31,18 @@ def test_star_ratings_map_to_options_five_to_a_one_to_e():
     assert out["options"].to_list() == [SENTIMENT_OPTIONS] * 5
 
 
-def test_short_missing_and_fractional_reviews_are_not_candidates():
-    out = build([
-        review(1, 5.0, "too   short to count"),
-        review(2, None),
-        review(3, 3.5),
-        review(4, 4.0, None),
-        review(5, 4.0, "  ".join(TEN_WORDS.split())),  # extra spaces do not inflate the count
-    ])
-    assert out["source_ids"].to_list() == [["Electronics:5"]]
-
-
-def test_min_words_is_a_recipe_parameter():
-    out = build([review(1, 5.0, "only three words")], min_words=3)
-    assert out.height == 1
+def test_reviews_without_text_or_a_whole_star_rating_are_not_candidates():
+    out = build(
+        [
+            review(1, 5.0, "short reviews are left to the length filter"),
+            review(2, None),
+            review(3, 3.5),
+            review(4, 4.0, None),
+            review(5, 0.0),
+            review(6, 6.0),
+        ]
+    )
+    assert out["source_ids"].to_list() == [["Electronics:1"]]
 
 
 def test_lineage_and_keys():

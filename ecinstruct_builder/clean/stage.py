@@ -1,0 +1,142 @@
+"""The clean stage of one task: text cleaning and cheap filters on every candidate, then the
+expensive steps (language id, exact + near-duplicate removal, decontamination) only on the rows the
+split quotas reach, in the order the splitter offers them.
+
+Every dropped row becomes a reject with its stage and reason (and for duplicates the kept row).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from ..recipe import Recipe
+from ..tasks.base import TaskBuilder
+from .dedup import DedupConfig, DuplicateIndex, Match
+from .filters import Filter, build_filters
+from .text import CleanConfig, clean_columns
+
+REJECT_SCHEMA: dict[str, pl.DataType] = {
+    "task": pl.String,
+    "candidate_id": pl.String,
+    "stage": pl.String,  # filter / dedup / decontaminate / split / cross_task
+    "reason": pl.String,
+    "split": pl.String,
+    "cluster_id": pl.String,  # duplicates: the cluster (named after its kept row)
+    "kept_id": pl.String,  # duplicates: the candidate id of the row that was kept
+    "similarity": pl.Float64,
+    "content_key": pl.String,
+    "source_ids": pl.List(pl.String),
+}
+
+
+@dataclass
+class TaskCleaner:
+    """Holds one task's filters, duplicate index, rejects and counts while its rows are selected."""
+
+    builder: TaskBuilder
+    cheap: list[Filter]
+    expensive: list[Filter]
+    clean_config: CleanConfig
+    dedup: DedupConfig
+    index: DuplicateIndex | None = None
+    seen: list[tuple[str, str]] = field(default_factory=list)  # index position -> (candidate id, split)
+    rejects: list[pl.DataFrame] = field(default_factory=list)
+    funnel: list[dict[str, Any]] = field(default_factory=list)  # cheap filters, in order
+    dropped: Counter[tuple[str, str]] = field(default_factory=Counter)  # (stage, reason) -> rows
+    touched: Counter[str] = field(default_factory=Counter)  # expensive step -> rows it examined
+
+    @classmethod
+    def for_task(cls, builder: TaskBuilder, recipe: Recipe) -> TaskCleaner:
+        abbr = builder.abbr
+        filters = build_filters(recipe.stage_config("filters", abbr), builder.text_columns(),
+                                set(builder.schema()), recipe.seed)
+        dedup = DedupConfig.from_dict(recipe.stage_config("dedup", abbr), recipe.seed)
+        return cls(
+            builder=builder,
+            cheap=[f for f in filters if not f.expensive],
+            expensive=[f for f in filters if f.expensive],
+            clean_config=CleanConfig.from_dict(recipe.stage_config("clean", abbr)),
+            dedup=dedup,
+            index=DuplicateIndex(dedup) if dedup.exact or dedup.near else None,
+        )
+
+    def reject(self, rows: pl.DataFrame, stage: str, reasons: pl.Series | str, **extra: Any) -> None:
+        if rows.is_empty():
+            return
+        reason = reasons if isinstance(reasons, pl.Series) else pl.Series([reasons] * rows.height, dtype=pl.String)
+        frame = rows.select(
+            task=pl.lit(self.builder.name), candidate_id="candidate_id", stage=pl.lit(stage),
+            reason=reason.alias("reason"),
+            split=pl.col("split") if "split" in rows.columns else pl.lit(None, dtype=pl.String),
+            content_key="content_key", source_ids="source_ids",
+        )
+        defaults = {"cluster_id": None, "kept_id": None, "similarity": None}
+        frame = frame.with_columns(
+            pl.Series(name, extra.get(name, [value] * rows.height), dtype=REJECT_SCHEMA[name])
+            for name, value in defaults.items()
+        )
+        self.rejects.append(frame.select(list(REJECT_SCHEMA)))
+        for value, count in frame.group_by("reason").len().iter_rows():
+            self.dropped[(stage, value)] += count
+
+    def prepare(self, candidates: pl.DataFrame) -> pl.DataFrame:
+        """Clean the text of every candidate and run the cheap filters (vectorised, whole frame)."""
+        rows = clean_columns(candidates, self.builder.text_columns(), self.clean_config)
+        self.funnel.append({"step": "candidates", "rows": rows.height})
+        for step in self.cheap:
+            reasons = step.reasons(rows)
+            drop = reasons.is_not_null()
+            self.reject(rows.filter(drop), "filter", reasons.filter(drop))
+            rows = rows.filter(~drop)
+            self.funnel.append({"step": f"filter:{step.name}", "rows": rows.height})
+        return rows
+
+    def accept(self, chunk: pl.DataFrame) -> pl.DataFrame:
+        """The expensive steps on one chunk of rows (in selection order); returns the rows kept."""
+        for step in self.expensive:
+            self.touched[step.name] += chunk.height
+            reasons = step.reasons(chunk)
+            drop = reasons.is_not_null()
+            self.reject(chunk.filter(drop), "filter", reasons.filter(drop))
+            chunk = chunk.filter(~drop)
+        if self.index is None or chunk.is_empty():
+            return chunk
+        self.touched["dedup"] += chunk.height
+        ids, splits = chunk["candidate_id"].to_list(), chunk["split"].to_list()
+        self.seen += zip(ids, splits, strict=True)  # positions continue where the index is
+        matches = self.index.add_chunk(chunk["content_key"])
+        duplicates = [i for i, m in enumerate(matches) if m is not None]
+        if duplicates:
+            self._reject_duplicates(chunk, duplicates, [matches[i] for i in duplicates])
+        return chunk.filter(pl.Series([m is None for m in matches]))
+
+    def _reject_duplicates(self, chunk: pl.DataFrame, positions: list[int], matches: list[Match]) -> None:
+        """Duplicates of a kept train row in an evaluation split are contamination; the rest dedup."""
+        rows = chunk[positions]
+        kept = [self.seen[m.kept_position] for m in matches]
+        contaminated = [k_split == "train" and split != "train"
+                        for (_, k_split), split in zip(kept, rows["split"].to_list(), strict=True)]
+        for stage, wanted in (("dedup", False), ("decontaminate", True)):
+            pick = [j for j, c in enumerate(contaminated) if c is wanted]
+            if not pick:
+                continue
+            prefix = "contaminated" if wanted else "duplicate"
+            self.reject(
+                rows[pick], stage, pl.Series([f"{prefix}:{matches[j].kind}" for j in pick], dtype=pl.String),
+                cluster_id=[f"{self.builder.abbr}-cluster-{kept[j][0]}" for j in pick],
+                kept_id=[kept[j][0] for j in pick], similarity=[matches[j].similarity for j in pick],
+            )
+
+    def rejects_frame(self) -> pl.DataFrame:
+        return pl.concat(self.rejects) if self.rejects else pl.DataFrame(schema=REJECT_SCHEMA)
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "funnel": self.funnel,
+            "dropped": [{"stage": s, "reason": r, "rows": n} for (s, r), n in sorted(self.dropped.items())],
+            "touched": dict(sorted(self.touched.items())),
+        }
