@@ -233,7 +233,9 @@ def select_quotas(
             if on_leak is not None:
                 on_leak(leaked)
             pool = pool.filter(~pl.col("group_key").is_in(train_groups.implode()))
-        taken = take_rows(pool, cap, equal_shares=split != "test_ood", accept=accept)
+        # equal shares per category only where the recipe pools several IND categories (as the paper)
+        equal_shares = split != "test_ood" and len(task.ind_categories) > 1
+        taken = take_rows(pool, cap, equal_shares=equal_shares, accept=accept)
         if split == "train":
             train_groups = taken["group_key"].unique()
         per_category = dict(sorted(taken.group_by("domain").len().fill_null("(none)").iter_rows()))

@@ -99,7 +99,7 @@ def test_caps_and_unmet_quotas_are_reported():
 
 def test_ind_pool_takes_equal_shares_per_category():
     frame = candidates(3000, domains=("A", "B", "C"))
-    out, _ = run(frame, sizes={"train": 90})
+    out, _ = run(frame, sizes={"train": 90}, ind_categories=("A", "B", "C"))
     assert dict(out.filter(pl.col("split") == "train")["domain"].value_counts().iter_rows()) == {
         "A": 30,
         "B": 30,
@@ -116,7 +116,7 @@ def test_short_category_is_filled_up_from_the_others():
             ),
         ]
     )
-    out, _ = run(frame, sizes={"train": 90})
+    out, _ = run(frame, sizes={"train": 90}, ind_categories=("A", "B", "C"))
     train = dict(out.filter(pl.col("split") == "train")["domain"].value_counts().iter_rows())
     assert sum(train.values()) == 90 and train.get("C", 0) <= 5
 

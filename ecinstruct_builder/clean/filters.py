@@ -159,7 +159,9 @@ def _dict_of_ints(value: Any, where: str) -> dict[str, int]:
 FILTER_KEYS = {"required", "garbled", "html", "options", "min_words", "max_words", "language"}
 
 
-def build_filters(config: dict[str, Any], text_fields: tuple[str, ...], columns: set[str], seed: int) -> list[Filter]:
+def build_filters(
+    config: dict[str, Any], text_fields: tuple[str, ...], required: tuple[str, ...], columns: set[str], seed: int
+) -> list[Filter]:
     """The filter chain of one task from its merged recipe config (cheap ones first)."""
     unknown = set(config) - FILTER_KEYS
     if unknown:
@@ -170,7 +172,7 @@ def build_filters(config: dict[str, Any], text_fields: tuple[str, ...], columns:
         raise RecipeError(f"recipe: filters name field {field!r}, which this task does not have")
     chain: list[Filter] = []
     if config.get("required", True):
-        chain.append(Required(text_fields))
+        chain.append(Required(required))
     if minimum or maximum:
         chain.append(WordCount(minimum, maximum))
     if config.get("garbled", True):
@@ -182,7 +184,7 @@ def build_filters(config: dict[str, Any], text_fields: tuple[str, ...], columns:
     language = config.get("language")
     if language:
         options = dict(language)
-        fields = tuple(options.pop("fields", text_fields))
+        fields = tuple(options.pop("fields", required))
         languages = tuple(options.pop("languages", ("en",)))
         try:
             chain.append(Language(fields, languages, seed=seed, **options))

@@ -42,8 +42,10 @@ class TaskCleaner:
     expensive: list[Filter]
     clean_config: CleanConfig
     dedup: DedupConfig
-    index: DuplicateIndex | None = None
-    seen: list[tuple[str, str]] = field(default_factory=list)  # index position -> (candidate id, split)
+    # one duplicate index per value of the builder's dedup partition (one for the whole task if none)
+    indexes: dict[str | None, DuplicateIndex] = field(default_factory=dict)
+    # per partition, index position -> (candidate id, split)
+    seen: dict[str | None, list[tuple[str, str]]] = field(default_factory=dict)
     rejects: list[pl.DataFrame] = field(default_factory=list)
     funnel: list[dict[str, Any]] = field(default_factory=list)  # cheap filters, in order
     dropped: Counter[tuple[str, str]] = field(default_factory=Counter)  # (stage, reason) -> rows
@@ -52,8 +54,10 @@ class TaskCleaner:
     @classmethod
     def for_task(cls, builder: TaskBuilder, recipe: Recipe) -> TaskCleaner:
         abbr = builder.abbr
-        filters = build_filters(recipe.stage_config("filters", abbr), builder.text_columns(),
-                                set(builder.schema()), recipe.seed)
+        filters = build_filters(
+            recipe.stage_config("filters", abbr), builder.text_columns(), builder.required_columns(),
+            set(builder.schema()), recipe.seed,
+        )
         dedup = DedupConfig.from_dict(recipe.stage_config("dedup", abbr), recipe.seed)
         return cls(
             builder=builder,
@@ -61,7 +65,6 @@ class TaskCleaner:
             expensive=[f for f in filters if f.expensive],
             clean_config=CleanConfig.from_dict(recipe.stage_config("clean", abbr)),
             dedup=dedup,
-            index=DuplicateIndex(dedup) if dedup.exact or dedup.near else None,
         )
 
     def reject(self, rows: pl.DataFrame, stage: str, reasons: pl.Series | str, **extra: Any) -> None:
@@ -103,21 +106,30 @@ class TaskCleaner:
             drop = reasons.is_not_null()
             self.reject(chunk.filter(drop), "filter", reasons.filter(drop))
             chunk = chunk.filter(~drop)
-        if self.index is None or chunk.is_empty():
+        if not (self.dedup.exact or self.dedup.near) or chunk.is_empty():
             return chunk
         self.touched["dedup"] += chunk.height
-        ids, splits = chunk["candidate_id"].to_list(), chunk["split"].to_list()
-        self.seen += zip(ids, splits, strict=True)  # positions continue where the index is
-        matches = self.index.add_chunk(chunk["content_key"])
-        duplicates = [i for i, m in enumerate(matches) if m is not None]
-        if duplicates:
-            self._reject_duplicates(chunk, duplicates, [matches[i] for i in duplicates])
-        return chunk.filter(pl.Series([m is None for m in matches]))
+        partition = self.builder.dedup_partition
+        keep = pl.Series([True] * chunk.height)
+        indexed = chunk.with_row_index("_at")
+        groups = indexed.group_by(partition, maintain_order=True) if partition else [((None,), indexed)]
+        for (key, *_), rows in groups:
+            index = self.indexes.setdefault(key, DuplicateIndex(self.dedup))
+            seen = self.seen.setdefault(key, [])
+            seen += zip(rows["candidate_id"].to_list(), rows["split"].to_list(), strict=True)
+            matches = index.add_chunk(rows["content_key"])
+            duplicates = [i for i, m in enumerate(matches) if m is not None]
+            if duplicates:
+                self._reject_duplicates(rows.drop("_at"), duplicates, [matches[i] for i in duplicates], seen)
+                keep = keep.scatter(rows["_at"].gather(duplicates), False)
+        return chunk.filter(keep)
 
-    def _reject_duplicates(self, chunk: pl.DataFrame, positions: list[int], matches: list[Match]) -> None:
+    def _reject_duplicates(
+        self, chunk: pl.DataFrame, positions: list[int], matches: list[Match], seen: list[tuple[str, str]]
+    ) -> None:
         """Duplicates of a kept train row in an evaluation split are contamination; the rest dedup."""
         rows = chunk[positions]
-        kept = [self.seen[m.kept_position] for m in matches]
+        kept = [seen[m.kept_position] for m in matches]
         contaminated = [k_split == "train" and split != "train"
                         for (_, k_split), split in zip(kept, rows["split"].to_list(), strict=True)]
         for stage, wanted in (("dedup", False), ("decontaminate", True)):

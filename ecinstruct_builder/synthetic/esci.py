@@ -180,7 +180,7 @@ def write(out_dir: Path, profile: Profile, seed: int, progress: bool) -> dict[st
             split = "test" if rng.random() < TEST_SHARE else "train"
             small = int(rng.random() < sizes.small_share)
             taken: set[str] = set()
-            count = min(rng.randint(*sizes.products_per_query), sizes.rows - examples.rows)
+            count = rng.randint(*sizes.products_per_query)  # whole queries: the last may overshoot
             for position in range(count):
                 label = "E" if position == 0 else str(weighted(rng, LABELS[1:] if position == 1 else LABELS))
                 product_id = catalog.reuse(rng, locale, label, taken)

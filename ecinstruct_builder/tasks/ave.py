@@ -98,6 +98,10 @@ class AttributeValueExtraction(TaskBuilder):
     fields: ClassVar[dict[str, pl.DataType]] = {"sections": SECTIONS, "target_attributes": pl.String}
     # ECInstruct's AVE OOD test holds out whole attribute keys (the domain), not categories.
     ood_axis = "holdout"
+    text_fields = ("target_attributes",)
+    # one MAVE product gives one line per attribute: the same text with another attribute is not
+    # a duplicate, so duplicates are looked for within an attribute
+    dedup_partition = "domain"
 
     def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:
         self.params(recipe, {})  # no parameters: this still rejects unknown recipe keys

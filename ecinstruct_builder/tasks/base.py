@@ -68,6 +68,11 @@ class TaskBuilder(ABC):
     #: the fields holding natural-language text (cleaned, filtered); default: every String or
     #: List(String) field
     text_fields: ClassVar[tuple[str, ...] | None] = None
+    #: the fields an example cannot do without (checked non-empty; language-checked by default);
+    #: default: the text fields
+    required_fields: ClassVar[tuple[str, ...] | None] = None
+    #: a column within whose values duplicates are looked for (None: the whole task)
+    dedup_partition: ClassVar[str | None] = None
     #: "grouped": hash split by group_key; "leave_one_out": SR's protocol (rows carry official_split
     #: per target position and the same user may appear in train and test)
     split_protocol: ClassVar[str] = "grouped"
@@ -86,6 +91,9 @@ class TaskBuilder(ABC):
         if self.text_fields is not None:
             return self.text_fields
         return tuple(name for name, dtype in self.fields.items() if dtype in (pl.String, pl.List(pl.String)))
+
+    def required_columns(self) -> tuple[str, ...]:
+        return self.text_columns() if self.required_fields is None else self.required_fields
 
     def params(self, recipe: TaskRecipe, defaults: dict[str, Any]) -> dict[str, Any]:
         """Builder parameters from the recipe over the builder's defaults; unknown keys are errors."""

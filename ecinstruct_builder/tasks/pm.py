@@ -56,7 +56,7 @@ def negative_pairs(
     google_side = google.select(id_google="id", slot="position")
     found: list[pl.DataFrame] = []
     missing = wanted
-    for shift in range(min(1, google.height)):
+    for shift in range(google.height):
         if missing <= 0 or amazon.is_empty():
             break
         round_pairs = (
@@ -102,6 +102,8 @@ class ProductMatching(TaskBuilder):
         f"{field}{number}": pl.String for number in (1, 2) for field in PRODUCT_FIELDS
     }
     ood_axis = "none"
+    # descriptions, manufacturers and prices are often missing upstream; ECInstruct kept such pairs
+    required_fields = ("title1", "title2")
 
     def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:
         words = checked_word_limit(self.params(recipe, {"description_words": 50})["description_words"])

@@ -104,6 +104,7 @@ class QueryProductRank(TaskBuilder):
         "labels": pl.String,
     }
     ood_axis = "none"
+    text_fields = ("query", "product_list")  # `labels` is JSON for the scorer, not text
 
     def lists_per_query(self, params: dict) -> int:
         value = params["lists_per_query"]

@@ -68,9 +68,9 @@ def clean_field(text: pl.Expr) -> pl.Expr:
 
 
 def cut_words(text: pl.Expr, limit: int) -> pl.Expr:
-    """The first `limit` words + "..." when the text is longer (trailing dots folded into the "...")."""
+    """The first `limit` words + "..." when the text is longer (a trailing dot or comma folds into it)."""
     words = text.str.extract_all(r"\S+")
-    cut = pl.concat_str([words.list.head(limit).list.join(" ").str.strip_chars_end("."), pl.lit("...")])
+    cut = pl.concat_str([words.list.head(limit).list.join(" ").str.strip_chars_end(".,"), pl.lit("...")])
     return pl.when(words.list.len() > limit).then(cut).otherwise(text)
 
 
@@ -283,6 +283,7 @@ class SequentialRecommendation(TaskBuilder):
         "option_items": pl.List(pl.String),  # the ASIN behind each option, in option order
     }
     split_protocol = "leave_one_out"
+    text_fields = ("history",)  # option_items are ASINs
 
     def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:
         params = self.params(recipe, DEFAULTS)

@@ -20,7 +20,7 @@ def rating(category: str, user: str, item: str, timestamp: int) -> dict:
 
 
 def ring(category: str, size: int = 25, per_user: int = 5) -> list[dict]:
-    """User k rates items k..k+per_user-1 (mod size) in that order: every user and item has per_user ratings."""
+    """User k rates items k..k+per_user-1 (mod size) in order: every user and item has per_user ratings."""
     prefix = category[0]
     return [
         rating(category, f"{prefix}U{u:02d}", f"{prefix}{(u + j) % size:02d}", 100 * u + j)
@@ -30,8 +30,15 @@ def ring(category: str, size: int = 25, per_user: int = 5) -> list[dict]:
 
 
 def meta(category: str, asin: str, title: str | None = None, line: int = 1, **fields) -> dict:
-    return {"category": category, "asin": asin, "title": title or f"{category} item {asin}", "brand": "Acme",
-            "categories": [category, "Sub"], "line": line, **fields}
+    return {
+        "category": category,
+        "asin": asin,
+        "title": title or f"{category} item {asin}",
+        "brand": "Acme",
+        "categories": [category, "Sub"],
+        "line": line,
+        **fields,
+    }
 
 
 def ring_meta(category: str, size: int = 25) -> list[dict]:
@@ -42,8 +49,9 @@ def text_of(category: str, asin: str) -> str:
     return f"{category} item {asin}, {category}, Sub, Acme"
 
 
-def build(ratings: list[dict], meta18: list[dict], meta14: list[dict] = (), ind=("Home",), ood=(), seed=1,
-          **params) -> pl.DataFrame:
+def build(
+    ratings: list[dict], meta18: list[dict], meta14: list[dict] = (), ind=("Home",), ood=(), seed=1, **params
+) -> pl.DataFrame:
     tables = {
         "amazon2018_ratings": pl.DataFrame(ratings, schema=RATINGS).lazy(),
         "amazon2018_meta": pl.DataFrame(meta18, schema=META18).lazy(),
@@ -54,8 +62,11 @@ def build(ratings: list[dict], meta18: list[dict], meta14: list[dict] = (), ind=
 
 
 def texts(meta18: list[dict], meta14: list[dict] = (), item_words: int = 25) -> dict[str, str]:
-    frame = item_texts(pl.DataFrame(meta18, schema=META18).lazy(),
-                       pl.DataFrame(list(meta14), schema=META14).lazy(), item_words)
+    frame = item_texts(
+        pl.DataFrame(meta18, schema=META18).lazy(),
+        pl.DataFrame(list(meta14), schema=META14).lazy(),
+        item_words,
+    )
     return dict(frame.select("item", "text").collect().iter_rows())
 
 
@@ -63,12 +74,21 @@ def rows_of(out: pl.DataFrame, group_key: str) -> list[dict]:
     return out.filter(pl.col("group_key") == group_key).to_dicts()
 
 
+def items_used(out: pl.DataFrame) -> set[str]:
+    """Every ASIN in a history, a target or an option."""
+    return set(out["source_ids"].explode()) | set(out["option_items"].explode())
+
+
 @pytest.fixture(scope="module")
 def mixed() -> pl.DataFrame:
     """Two in-domain categories and one out-of-domain category, 25 users and items each."""
     ratings = ring("Home") + ring("Sports") + ring("Tools")
-    return build(ratings, ring_meta("Home") + ring_meta("Sports") + ring_meta("Tools"),
-                 ind=("Home", "Sports"), ood=("Tools",))
+    return build(
+        ratings,
+        ring_meta("Home") + ring_meta("Sports") + ring_meta("Tools"),
+        ind=("Home", "Sports"),
+        ood=("Tools",),
+    )
 
 
 def test_schema_is_the_builders(mixed):
@@ -78,11 +98,16 @@ def test_schema_is_the_builders(mixed):
 def test_in_domain_users_give_train_validation_test_and_ood_users_only_test(mixed):
     counts = mixed.group_by("category", "official_split").len().sort("category", "official_split")
     assert counts.rows() == [
-        ("Home", "test", 25), ("Home", "train", 25), ("Home", "validation", 25),
-        ("Sports", "test", 25), ("Sports", "train", 25), ("Sports", "validation", 25),
+        ("Home", "test", 25),
+        ("Home", "train", 25),
+        ("Home", "validation", 25),
+        ("Sports", "test", 25),
+        ("Sports", "train", 25),
+        ("Sports", "validation", 25),
         ("Tools", "test", 25),
     ]
     assert [r["official_split"] for r in rows_of(mixed, "Home:HU00")] == ["train", "validation", "test"]
+    assert mixed["group_key"].to_list() == sorted(mixed["group_key"].to_list())  # rows come user by user
 
 
 def test_targets_and_histories_are_leave_one_out_in_time_order(mixed):
@@ -135,21 +160,22 @@ def test_iterative_core_removes_what_a_single_pass_keeps():
     # HW has 5 ratings, but one is from UX who has only 4: once UX goes, HW has 4 and must go too.
     extra = [rating("Home", f"HU{u:02d}", "HW", 1000 + u) for u in range(4)]
     extra += [rating("Home", "UX", item, t) for t, item in enumerate(["HW", "H00", "H01", "H02"])]
-    data = ring("Home") + extra, ring_meta("Home") + [meta("Home", "HW")]
+    data = ring("Home") + extra, [*ring_meta("Home"), meta("Home", "HW")]
     out = build(*data)
-    assert not out.filter(pl.col("group_key") == "Home:UX").height
-    assert "HW" not in {i for ids in out["source_ids"] for i in ids} | {i for o in out["option_items"] for i in o}
+    assert not rows_of(out, "Home:UX")
+    assert "HW" not in items_used(out)
     assert rows_of(build(*data, core=4), "Home:UX")  # with a 4-core both stay
 
 
 def test_items_without_metadata_are_dropped_before_the_core():
     meta18 = [m for m in ring_meta("Home") if m["asin"] not in {"H07", "H08", "H09"}]
-    meta14 = [{"category": "Home", "asin": "H08", "title": "Old lamp", "brand": "Oldco", "line": 1},
-              {"category": "Home", "asin": "H09", "title": None, "brand": "Nameless", "line": 2}]
+    meta14 = [
+        {"category": "Home", "asin": "H08", "title": "Old lamp", "brand": "Oldco", "line": 1},
+        {"category": "Home", "asin": "H09", "title": None, "brand": "Nameless", "line": 2},
+    ]
     out = build(ring("Home", per_user=7), meta18, meta14)  # 7 ratings each: losing two items keeps the core
-    seen = {i for ids in out["source_ids"] for i in ids} | {i for o in out["option_items"] for i in o}
-    assert "H07" not in seen and "H09" not in seen
-    assert "H08" in seen
+    assert "H07" not in items_used(out) and "H09" not in items_used(out)
+    assert "H08" in items_used(out)
     assert any(o.endswith(": Old lamp, Oldco") for opts in out["options"] for o in opts)  # 2014 title
 
 
@@ -157,7 +183,7 @@ def test_duplicate_rating_lines_count_once():
     extra = [rating("Home", "UX", item, t) for t, item in enumerate(["H00", "H01", "H02", "H03"])]
     extra.append(rating("Home", "UX", "H03", 3))  # the same line twice is not a fifth interaction
     out = build(ring("Home") + extra, ring_meta("Home"))
-    assert not out.filter(pl.col("group_key") == "Home:UX").height
+    assert not rows_of(out, "Home:UX")
 
 
 def test_ties_in_time_go_by_item_id_and_history_is_capped():
@@ -166,6 +192,20 @@ def test_ties_in_time_go_by_item_id_and_history_is_capped():
     out = build(ratings, ring_meta("Home"), max_history=4)
     test = rows_of(out, "Home:HU00")[-1]
     assert test["source_ids"] == ["Home:HU00", "H00", "H01", "H02", "H03"]  # H04 is past the cap
+
+
+def test_item_words_is_a_recipe_parameter():
+    out = build(ring("Home"), ring_meta("Home"), item_words=3)
+    assert out["history"][0].to_list() == [
+        "1st: Home item H00...",
+        "2nd: Home item H01...",
+    ]  # "H00," loses ","
+
+
+def test_no_ratings_give_an_empty_frame_with_the_schema():
+    out = build([], ring_meta("Home"))
+    assert out.height == 0
+    assert out.schema == pl.Schema(SequentialRecommendation().schema())
 
 
 def test_short_histories_with_a_small_core_give_only_the_candidates_they_can():
@@ -188,11 +228,12 @@ def test_items_with_the_same_text_are_one_option():
     out = build(ring("Home"), meta18)
     for options in out["options"]:
         assert len({o[3:] for o in options}) == 20
-    assert "H01" not in {i for o in out["option_items"] for i in o}  # the lower ASIN stands for both
+    assert "H01" not in set(out["option_items"].explode())  # the lower ASIN stands for both
 
 
 def test_empty_ind_list_means_every_category_not_ood():
-    out = build(ring("Home") + ring("Garden"), ring_meta("Home") + ring_meta("Garden"), ind=(), ood=("Garden",))
+    data = ring("Home") + ring("Garden"), ring_meta("Home") + ring_meta("Garden")
+    out = build(*data, ind=(), ood=("Garden",))
     assert out.group_by("category").len().sort("category").rows() == [("Garden", 25), ("Home", 75)]
 
 
@@ -207,38 +248,51 @@ def test_a_category_on_both_sides_is_a_recipe_error():
 
 
 def test_item_text_joins_clean_title_two_category_levels_and_brand():
-    found = texts([meta("Home", "A1", '<b>Big</b> "Red" Lamp \nShade', brand="Acme",
-                        categories=["Home & Kitchen", "Lighting", "Lamps"])])
-    assert found == {"A1": "Big Red Lamp Shade, Home & Kitchen, Lighting, Acme"}
+    title = '<b>Big</b> "Red" Lamp \nShade for <2 m<br/>'  # "<2" is no tag
+    levels = ["Home & Kitchen", "Lighting", "Lamps"]
+    found = texts([meta("Home", "A1", title, brand="Acme", categories=levels)])
+    assert found == {"A1": "Big Red Lamp Shade for <2 m, Home & Kitchen, Lighting, Acme"}
 
 
 def test_item_text_falls_back_to_2014_for_missing_or_oversized_title_and_brand():
-    meta18 = [meta("Home", "A1", "x" * 2000, brand="", categories=[]),
-              meta("Home", "A2", "Kept title", brand="y" * 2000, categories=None)]
-    meta14 = [{"category": "Home", "asin": "A1", "title": "Old title", "brand": "Oldco",
-               "categories": [["Ignored", "Levels"]], "line": 1}]
+    meta18 = [
+        meta("Home", "A1", "x" * 2000, brand="", categories=[]),
+        meta("Home", "A2", "Kept title", brand="y" * 2000, categories=None),
+    ]
+    meta14 = [
+        {
+            "category": "Home",
+            "asin": "A1",
+            "title": "Old title",
+            "brand": "Oldco",
+            "categories": [["Ignored", "Levels"]],
+            "line": 1,
+        }
+    ]
     assert texts(meta18, meta14) == {"A1": "Old title, Oldco", "A2": "Kept title"}
 
 
 def test_item_text_is_cut_to_the_word_limit_and_the_last_line_wins():
-    meta18 = [meta("Home", "A1", "first version", line=1, categories=[], brand=None),
-              meta("Home", "A1", "one two three. four", line=2, categories=[], brand=None),
-              meta("Home", "A2", "short", categories=[], brand=None)]
+    meta18 = [
+        meta("Home", "A1", "first version", line=1, categories=[], brand=None),
+        meta("Home", "A1", "one two three. four", line=2, categories=[], brand=None),
+        meta("Home", "A2", "short", categories=[], brand=None),
+    ]
     assert texts(meta18, item_words=3) == {"A1": "one two three...", "A2": "short"}
 
 
 def test_ordinals():
     numbers = [1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 50, 101, 111, 112]
-    out = pl.select(ordinal(pl.Series(numbers))).to_series().to_list()
-    assert out == ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "50th",
-                   "101st", "111th", "112th"]
+    suffixes = ["st", "nd", "rd", "th", "th", "th", "th", "st", "nd", "rd", "th", "st", "th", "th"]
+    expected = [f"{n}{suffix}" for n, suffix in zip(numbers, suffixes, strict=True)]
+    assert pl.select(ordinal(pl.Series(numbers))).to_series().to_list() == expected
 
 
 def test_a_row_renders_as_ecinstruct_writes_it(mixed):
     row = rows_of(mixed, "Home:HU00")[0]
     rendered = render_fields(load_templates("SR").compiled(), row)
-    assert rendered["input"] == str([f"1st: {text_of('Home', 'H00')}", f"2nd: {text_of('Home', 'H01')}"])
-    assert rendered["input"] == "['1st: Home item H00, Home, Sub, Acme', '2nd: Home item H01, Home, Sub, Acme']"
+    first, second = "Home item H00, Home, Sub, Acme", "Home item H01, Home, Sub, Acme"
+    assert rendered["input"] == f"['1st: {first}', '2nd: {second}']"  # Python's str(list)
     assert rendered["options"] == json.dumps(row["options"])
     assert json.loads(rendered["options"])[0].startswith("A: ")
     assert rendered["output"] == row["label"]
