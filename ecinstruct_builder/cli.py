@@ -97,10 +97,17 @@ def fetch(recipe_name: str, workdir: Path, source_dir: Path | None, quiet: bool)
       ecbuild fetch
       ecbuild fetch --recipe ecinstruct --source-dir ~/data/raw --workdir runs/full
     """
-    from .fetch import run_fetch
+    from .fetch import manual_downloads, run_fetch
     from .recipe import load_recipe
 
     recipe = load_recipe(recipe_name)
+    if recipe.origin == "download" and source_dir is None:
+        steps = manual_downloads(recipe, workdir)
+        if steps:
+            # said up front, so a user can start the manual steps while the rest downloads
+            click.secho("these files cannot be downloaded automatically:", fg="yellow", err=True)
+            for step in steps:
+                click.echo(f"  - {step}", err=True)
     result = run_fetch(recipe, workdir, source_dir, progress=not quiet)
     click.echo(f"fetched recipe {recipe.name} from {result.source_root}")
     for table, rows in result.tables.items():

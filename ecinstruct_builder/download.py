@@ -93,13 +93,16 @@ def is_complete(target: Path, remote: RemoteFile) -> bool:
 
 
 def manual_steps(files: list[RemoteFile], dest_root: Path) -> list[str]:
-    """One message per manual-only file that is missing, saying what to do and where to put it."""
-    steps = []
+    """One message per manual step whose files are missing, naming the files and where they go."""
+    missing: dict[str, list[RemoteFile]] = {}
     for remote in files:
-        target = target_path(dest_root, remote)
-        if remote.manual is not None and not target.is_file():
+        if remote.manual is not None and not target_path(dest_root, remote).is_file():
             step = " ".join(remote.manual.split())  # adapters may wrap long text; the error is one line
-            steps.append(f"{remote.relative_path}: {step} (then place it at {target})")
+            missing.setdefault(step, []).append(remote)
+    steps = []
+    for step, remotes in missing.items():
+        names = ", ".join(r.relative_path for r in remotes)
+        steps.append(f"{names}: {step} (place the file{'s' if len(remotes) > 1 else ''} under {dest_root})")
     return steps
 
 

@@ -26,7 +26,7 @@ from .paths import raw_sources_dir
 from .quarantine import Quarantine
 from .recipe import Recipe
 from .sources import adapters
-from .sources.base import InputFile, SourceAdapter
+from .sources.base import InputFile, RemoteFile, SourceAdapter
 
 MANIFEST = "manifest.json"
 QUARANTINE = "quarantine.parquet"
@@ -63,6 +63,17 @@ def recipe_adapters(recipe: Recipe) -> list[tuple[SourceAdapter, dict[str, Any]]
     return chosen
 
 
+def remote_files(recipe: Recipe) -> list[RemoteFile]:
+    return [f for adapter, options in recipe_adapters(recipe) for f in adapter.remote_files(options)]
+
+
+def manual_downloads(recipe: Recipe, workdir: Path) -> list[str]:
+    """The files of a download recipe that need a manual step and are not in place yet."""
+    from .download import manual_steps
+
+    return manual_steps(remote_files(recipe), workdir / "downloads")
+
+
 def resolve_source_root(recipe: Recipe, workdir: Path, source_dir: Path | None, progress: bool) -> Path:
     """Where the upstream files are: --source-dir, the bundled samples, or a fresh download."""
     if source_dir is not None:
@@ -76,8 +87,7 @@ def resolve_source_root(recipe: Recipe, workdir: Path, source_dir: Path | None, 
     from .download import download_all  # imported lazily: only the download path needs it
 
     root = workdir / "downloads"
-    remote = [f for adapter, options in recipe_adapters(recipe) for f in adapter.remote_files(options)]
-    download_all(remote, root, progress=progress)
+    download_all(remote_files(recipe), root, progress=progress)
     return root
 
 

@@ -200,10 +200,9 @@ def test_manual_files_are_reported_together_after_automatic_ones(
         remote(server.url("/data")),
         RemoteFile(urls=(), relative_path="esci/shopping.parquet", manual="Clone the repository."),
     ]
-    qa, esci = tmp_path / "qa/test-qar.jsonl", tmp_path / "esci/shopping.parquet"
     expected_steps = [
-        f"qa/test-qar.jsonl: Download it from the drive link. (then place it at {qa})",
-        f"esci/shopping.parquet: Clone the repository. (then place it at {esci})",
+        f"qa/test-qar.jsonl: Download it from the drive link. (place the file under {tmp_path})",
+        f"esci/shopping.parquet: Clone the repository. (place the file under {tmp_path})",
     ]
     assert manual_steps(files, tmp_path) == expected_steps
     assert server.request_count == 0
@@ -267,3 +266,12 @@ def test_progress_bar_goes_to_stderr_only_when_enabled(
     assert REL in captured.err
     assert "120/120" in captured.err
     assert captured.out == ""
+
+
+def test_files_sharing_a_manual_step_are_named_in_one_message(tmp_path: Path) -> None:
+    files = [
+        RemoteFile(urls=(), relative_path=f"mave/{name}.jsonl", manual="Rebuild MAVE.") for name in ("a", "b")
+    ]
+    assert manual_steps(files, tmp_path) == [
+        f"mave/a.jsonl, mave/b.jsonl: Rebuild MAVE. (place the files under {tmp_path})"
+    ]

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import polars as pl
 
 from ..errors import RecipeError
-from .langid import detector
+from .langid import ENGINES, detector
 
 # Mojibake from UTF-8 read as Latin-1/CP1252 ("Ã©", "â€™"), the replacement character, control characters.
 MOJIBAKE = r"Ã[\x80-\xBF¡-¿]|â€|Â[\x80-\xBF ]"
@@ -156,6 +156,12 @@ def _dict_of_ints(value: Any, where: str) -> dict[str, int]:
     return dict(value)
 
 
+def _check_fields(fields: set[str], columns: set[str]) -> None:
+    missing = sorted(fields - columns)
+    if missing:
+        raise RecipeError(f"recipe: filters name field {missing[0]!r}, which this task does not have")
+
+
 FILTER_KEYS = {"required", "garbled", "html", "options", "min_words", "max_words", "language"}
 
 
@@ -168,8 +174,7 @@ def build_filters(
         raise RecipeError(f"recipe: unknown filter(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(FILTER_KEYS))}")
     minimum = _dict_of_ints(config.get("min_words", {}), "filters.min_words")
     maximum = _dict_of_ints(config.get("max_words", {}), "filters.max_words")
-    for field in {*minimum, *maximum} - columns:
-        raise RecipeError(f"recipe: filters name field {field!r}, which this task does not have")
+    _check_fields({*minimum, *maximum}, columns)
     chain: list[Filter] = []
     if config.get("required", True):
         chain.append(Required(required))
@@ -183,9 +188,15 @@ def build_filters(
         chain.append(ValidOptions())
     language = config.get("language")
     if language:
-        options = dict(language)
+        if not isinstance(language, dict | bool):
+            raise RecipeError(f"recipe: bad language filter options {language!r} (a table, true or false)")
+        options = {} if language is True else dict(language)
         fields = tuple(options.pop("fields", required))
         languages = tuple(options.pop("languages", ("en",)))
+        _check_fields(set(fields), columns)
+        if options.get("engine", "fasttext") not in ENGINES:
+            known = ", ".join(ENGINES)
+            raise RecipeError(f"recipe: unknown language engine {options['engine']!r}; use one of: {known}")
         try:
             chain.append(Language(fields, languages, seed=seed, **options))
         except TypeError as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections import deque
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,8 @@ OOD_CATEGORY = "Cell_Phones_and_Accessories"
 DESCRIPTIVE_SHARE = 0.85
 ANSWERABLE_SHARE = 0.7
 REPEAT_SHARE = 0.07
+# Caps the long tail of questions per product: templates repeat when one product gets too many.
+MAX_QUESTIONS_PER_PRODUCT = 30
 
 PLANTED_BAD_LINES = {"amazonqa/train-qar.jsonl": 2}  # one truncated JSON line, one line of binary junk
 _PLANT_AFTER = 13
@@ -72,16 +75,35 @@ def _snippets(rng: random.Random, item: text.Product, profile: Profile, answer: 
     return snippets
 
 
+@dataclass
+class _Questions:
+    """Question texts of one category: recent ones (for deliberate repeats) and the current product's."""
+
+    recent: deque[str] = field(default_factory=lambda: deque(maxlen=100))
+    asked: set[str] = field(default_factory=set)  # by the current product
+
+    def new_product(self) -> None:
+        self.asked.clear()
+
+    def next(self, rng: random.Random, item: text.Product) -> tuple[str, str]:
+        question_type = "descriptive" if rng.random() < DESCRIPTIVE_SHARE else "yesno"
+        if self.recent and rng.random() < REPEAT_SHARE:
+            return rng.choice(self.recent), question_type
+        question = text.question_text(rng, item, question_type)
+        for _ in range(3):  # one shopper rarely asks what another just asked about the same product
+            if question not in self.asked:
+                break
+            question = text.question_text(rng, item, question_type)
+        self.asked.add(question)
+        self.recent.append(question)
+        return question, question_type
+
+
 def row(
-    rng: random.Random, profile: Profile, item: text.Product, product_id: str, qid: int, recent: deque[str]
+    rng: random.Random, profile: Profile, item: text.Product, product_id: str, qid: int, questions: _Questions
 ) -> dict[str, Any]:
     """One AmazonQA row (question, retrieved review snippets, answers, baseline fields)."""
-    question_type = "descriptive" if rng.random() < DESCRIPTIVE_SHARE else "yesno"
-    if recent and rng.random() < REPEAT_SHARE:
-        question = rng.choice(recent)
-    else:
-        question = text.question_text(rng, item, question_type)
-        recent.append(question)
+    question, question_type = questions.next(rng, item)
     answers = _answers(rng, item, question_type)
     answerable = int(rng.random() < ANSWERABLE_SHARE)
     snippets = _snippets(rng, item, profile, answers[0]["answerText"] if answerable else None)
@@ -111,15 +133,17 @@ def write_split(out_dir: Path, profile: Profile, seed: int, progress: bool, spli
         for category in CATEGORIES:
             target = rows_for(profile, split, category)
             namespace = 600 + 10 * SPLITS.index(split) + CATEGORIES.index(category)
-            recent: deque[str] = deque(maxlen=100)
+            questions = _Questions()
             written = product = 0
             # Upstream has ~6 questions per product; the demo spreads its rows over more products.
             per_product = 2.0 if profile.is_demo else 6.0
             while written < target:
                 item = text.product(category, product, seed, namespace=f"amazonqa-{split}")
                 product_id = asin(namespace, product, seed)
-                for _ in range(min(power_law_int(rng, per_product, 1.6, 400), target - written)):
-                    line = dumps(row(rng, profile, item, product_id, qid, recent))
+                questions.new_product()
+                count = power_law_int(rng, per_product, 1.6, MAX_QUESTIONS_PER_PRODUCT)
+                for _ in range(min(count, target - written)):
+                    line = dumps(row(rng, profile, item, product_id, qid, questions))
                     sink.write(line)
                     qid += 1
                     written += 1

@@ -249,6 +249,7 @@ class Product:
     part: str
     price: float
     layout: int  # which title shape this product uses
+    model: str  # a model number: reviews and questions name it, which keeps their texts apart
 
     def title(self) -> str:
         noun = self.noun.title().replace("Hdmi", "HDMI").replace("Led", "LED").replace("Usb", "USB")
@@ -275,6 +276,7 @@ def product(category: str, index: int, seed: int, namespace: str = "catalog") ->
         part=rng.choice(vocab.parts),
         price=round(rng.lognormvariate(3.0, 0.8)) + 0.99,  # shelf prices end in .99
         layout=rng.randrange(3),
+        model="".join(rng.choices(string.ascii_uppercase, k=2)) + f"-{rng.randint(100, 9999)}",
     )
 
 
@@ -333,6 +335,7 @@ _PRODUCT_SLOTS = {
     "material": lambda item: item.material.lower(),
     "adj": lambda item: item.adjective.lower(),
     "size": lambda item: item.size,
+    "model": lambda item: item.model,
 }
 _VOCAB_SLOTS = {"use": "uses", "compat": "compat"}
 _FREE_SLOTS = {"person": PEOPLE, "time": DURATIONS}
@@ -350,14 +353,14 @@ def description_text(rng: random.Random, item: Product, sentences: int) -> str:
 # Reviews
 
 POSITIVE = (
-    "I bought this {noun} for {use} and it has worked perfectly since day one.",
-    "The {part} feels solid and well made, much better than I expected at this price.",
-    "Setup took about {n} minutes and the instructions were clear and easy to follow.",
+    "I bought the {brand} {model} for {use} and it has worked perfectly since day one.",
+    "The {part} of the {model} feels solid and well made, much better than I expected at this price.",
+    "Setup of the {model} took about {n} minutes and the instructions were easy to follow.",
     "It's lighter than my old one, which makes it easy to carry around the house.",
-    "My {person} liked it so much that I ordered a second one as a gift.",
-    "After {time} of daily use it still looks and works like new.",
-    "The {color} finish is exactly what the pictures show.",
-    "I've recommended this {noun} to several friends already.",
+    "My {person} liked the {model} so much that I ordered a second one as a gift.",
+    "After {time} of daily use my {brand} {noun} still looks and works like new.",
+    "The {color} finish of the {model} is exactly what the pictures show.",
+    "I've recommended this {brand} {noun} to several friends already.",
     "For the money, I don't think you can find a better {noun} right now.",
     "Customer service answered my question within a day, which was a nice surprise.",
     "The build quality is excellent and nothing rattles or feels loose.",
@@ -367,27 +370,27 @@ POSITIVE = (
     "The {part} is smooth and comfortable to use for a long time.",
 )
 NEGATIVE = (
-    "The {part} broke after only {time}, which was really disappointing.",
-    "It stopped working after {time} and the seller never replied to my messages.",
-    "The {noun} arrived with a cracked {part} and a missing screw.",
+    "The {part} of my {model} broke after only {time}, which was really disappointing.",
+    "My {model} stopped working after {time} and the seller never replied to my messages.",
+    "The {brand} {noun} arrived with a cracked {part} and a missing screw.",
     "It looks nothing like the photos and the {color} color is much duller in person.",
     "The instructions were confusing and I had to watch a video to put it together.",
-    "I returned it because the {part} kept coming loose every time I used it.",
-    "Save your money and buy a better {noun} from another brand.",
+    "I returned the {model} because the {part} kept coming loose every time I used it.",
+    "Save your money and buy a better {noun} than the {model}.",
     "It feels cheap and flimsy, and the plastic has a strong smell.",
-    "The {part} gets very hot after a few minutes, which makes me nervous.",
-    "It worked for a week and then it simply would not turn on anymore.",
+    "The {part} of the {model} gets very hot after {n} minutes, which makes me nervous.",
+    "The {brand} {noun} worked for a week and then it simply would not turn on anymore.",
     "I wanted to like this {noun}, but it just does not do the job.",
     "The size is much smaller than the listing says.",
 )
 NEUTRAL = (
-    "It does the job, but the {part} feels a little cheap for the price.",
+    "The {model} does the job, but the {part} feels a little cheap for the price.",
     "Not bad overall, although I expected it to be a bit sturdier.",
-    "It works fine for {use}, but I would not use it for anything heavy.",
-    "The {noun} is okay, nothing special but nothing terrible either.",
+    "The {brand} {noun} works fine for {use}, but I would not use it for anything heavy.",
+    "The {brand} {noun} is okay, nothing special but nothing terrible either.",
     "Some parts are well designed while others feel like an afterthought.",
     "It took longer to arrive than promised, but it works as described.",
-    "I'm still deciding if it was worth the money.",
+    "I'm still deciding if the {model} was worth the money.",
     "The color is a little different from the picture, but I can live with it.",
 )
 FILLER = (
@@ -398,9 +401,9 @@ FILLER = (
     "My {person} picked this one after reading a lot of reviews.",
     "I will update this review if anything changes.",
     "It came in a plain brown box with a short manual.",
-    "I mainly use it for {use}.",
-    "I compared it with two other models before buying this one.",
-    "The {noun} I had before lasted about {time}.",
+    "I mainly use the {model} for {use}.",
+    "I compared the {model} with two other models before buying it.",
+    "The {noun} I had before the {model} lasted about {time}.",
 )
 SHORT_REVIEWS = {
     5: ("Works great, love it.", "Perfect, thank you!", "Exactly as described."),
@@ -517,32 +520,34 @@ def garble(rng: random.Random, text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # Questions and answers
 
+# Questions name the product (model, brand, size) as shoppers do, so different products rarely share
+# a question text; the ~7% of repeated questions come from the AmazonQA writer on purpose.
 YESNO_QUESTIONS = (
-    "Does this {noun} come with a {part}?",
-    "Is the {part} replaceable if it breaks after {time}?",
-    "Will this {noun} work with {compat}?",
-    "Can I use the {color} {noun} for {use}?",
-    "Would this be a good {noun} for my {person}?",
-    "Does the {color} finish fade after {time} of use?",
-    "Is the {noun} easy to clean after {use}?",
-    "Does the {part} feel sturdy enough for {use}?",
-    "Can the {part} be adjusted, or is it fixed in place?",
-    "Does it come with a warranty longer than {n} months?",
-    "Is the {material} part of the {noun} rough on the edges?",
+    "Does the {model} come with a {part}?",
+    "Is the {part} on the {model} replaceable if it breaks after {time}?",
+    "Will the {model} work with {compat}?",
+    "Can I use the {color} {brand} {noun} for {use}?",
+    "Would the {size} {model} be a good {noun} for my {person}?",
+    "Does the {color} finish on the {model} fade after {time} of use?",
+    "Is the {brand} {noun} easy to clean after {use}?",
+    "Does the {part} of the {model} feel sturdy enough for {use}?",
+    "Can the {part} on the {brand} {model} be adjusted, or is it fixed in place?",
+    "Does the {brand} {model} come with a warranty longer than {n} months?",
+    "Is the {material} part of the {model} rough on the edges?",
 )
 DESCRIPTIVE_QUESTIONS = (
-    "How long does the {part} last before it needs replacing?",
-    "What are the exact dimensions of this {noun} in inches?",
-    "How heavy is the {noun} compared to the {material} models?",
-    "What is the best way to clean the {part} after {use}?",
-    "How loud is this {noun} when you use it for {use}?",
-    "What does the {part} attach to on this {noun}?",
-    "Why does my {noun} make a clicking sound near the {part}?",
-    "How well does the {part} hold up after {time} of regular use?",
-    "What comes in the box with the {color} {noun}?",
-    "How do you connect the {part} to {compat}?",
-    "What size {part} fits this {noun}?",
-    "How long did shipping take for the {color} {noun}?",
+    "How long does the {part} of the {model} last before it needs replacing?",
+    "What are the exact dimensions of the {size} {model} in inches?",
+    "How heavy is the {brand} {noun} compared to the {material} models?",
+    "What is the best way to clean the {part} of the {model} after {use}?",
+    "How loud is the {model} when you use it for {use}?",
+    "What does the {part} attach to on the {brand} {model}?",
+    "Why does my {model} make a clicking sound near the {part}?",
+    "How well does the {part} of the {model} hold up after {time} of regular use?",
+    "What comes in the box with the {color} {model}?",
+    "How do you connect the {part} of the {model} to {compat}?",
+    "What size {part} fits the {brand} {model}?",
+    "How long did shipping take for the {color} {brand} {noun}?",
 )
 YES_ANSWERS = (
     "Yes, mine came with one in the box.",

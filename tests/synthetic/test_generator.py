@@ -46,7 +46,8 @@ EXPECTED_FILES = {
 }
 META_2018_FIELDS = {
     "category", "tech1", "description", "fit", "title", "also_buy", "tech2", "brand", "feature", "rank",
-    "also_view", "main_cat", "similar_item", "date", "price", "asin", "imageURL", "imageURLHighRes", "details",
+    "also_view", "main_cat", "similar_item", "date", "price", "asin", "imageURL", "imageURLHighRes",
+    "details",
 }  # fmt: skip
 AMAZONQA_FIELDS = {
     "asin", "category", "questionText", "questionType", "review_snippets", "answers", "is_answerable", "qid",
@@ -54,8 +55,8 @@ AMAZONQA_FIELDS = {
 }  # fmt: skip
 ESCI_EXAMPLES_SCHEMA = {
     "example_id": pl.Int64, "query": pl.String, "query_id": pl.Int64, "product_id": pl.String,
-    "product_locale": pl.String, "esci_label": pl.String, "small_version": pl.Int64, "large_version": pl.Int64,
-    "split": pl.String,
+    "product_locale": pl.String, "esci_label": pl.String, "small_version": pl.Int64,
+    "large_version": pl.Int64, "split": pl.String,
 }  # fmt: skip
 ESCI_PRODUCTS_SCHEMA = {
     "product_id": pl.String, "product_title": pl.String, "product_description": pl.String,

@@ -1,0 +1,1 @@
+"""Publishing a build: the Hub layout, `ecbuild export`, `ecbuild push`, the dataset card and `ecbuild samples`."""

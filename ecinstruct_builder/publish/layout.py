@@ -1,0 +1,126 @@
+"""The Hub layout: which rendered rows go to which config and split, and the Parquet file of each.
+
+- `all`: ECInstruct proper (the IND and OOD Diverse-instruction rows of every task) in one `train`
+  split, with the `task`, `setting` and `split` columns, as `NingLab/ECInstruct` publishes it;
+- one config per task (its ECInstruct name) with splits `train`, `validation`, `test` (IND) and
+  `test_ood` from its Diverse-instruction rows;
+- the evaluation settings across tasks: `single_instruction` (train, validation, test, test_ood),
+  `unseen_instruction` and `one_shot` (test, test_ood).
+
+Files are `data/<config>/<split>-00000-of-00001.parquet`, the names `datasets` push_to_hub uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from ..io import atomic_path
+from ..render import ROW_SCHEMA
+from .workdir import Build
+
+# Config split -> (setting side, ECInstruct `split` value of the rows).
+SPLIT_SOURCES = {"train": ("IND", "train"), "validation": ("IND", "val"), "test": ("IND", "test"),
+                 "test_ood": ("OOD", "test")}
+ALL_CONFIG = "all"
+# Evaluation configs: name -> (setting without its IND_/OOD_ prefix, splits offered).
+EVALUATION_CONFIGS = {
+    "single_instruction": ("Single_Instruction", ("train", "validation", "test", "test_ood")),
+    "unseen_instruction": ("Unseen_Instruction", ("test", "test_ood")),
+    "one_shot": ("Diverse_Instruction_1-shot", ("test", "test_ood")),
+}
+DIVERSE = "Diverse_Instruction"
+# Fixed row groups keep the bytes independent of how many threads the writer had.
+ROW_GROUP_ROWS = 10_000
+
+
+@dataclass(frozen=True)
+class SplitSpec:
+    """One split of one config: the rows of some settings (and one ECInstruct split) of some tasks."""
+
+    config: str
+    split: str
+    tasks: tuple[str, ...]  # task names, in ECInstruct order
+    settings: tuple[str, ...]
+    row_split: str | None  # None: every split of those settings
+    rows: int
+
+    @property
+    def path(self) -> str:
+        return f"data/{self.config}/{self.split}-00000-of-00001.parquet"
+
+    @property
+    def pattern(self) -> str:
+        """The `data_files` glob in the card, as push_to_hub writes it (it also matches future shards)."""
+        return f"data/{self.config}/{self.split}-*"
+
+
+@dataclass(frozen=True)
+class ConfigSpec:
+    name: str
+    splits: tuple[SplitSpec, ...]
+
+    @property
+    def rows(self) -> int:
+        return sum(s.rows for s in self.splits)
+
+
+def row_counts(build: Build) -> pl.DataFrame:
+    """Rows per task, setting and ECInstruct split of the whole build (columns task, setting, split, rows)."""
+    scans = [pl.scan_parquet(t.path).select("task", "setting", "split") for t in build.tasks]
+    return (
+        pl.concat(scans).group_by("task", "setting", "split").agg(rows=pl.len().cast(pl.Int64))
+        .sort("task", "setting", "split").collect()
+    )
+
+
+def _split_spec(counts: pl.DataFrame, config: str, split: str, tasks: tuple[str, ...], settings: tuple[str, ...],
+                row_split: str | None) -> SplitSpec:
+    selected = counts.filter(pl.col("task").is_in(tasks), pl.col("setting").is_in(settings))
+    if row_split is not None:
+        selected = selected.filter(pl.col("split") == row_split)
+    return SplitSpec(config=config, split=split, tasks=tasks, settings=settings, row_split=row_split,
+                     rows=int(selected["rows"].sum()))
+
+
+def _side_split(counts: pl.DataFrame, config: str, split: str, tasks: tuple[str, ...], setting: str) -> SplitSpec:
+    side, row_split = SPLIT_SOURCES[split]
+    return _split_spec(counts, config, split, tasks, (f"{side}_{setting}",), row_split)
+
+
+def _config(name: str, splits: list[SplitSpec]) -> ConfigSpec | None:
+    # A split without rows is left out (PM has no OOD test); a config without any split too.
+    kept = tuple(s for s in splits if s.rows)
+    return ConfigSpec(name, kept) if kept else None
+
+
+def plan_layout(build: Build, counts: pl.DataFrame | None = None) -> list[ConfigSpec]:
+    """Every config and split the build fills, in card order: `all`, the tasks, the evaluation settings."""
+    counts = row_counts(build) if counts is None else counts
+    names = tuple(t.name for t in build.tasks)
+    diverse = (f"IND_{DIVERSE}", f"OOD_{DIVERSE}")
+    configs = [_config(ALL_CONFIG, [_split_spec(counts, ALL_CONFIG, "train", names, diverse, None)])]
+    configs += [_config(n, [_side_split(counts, n, s, (n,), DIVERSE) for s in SPLIT_SOURCES]) for n in names]
+    configs += [_config(config, [_side_split(counts, config, s, names, setting) for s in splits])
+                for config, (setting, splits) in EVALUATION_CONFIGS.items()]
+    return [c for c in configs if c is not None]
+
+
+def scan_split(build: Build, spec: SplitSpec) -> pl.LazyFrame:
+    """The rows of one split, tasks in ECInstruct order and each task's rows in file order."""
+    paths = {t.name: t.path for t in build.tasks}
+    condition = pl.col("setting").is_in(spec.settings)
+    if spec.row_split is not None:
+        condition &= pl.col("split") == spec.row_split
+    scans = [pl.scan_parquet(paths[name]).filter(condition).select(list(ROW_SCHEMA)) for name in spec.tasks]
+    return pl.concat(scans, how="vertical")
+
+
+def write_split(build: Build, spec: SplitSpec, out: Path) -> Path:
+    """Write one split's Parquet file under `out` (streaming, atomic) and return its path."""
+    target = out / spec.path
+    with atomic_path(target) as tmp:
+        scan_split(build, spec).sink_parquet(tmp, row_group_size=ROW_GROUP_ROWS)
+    return target
