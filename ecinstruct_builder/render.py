@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from .split import _fraction
+from .hashing import fraction
 from .tasks.base import TaskBuilder, stable_id
 from .templates import TaskTemplates, render_fields
 
@@ -93,7 +93,7 @@ def render_task(
     tests: list[tuple[str, str, dict[str, Any]]] = []  # (side, diverse instruction id, base row)
     for cand in selected.iter_rows(named=True):
         fields = render_fields(compiled, {k: cand[k] for k in variables})
-        diverse_id = seen[int(_fraction(seed, f"{abbr}:instruction", cand["candidate_id"]) * len(seen))]
+        diverse_id = seen[int(fraction(seed, f"{abbr}:instruction", cand["candidate_id"]) * len(seen))]
         side = "OOD" if cand["split"] == "test_ood" else "IND"
         base = {
             "candidate_id": cand["candidate_id"],

@@ -14,13 +14,13 @@ not move the rows that were already placed. Steps, each a small function over Po
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
+from .hashing import fraction_expr
 from .recipe import SPLITS, TaskRecipe
 from .tasks.base import TaskBuilder
 
@@ -28,19 +28,9 @@ DEFAULT_FRACTIONS = (0.8, 0.1, 0.1)
 EVAL_SPLITS = ("validation", "test")
 
 
-def _fraction(seed: int, salt: str, key: str) -> float:
-    digest = hashlib.blake2b(f"{seed}\x1f{salt}\x1f{key}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2**64
-
-
 def hashed_fraction(column: str, seed: int, salt: str) -> pl.Expr:
-    """A stable number in [0, 1) per value of `column` (blake2b; the same on every platform/version)."""
-    return pl.col(column).map_batches(
-        lambda s: pl.Series(
-            [_fraction(seed, salt, v) for v in s.cast(pl.String).fill_null("").to_list()], dtype=pl.Float64
-        ),
-        return_dtype=pl.Float64,
-    )
+    """A stable number in [0, 1) per value of `column`, from (seed, salt, value)."""
+    return fraction_expr(pl.lit(str(seed)), pl.lit(salt), column)
 
 
 def assign_buckets(candidates: pl.DataFrame, seed: int, salt: str) -> pl.DataFrame:

@@ -22,6 +22,7 @@ from datasketch.lsh import _optimal_param
 from numba import njit, prange
 
 from ..errors import RecipeError
+from ..hashing import FNV_OFFSET, FNV_PRIME, mix64, string_buffers
 
 @dataclass(frozen=True)
 class DedupConfig:
@@ -58,20 +59,6 @@ def normalise(texts: pl.Series) -> pl.Series:
     return texts.fill_null("").str.to_lowercase().str.replace_all(r"[^\w ]", " ")
 
 
-# FNV-1a over bytes for tokens and characters, then splitmix64 to spread the bits: our own hashes,
-# so signatures do not change with the versions of Polars or NumPy.
-FNV_OFFSET = np.uint64(0xCBF29CE484222325)
-FNV_PRIME = np.uint64(0x100000001B3)
-
-
-@njit(cache=True)
-def _mix(z: np.uint64) -> np.uint64:  # splitmix64 finaliser
-    z = z + np.uint64(0x9E3779B97F4A7C15)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
-
-
 @njit(cache=True)
 def _units(data: np.ndarray, starts: np.ndarray, word: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per document: the hashes of its units (word tokens, or characters with runs of spaces folded
@@ -105,7 +92,7 @@ def _units(data: np.ndarray, starts: np.ndarray, word: bool) -> tuple[np.ndarray
                 digest = (digest ^ token) * FNV_PRIME
                 token = FNV_OFFSET
                 in_token = False
-        digests[d] = _mix(digest)
+        digests[d] = mix64(digest)
     unit_starts[n_docs] = count
     return units[:count], unit_starts, digests
 
@@ -131,7 +118,7 @@ def _windows(units: np.ndarray, unit_starts: np.ndarray, n: int) -> tuple[np.nda
             h = FNV_OFFSET
             for j in range(width):
                 h = (h ^ units[start + w + j]) * FNV_PRIME
-            hashes[k] = _mix(h)
+            hashes[k] = mix64(h)
             k += 1
     return hashes, offsets
 
@@ -139,10 +126,7 @@ def _windows(units: np.ndarray, unit_starts: np.ndarray, n: int) -> tuple[np.nda
 def shingle_hashes(texts: pl.Series, unit: str, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All shingle hashes of the normalised texts, each text's offset into them, and per text the
     exact-duplicate digest."""
-    encoded = normalise(texts).cast(pl.Binary)
-    lengths = encoded.bin.size().to_numpy().astype(np.int64)
-    starts = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
-    data = np.frombuffer(b"".join(encoded.to_list()), dtype=np.uint8)
+    data, starts = string_buffers(normalise(texts))
     units, unit_starts, digests = _units(data, starts, unit == "word")
     hashes, offsets = _windows(units, unit_starts, n)
     return hashes, offsets, digests
@@ -185,7 +169,7 @@ def _band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
             h = FNV_OFFSET ^ np.uint64(band)
             for j in range(band * rows, (band + 1) * rows):
                 h = (h ^ np.uint64(sigs[d, j])) * FNV_PRIME
-            keys[d, band] = _mix(h)
+            keys[d, band] = mix64(h)
     return keys
 
 

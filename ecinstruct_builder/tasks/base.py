@@ -8,12 +8,12 @@ dedup, category for IND/OOD) plus lineage. It knows nothing about files, Jinja o
 
 from __future__ import annotations
 
-import hashlib
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 import polars as pl
 
+from ..hashing import fraction, hex_expr, stable_hex
 from ..recipe import TaskRecipe
 
 # Columns every candidate frame has, in this order, followed by the builder's `fields`.
@@ -33,25 +33,18 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
 
 
 def stable_id(*parts: object) -> str:
-    """A short deterministic id from its parts (independent of Python's hash seed and Polars versions)."""
-    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=8)
-    return digest.hexdigest()
+    """A short deterministic id (16 hex digits) from its parts, the same on every platform."""
+    return stable_hex(*parts)
 
 
 def stable_id_expr(prefix: str, *columns: str | pl.Expr) -> pl.Expr:
-    """The Polars expression of `stable_id(prefix, *values)` row by row (vectorised over batches)."""
-    exprs = [pl.lit(prefix), *(pl.col(c) if isinstance(c, str) else c for c in columns)]
-    joined = pl.concat_str([e.cast(pl.String).fill_null("") for e in exprs], separator="\x1f")
-    return joined.map_batches(
-        lambda s: pl.Series([stable_id(v) for v in s.to_list()], dtype=pl.String),
-        return_dtype=pl.String,
-    )
+    """Row by row, `stable_id(prefix, *values)` of the columns (vectorised)."""
+    return hex_expr(pl.lit(prefix), *columns)
 
 
 def seeded_fraction(seed: int, *parts: object) -> float:
     """A deterministic number in [0, 1) from a seed and key: used for every random choice."""
-    digest = hashlib.blake2b("\x1f".join(map(str, (seed, *parts))).encode(), digest_size=8)
-    return int.from_bytes(digest.digest(), "big") / 2**64
+    return fraction(seed, *parts)
 
 
 class TaskBuilder(ABC):
