@@ -13,6 +13,7 @@ from typing import Any
 import polars as pl
 from tqdm import tqdm
 
+from .clean.leakage import find_leaks, leak_summary, leakage_mode
 from .clean.stage import TaskCleaner
 from .fetch import load_source_tables
 from .io import atomic_path, write_json
@@ -47,18 +48,24 @@ def rejects_dir(workdir: Path) -> Path:
     return workdir / "rejects"
 
 
-def build_task(
-    builder: TaskBuilder, tables: dict[str, pl.LazyFrame], recipe: Recipe, workdir: Path
-) -> dict[str, Any]:
+@dataclass
+class TaskSelection:
+    """One task after build, clean and split: the rows to render and what happened on the way."""
+
+    builder: TaskBuilder
+    selected: pl.DataFrame
+    cleaner: TaskCleaner
+    split_report: dict[str, Any]
+
+
+def select_task(builder: TaskBuilder, tables: dict[str, pl.LazyFrame], recipe: Recipe) -> TaskSelection:
+    """Build the candidates of one task, clean them and select its split rows."""
     task_recipe = recipe.tasks.get(builder.abbr, TaskRecipe())
     fractions = tuple(recipe.section("split").get("fractions", DEFAULT_FRACTIONS))
-    templates = load_templates(builder.abbr)  # fail on a bad template before any expensive work
     cleaner = TaskCleaner.for_task(builder, recipe)
-    candidates = builder.build({t: tables[t] for t in builder.tables}, task_recipe, recipe.seed).collect(
-        engine="streaming"
-    )
+    candidates = builder.build({t: tables[t] for t in builder.tables}, task_recipe, recipe.seed)
     selected, split_report = split_candidates(
-        cleaner.prepare(candidates),
+        cleaner.prepare(candidates.collect(engine="streaming")),
         builder,
         task_recipe,
         recipe.seed,
@@ -66,12 +73,30 @@ def build_task(
         accept=cleaner.accept,
         on_leak=lambda rows: cleaner.reject(rows, "split", "group_in_train"),
     )
-    rows = render_task(selected, builder, templates, recipe.seed)
+    return TaskSelection(builder, selected, cleaner, split_report)
+
+
+def remove_cross_task_leaks(selections: list[TaskSelection], mode: str) -> list[dict[str, Any]]:
+    """Find evaluation rows leaked from another task's train split; drop them when mode is remove."""
+    leaks = find_leaks({s.builder.name: s.selected for s in selections})
+    if mode == "remove":
+        for selection in selections:
+            ids = leaks.filter(pl.col("task") == selection.builder.name)["candidate_id"].unique()
+            leaked = selection.selected.filter(pl.col("candidate_id").is_in(ids.implode()))
+            selection.cleaner.reject(leaked, "cross_task", "in_train_of_other_task")
+            selection.selected = selection.selected.filter(~pl.col("candidate_id").is_in(ids.implode()))
+    return leak_summary(leaks)
+
+
+def write_task(selection: TaskSelection, recipe: Recipe, workdir: Path) -> dict[str, Any]:
+    """Render one task's selected rows; write its dataset and rejects; return its report."""
+    builder, selected = selection.builder, selection.selected
+    rows = render_task(selected, builder, load_templates(builder.abbr), recipe.seed)
     target = dataset_dir(workdir) / f"{builder.name}.parquet"
     with atomic_path(target) as tmp:
         rows.write_parquet(tmp)
     with atomic_path(rejects_dir(workdir) / f"{builder.name}.parquet") as tmp:
-        cleaner.rejects_frame().write_parquet(tmp)
+        selection.cleaner.rejects_frame().write_parquet(tmp)
     categories = (
         selected.group_by("split", "domain").len().sort("split", "domain").fill_null("(none)").iter_rows()
     )
@@ -80,8 +105,8 @@ def build_task(
         "name": builder.name,
         "path": str(target.relative_to(workdir)),
         "rows": rows.height,
-        "split": split_report,
-        "clean": cleaner.report(),
+        "split": selection.split_report,
+        "clean": selection.cleaner.report(),
         "counts": _counts(rows),
         "domains": [{"split": s, "domain": d, "rows": n} for s, d, n in categories],
     }
@@ -90,17 +115,26 @@ def build_task(
 def run_render(
     recipe: Recipe, workdir: Path, builders: list[TaskBuilder], progress: bool = True
 ) -> BuildResult:
+    """Select every task first, so leakage across tasks can be checked before anything is rendered."""
     tables = load_source_tables(workdir)
+    for builder in builders:
+        load_templates(builder.abbr)  # a broken template fails before any expensive work
+    mode = leakage_mode(recipe.section("decontaminate"))
     result = BuildResult()
-    for builder in tqdm(builders, desc="render", unit="task", disable=not progress):
+    selections = []
+    for builder in tqdm(builders, desc="select", unit="task", disable=not progress):
         missing = [t for t in builder.tables if t not in tables]
         if missing:
             result.skipped[builder.abbr] = f"needs table(s) {', '.join(missing)}, not fetched"
             continue
-        result.tasks[builder.abbr] = build_task(builder, tables, recipe, workdir)
+        selections.append(select_task(builder, tables, recipe))
+    leaks = remove_cross_task_leaks(selections, mode)
+    for selection in tqdm(selections, desc="render", unit="task", disable=not progress):
+        result.tasks[selection.builder.abbr] = write_task(selection, recipe, workdir)
     report = {
         "recipe": {"name": recipe.name, "hash": recipe.hash, "seed": recipe.seed},
         "tasks": result.tasks,
+        "cross_task_leakage": {"mode": mode, "pairs": leaks},
         "skipped": result.skipped,
     }
     write_json(reports_dir(workdir) / "build.json", report)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute  # noqa: F401 - registers pa.compute
+import pyarrow.compute
 from numba import njit
 
 SEPARATOR = "\x1f"  # joins the parts of a key; never inside our own ids

@@ -50,6 +50,14 @@ def markdown_report(report: dict[str, Any]) -> str:
         out += ["## Quotas not met", "", *_table(["task", "split", "cap", "available", "selected"], unmet)]
     if report["skipped"]:
         out += ["## Skipped tasks", "", *(f"- {abbr}: {why}" for abbr, why in report["skipped"].items()), ""]
+    leakage = report["cross_task_leakage"]
+    out += [f"## Leakage across tasks (mode: {leakage['mode']})", ""]
+    if leakage["pairs"]:
+        out += ["Evaluation rows whose product or text is in another task's train split:", ""]
+        rows = [[p["train_task"], p["task"], p["kind"], p["rows"]] for p in leakage["pairs"]]
+        out += _table(["train of", "evaluation of", "shared", "rows"], rows)
+    else:
+        out += ["None found.", ""]
     for abbr, task in report["tasks"].items():
         out += _task_section(abbr, task)
     return "\n".join(out)

@@ -256,7 +256,9 @@ def split_candidates(
         if on_leak is not None:
             on_leak(rows)
 
-    with_buckets = assign_buckets(candidates, seed, builder.abbr)
+    # the bucket salt is shared by all tasks: a product falls on the same side of train/test in every
+    # task that splits by hash, which keeps leakage across tasks low
+    with_buckets = assign_buckets(candidates, seed, "shared")
     sided = assign_sides(with_buckets, builder, task, seed)
     split = assign_splits(sided, fractions)
     selected, quotas = select_quotas(split, builder, task, accept, count_leak)

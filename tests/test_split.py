@@ -89,9 +89,9 @@ def test_ood_categories_only_in_test_ood_and_unlisted_categories_dropped():
 
 
 def test_caps_and_unmet_quotas_are_reported():
-    out, report = run(candidates(100), sizes={"train": 10, "validation": 50, "test": 5})
+    out, report = run(candidates(100), sizes={"train": 10, "validation": 50, "test": 2})
     counts = dict(out["split"].value_counts().iter_rows())
-    assert counts["train"] == 10 and counts["test"] == 5
+    assert counts["train"] == 10 and counts["test"] == 2
     assert report["unmet"] == ["validation"]
     validation = next(q for q in report["quotas"] if q["split"] == "validation")
     assert validation["selected"] == validation["available"] < 50

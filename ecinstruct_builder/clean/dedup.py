@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,13 @@ from numba import njit, prange
 
 from ..errors import RecipeError
 from ..hashing import FNV_OFFSET, FNV_PRIME, mix64, string_buffers
+
+
+@cache
+def _optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    # datasketch integrates numerically (about 0.1 s a call): once per setting, not once per chunk
+    return _optimal_param(threshold, num_perm, 0.5, 0.5)
+
 
 @dataclass(frozen=True)
 class DedupConfig:
@@ -47,7 +55,7 @@ class DedupConfig:
     @property
     def bands(self) -> tuple[int, int]:
         """(bands, rows per band) minimising false positives + negatives at the threshold (datasketch)."""
-        return _optimal_param(self.threshold, self.num_perm, 0.5, 0.5)
+        return _optimal_bands(self.threshold, self.num_perm)
 
 
 def normalise(texts: pl.Series) -> pl.Series:

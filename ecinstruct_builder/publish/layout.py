@@ -108,6 +108,13 @@ def plan_layout(build: Build, counts: pl.DataFrame | None = None) -> list[Config
     return [c for c in configs if c is not None]
 
 
+def training_splits(build: Build, counts: pl.DataFrame) -> list[SplitSpec]:
+    """ECInstruct proper by split (train, validation, test, test_ood) across tasks: the training files' rows."""
+    names = tuple(t.name for t in build.tasks)
+    splits = [_side_split(counts, "training", s, names, DIVERSE) for s in SPLIT_SOURCES]
+    return [s for s in splits if s.rows]
+
+
 def scan_split(build: Build, spec: SplitSpec) -> pl.LazyFrame:
     """The rows of one split, tasks in ECInstruct order and each task's rows in file order."""
     paths = {t.name: t.path for t in build.tasks}

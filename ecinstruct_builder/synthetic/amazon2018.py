@@ -63,6 +63,8 @@ DANGLING_SHARE = 0.2
 RATING_STARS = ((5, 0.60), (4, 0.20), (3, 0.08), (2, 0.05), (1, 0.07))
 _STAR_VALUES = tuple(stars for stars, _ in RATING_STARS)
 _STAR_CUMULATIVE = tuple(itertools.accumulate(weight for _, weight in RATING_STARS))[:-1]
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")  # fmt: skip
 _EPOCH_DAY = dt.date(1970, 1, 1).toordinal()
 _FIRST_DAY = dt.date(2008, 1, 1).toordinal()
 _LAST_DAY = dt.date(2018, 9, 30).toordinal()
@@ -251,7 +253,8 @@ def meta_record(rng: random.Random, category: str, index: int, catalog: int, see
 def _date(rng: random.Random) -> str:
     roll = rng.random()
     if roll < 0.4:
-        return dt.date.fromordinal(_random_day(rng)).strftime("%B %d, %Y").replace(" 0", " ")
+        date = dt.date.fromordinal(_random_day(rng))
+        return f"{_MONTHS[date.month - 1]} {date.day}, {date.year}"  # not strftime: it follows the locale
     if roll < 0.98:
         return ""
     return f"{rng.randint(1, 5)} star{rng.randint(1, 5)} star ({rng.randint(0, 40)}%)"  # scraped junk

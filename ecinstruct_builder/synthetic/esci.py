@@ -65,6 +65,8 @@ TEST_SHARE = 0.3
 
 @dataclasses.dataclass(frozen=True)
 class Shape:
+    """How many judgements to write and how they spread over queries."""
+
     rows: int
     products_per_query: tuple[int, int]
     small_share: float  # share of queries in the small version (the ranking task's subset)
@@ -152,6 +154,24 @@ class _Catalog:
         return product_id
 
 
+def _judged_product(
+    rng: random.Random,
+    catalog: _Catalog,
+    seed: int,
+    locale: str,
+    base: text.Product,
+    label: str,
+    taken: set[str],
+) -> str:
+    """The id of a product judged for a query: a reused recent one, or a new one fitting the label."""
+    reused = catalog.reuse(rng, locale, label, taken)
+    if reused is not None:
+        return reused
+    if locale == "us":
+        return catalog.create(locale, _us_product(rng, seed, base, label, catalog.created + 1))
+    return catalog.create(locale, _foreign_product(rng, locale))
+
+
 def _query(rng: random.Random, locale: str, seed: int, query_id: int) -> tuple[str, str, text.Product]:
     """The query text, its ESCI source and the product it is about."""
     base = text.product(rng.choice(sorted(text.CATEGORIES)), query_id, seed, namespace="esci-query")
@@ -182,15 +202,9 @@ def write(out_dir: Path, profile: Profile, seed: int, progress: bool) -> dict[st
             taken: set[str] = set()
             count = rng.randint(*sizes.products_per_query)  # whole queries: the last may overshoot
             for position in range(count):
+                # The first two products differ in label, so every query can give a ranking list.
                 label = "E" if position == 0 else str(weighted(rng, LABELS[1:] if position == 1 else LABELS))
-                product_id = catalog.reuse(rng, locale, label, taken)
-                if product_id is None:
-                    fields = (
-                        _us_product(rng, seed, base, label, catalog.created + 1)
-                        if locale == "us"
-                        else _foreign_product(rng, locale)
-                    )
-                    product_id = catalog.create(locale, fields)
+                product_id = _judged_product(rng, catalog, seed, locale, base, label, taken)
                 taken.add(product_id)
                 examples.add(
                     {

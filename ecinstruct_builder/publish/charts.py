@@ -1,0 +1,130 @@
+"""PNG charts for the sample pages: label distribution per task and split, rows per category IND vs OOD.
+
+Charts are drawn on a bare `Figure` (no pyplot, no global backend) under matplotlib's default style
+and saved without a timestamp or software tag, so the same data gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib.style
+import polars as pl
+from matplotlib.figure import Figure
+
+from ..io import atomic_path
+from .layout import DIVERSE, SPLIT_SOURCES
+from .workdir import Build
+
+# Tasks whose answers take more distinct values than this are free-form (AVE, AG) and get no label chart.
+MAX_LABELS = 24
+TOP_CATEGORIES = 8
+SPLIT_COLOURS = {"train": "#4C72B0", "validation": "#55A868", "test": "#C44E52", "test_ood": "#8172B2"}
+SIDE_COLOURS = {"IND": "#4C72B0", "OOD": "#DD8452"}
+COLUMNS = 3
+DPI = 100
+PNG_METADATA = {"Software": None}  # matplotlib would stamp its version; keep the bytes version-free
+
+
+def _config_split() -> pl.Expr:
+    """The config split of a Diverse row: train / validation / test / test_ood."""
+    keys = {f"{side}:{row_split}": split for split, (side, row_split) in SPLIT_SOURCES.items()}
+    side_split = pl.concat_str(pl.col("setting").str.slice(0, 3), pl.col("split"), separator=":")
+    return side_split.replace_strict(keys, default=None, return_dtype=pl.String)
+
+
+def _diverse_rows(build: Build) -> pl.LazyFrame:
+    scans = [pl.scan_parquet(t.path).select("task", "setting", "split", "output", "category") for t in build.tasks]
+    settings = (f"IND_{DIVERSE}", f"OOD_{DIVERSE}")
+    return pl.concat(scans).filter(pl.col("setting").is_in(settings)).with_columns(config_split=_config_split())
+
+
+def label_counts(build: Build) -> pl.DataFrame:
+    """Rows per task, config split and label (an option's letter, else the whole answer), labelled tasks only."""
+    letter = pl.col("output").str.extract(r"^([A-Z]): ", 1)
+    counts = (
+        _diverse_rows(build).with_columns(label=pl.coalesce(letter, pl.col("output")))
+        .group_by("task", "config_split", "label").agg(rows=pl.len().cast(pl.Int64)).collect()
+    )
+    labelled = counts.group_by("task").agg(pl.col("label").n_unique().alias("n")).filter(pl.col("n") <= MAX_LABELS)
+    return counts.join(labelled.select("task"), on="task").sort("task", "config_split", "label")
+
+
+def category_counts(build: Build) -> pl.DataFrame:
+    """Rows per task, category and side (IND, OOD); a task's smaller categories are pooled as "other"."""
+    rows = (
+        _diverse_rows(build).filter(pl.col("category").is_not_null())
+        .with_columns(side=pl.when(pl.col("config_split") == "test_ood").then(pl.lit("OOD")).otherwise(pl.lit("IND")))
+        .group_by("task", "category", "side").agg(rows=pl.len().cast(pl.Int64)).collect()
+    )
+    rank = (rows.group_by("task", "category").agg(total=pl.col("rows").sum())
+            .sort("task", "total", "category", descending=[False, True, False])
+            .with_columns(rank=pl.int_range(pl.len()).over("task")))
+    return (
+        rows.join(rank, on=["task", "category"])
+        .with_columns(category=pl.when(pl.col("rank") < TOP_CATEGORIES).then("category").otherwise(pl.lit("other")))
+        .group_by("task", "category", "side").agg(pl.col("rows").sum())
+        .sort("task", "category", "side")
+    )
+
+
+def _grid(panels: int, height: float) -> tuple[Figure, list]:
+    rows = max(1, math.ceil(panels / COLUMNS))
+    figure = Figure(figsize=(4.2 * COLUMNS, height * rows), dpi=DPI)
+    axes = figure.subplots(rows, COLUMNS, squeeze=False).ravel().tolist()
+    for extra in axes[panels:]:
+        extra.set_visible(False)
+    return figure, axes
+
+
+def _save(figure: Figure, target: Path) -> None:
+    figure.tight_layout()
+    with atomic_path(target) as tmp:
+        figure.savefig(tmp, format="png", dpi=DPI, metadata=PNG_METADATA)
+
+
+def plot_labels(counts: pl.DataFrame, abbrs: dict[str, str], target: Path) -> None:
+    """One panel per task: each label's share of its split, one bar colour per split."""
+    tasks = counts["task"].unique(maintain_order=True).to_list()
+    with matplotlib.style.context("default"):
+        figure, axes = _grid(len(tasks), 3.0)
+        for axis, task in zip(axes, tasks, strict=False):
+            frame = counts.filter(pl.col("task") == task)
+            labels = sorted(frame["label"].unique().to_list())
+            splits = [s for s in SPLIT_COLOURS if s in set(frame["config_split"].to_list())]
+            width = 0.8 / len(splits)
+            for i, split in enumerate(splits):
+                part = frame.filter(pl.col("config_split") == split)
+                total = part["rows"].sum()
+                share = dict(zip(part["label"].to_list(), part["rows"].to_list(), strict=True))
+                xs = [j + (i - (len(splits) - 1) / 2) * width for j in range(len(labels))]
+                axis.bar(xs, [100 * share.get(lb, 0) / total for lb in labels], width, label=split,
+                         color=SPLIT_COLOURS[split])
+            axis.set_xticks(range(len(labels)), labels, rotation=90 if len(labels) > 6 else 0, fontsize=7)
+            axis.set_title(abbrs.get(task, task), fontsize=10)
+            axis.set_ylabel("% of split", fontsize=8)
+            axis.legend(fontsize=6)
+        _save(figure, target)
+
+
+def plot_categories(counts: pl.DataFrame, abbrs: dict[str, str], target: Path) -> None:
+    """One panel per task: rows per category, in-domain and out-of-domain stacked."""
+    tasks = counts["task"].unique(maintain_order=True).to_list()
+    with matplotlib.style.context("default"):
+        figure, axes = _grid(len(tasks), 3.2)
+        for axis, task in zip(axes, tasks, strict=False):
+            frame = counts.filter(pl.col("task") == task)
+            categories = sorted(frame["category"].unique().to_list())
+            left = [0] * len(categories)
+            for side, colour in SIDE_COLOURS.items():
+                part = dict(frame.filter(pl.col("side") == side).select("category", "rows").iter_rows())
+                widths = [part.get(c, 0) for c in categories]
+                axis.barh(range(len(categories)), widths, left=left, color=colour, label=side)
+                left = [a + b for a, b in zip(left, widths, strict=True)]
+            axis.set_yticks(range(len(categories)), [c.replace("_", " ") for c in categories], fontsize=7)
+            axis.invert_yaxis()
+            axis.set_title(abbrs.get(task, task), fontsize=10)
+            axis.set_xlabel("rows", fontsize=8)
+            axis.legend(fontsize=6)
+        _save(figure, target)

@@ -1,0 +1,140 @@
+"""`ecbuild export`: the files `ecbuild push` uploads, written to a local folder.
+
+The folder holds `data/<config>/<split>-00000-of-00001.parquet`, the card (`README.md`), the recipe
+(`recipe.toml`) and `manifest.json` (recipe hash, input file hashes, counts and the SHA-256 of every
+other file). It is built in a sibling temporary folder and moved into place at the end, so an
+interrupted export never leaves a half-written dataset behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+from tqdm import tqdm
+
+from .. import __version__
+from ..errors import EcbuildError
+from ..io import atomic_path, write_json
+from .card import RECIPE_FILE, build_card
+from .formats import write_training_file
+from .layout import ConfigSpec, plan_layout, row_counts, scan_split, training_splits, write_split
+from .workdir import Build
+
+MANIFEST_FILE = "manifest.json"
+CARD_FILE = "README.md"
+TRAINING_DIR = "training"
+TRAINING_SUFFIX = {"alpaca": ".json", "chat": ".jsonl"}
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    path: str  # POSIX path inside the export
+    bytes: int
+    sha256: str
+
+
+@dataclass
+class ExportResult:
+    out: Path
+    files: list[ExportedFile]  # what push uploads, manifest.json included, sorted by path
+    configs: list[ConfigSpec]
+    training: list[str] = field(default_factory=list)  # extra files of --format, not uploaded
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _describe(root: Path, paths: Iterable[Path]) -> list[ExportedFile]:
+    return sorted((ExportedFile(p.relative_to(root).as_posix(), p.stat().st_size, sha256_file(p)) for p in paths),
+                  key=lambda f: f.path)
+
+
+def is_export(folder: Path) -> bool:
+    """True when `folder` holds an earlier ecbuild export (its manifest says so)."""
+    try:
+        manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("generator", {}).get("name") == "ecbuild"
+
+
+def _check_target(out: Path) -> None:
+    # An earlier export is replaced; anything else the user keeps there is never deleted.
+    if out.exists() and not out.is_dir():
+        raise EcbuildError(f"--out {out} is a file; choose a folder")
+    if out.is_dir() and any(out.iterdir()) and not is_export(out):
+        raise EcbuildError(f"--out {out} is not empty and holds no ecbuild export; choose a new or empty folder")
+
+
+def _manifest(build: Build, configs: list[ConfigSpec], files: list[ExportedFile]) -> dict[str, object]:
+    recipe = build.recipe
+    inputs = [{k: f.get(k) for k in ("source", "path", "category", "split", "bytes", "sha256")}
+              for f in build.sources.get("files", [])]
+    return {
+        "generator": {"name": "ecbuild", "version": __version__},
+        "recipe": {"name": recipe.name, "hash": recipe.hash, "seed": recipe.seed, "file": RECIPE_FILE},
+        "inputs": inputs,
+        "quarantined": build.sources.get("quarantine", {}).get("rows", 0),
+        "configs": {c.name: {s.split: {"path": s.path, "rows": s.rows} for s in c.splits} for c in configs},
+        "files": [{"path": f.path, "bytes": f.bytes, "sha256": f.sha256} for f in files],
+    }
+
+
+def _write_training(build: Build, counts: pl.DataFrame, staging: Path, formats: Iterable[str]) -> list[str]:
+    written = []
+    for fmt in formats:
+        for spec in training_splits(build, counts):
+            target = staging / TRAINING_DIR / fmt / f"{spec.split}{TRAINING_SUFFIX[fmt]}"
+            write_training_file(scan_split(build, spec), fmt, target)
+            written.append(target.relative_to(staging).as_posix())
+    return written
+
+
+def write_export(build: Build, staging: Path, *, repo_id: str | None = None, formats: Iterable[str] = (),
+                 progress: bool = True) -> ExportResult:
+    """Write every file into `staging` (an empty folder)."""
+    counts = row_counts(build)
+    configs = plan_layout(build, counts)
+    splits = [s for c in configs for s in c.splits]
+    written = [write_split(build, s, staging) for s in tqdm(splits, desc="export", unit="split", disable=not progress)]
+    recipe_copy = staging / RECIPE_FILE
+    shutil.copyfile(build.recipe.path, recipe_copy)
+    card_path = staging / CARD_FILE
+    with atomic_path(card_path) as tmp:
+        tmp.write_text(str(build_card(build, configs, counts, repo_id)), encoding="utf-8")
+    files = _describe(staging, [*written, recipe_copy, card_path])
+    write_json(staging / MANIFEST_FILE, _manifest(build, configs, files))
+    files = sorted([*files, *_describe(staging, [staging / MANIFEST_FILE])], key=lambda f: f.path)
+    training = _write_training(build, counts, staging, formats)
+    return ExportResult(out=staging, files=files, configs=configs, training=training)
+
+
+def export_dataset(build: Build, out: Path, *, repo_id: str | None = None, formats: Iterable[str] = (),
+                   progress: bool = True) -> ExportResult:
+    """Write the export to `out`, replacing an earlier export there; nothing changes in `out` on failure."""
+    _check_target(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        result = write_export(build, staging, repo_id=repo_id, formats=formats, progress=progress)
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(staging, out)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    result.out = out
+    return result
