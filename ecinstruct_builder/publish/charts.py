@@ -84,9 +84,15 @@ def _save(figure: Figure, target: Path) -> None:
         figure.savefig(tmp, format="png", dpi=DPI, metadata=PNG_METADATA)
 
 
+def _present(counts: pl.DataFrame, abbrs: dict[str, str]) -> list[str]:
+    """The tasks in `counts`, in the order of `abbrs` (task name -> abbreviation, ECInstruct order)."""
+    found = set(counts["task"].to_list())
+    return [name for name in abbrs if name in found]
+
+
 def plot_labels(counts: pl.DataFrame, abbrs: dict[str, str], target: Path) -> None:
     """One panel per task: each label's share of its split, one bar colour per split."""
-    tasks = counts["task"].unique(maintain_order=True).to_list()
+    tasks = _present(counts, abbrs)
     with matplotlib.style.context("default"):
         figure, axes = _grid(len(tasks), 3.0)
         for axis, task in zip(axes, tasks, strict=False):
@@ -102,7 +108,7 @@ def plot_labels(counts: pl.DataFrame, abbrs: dict[str, str], target: Path) -> No
                 axis.bar(xs, [100 * share.get(lb, 0) / total for lb in labels], width, label=split,
                          color=SPLIT_COLOURS[split])
             axis.set_xticks(range(len(labels)), labels, rotation=90 if len(labels) > 6 else 0, fontsize=7)
-            axis.set_title(abbrs.get(task, task), fontsize=10)
+            axis.set_title(abbrs[task], fontsize=10)
             axis.set_ylabel("% of split", fontsize=8)
             axis.legend(fontsize=6)
         _save(figure, target)
@@ -110,7 +116,7 @@ def plot_labels(counts: pl.DataFrame, abbrs: dict[str, str], target: Path) -> No
 
 def plot_categories(counts: pl.DataFrame, abbrs: dict[str, str], target: Path) -> None:
     """One panel per task: rows per category, in-domain and out-of-domain stacked."""
-    tasks = counts["task"].unique(maintain_order=True).to_list()
+    tasks = _present(counts, abbrs)
     with matplotlib.style.context("default"):
         figure, axes = _grid(len(tasks), 3.2)
         for axis, task in zip(axes, tasks, strict=False):
@@ -124,7 +130,7 @@ def plot_categories(counts: pl.DataFrame, abbrs: dict[str, str], target: Path) -
                 left = [a + b for a, b in zip(left, widths, strict=True)]
             axis.set_yticks(range(len(categories)), [c.replace("_", " ") for c in categories], fontsize=7)
             axis.invert_yaxis()
-            axis.set_title(abbrs.get(task, task), fontsize=10)
+            axis.set_title(abbrs[task], fontsize=10)
             axis.set_xlabel("rows", fontsize=8)
             axis.legend(fontsize=6)
         _save(figure, target)

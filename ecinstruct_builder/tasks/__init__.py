@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
+import sys
 from functools import cache
 
 from ..errors import EcbuildError
+from ..registry import discover
 from .base import TaskBuilder
 
 # The order ECInstruct lists the tasks in (product understanding, user understanding,
@@ -17,21 +17,11 @@ TASK_ORDER = ("AVE", "PRP", "PM", "SA", "SR", "MPC", "PSI", "QPR", "AP", "AG")
 @cache
 def builders() -> dict[str, TaskBuilder]:
     """Every task builder in this package keyed by abbreviation, in ECInstruct order."""
-    found: dict[str, TaskBuilder] = {}
-    for module_info in pkgutil.iter_modules(__path__):
-        if module_info.name == "base" or module_info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{module_info.name}")
-        for value in vars(module).values():
-            if (
-                isinstance(value, type)
-                and issubclass(value, TaskBuilder)
-                and value is not TaskBuilder
-                and value.__module__ == module.__name__
-            ):
-                found[value.abbr] = value()
     order = {abbr: i for i, abbr in enumerate(TASK_ORDER)}
-    return dict(sorted(found.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
+    found = sorted(
+        discover(sys.modules[__name__], TaskBuilder), key=lambda b: (order.get(b.abbr, len(order)), b.abbr)
+    )
+    return {builder.abbr: builder for builder in found}
 
 
 def resolve_tasks(spec: str) -> list[TaskBuilder]:

@@ -225,7 +225,9 @@ def test_config_bands_and_errors():
     assert DedupConfig().bands == (9, 13)
     bands, rows = DedupConfig(threshold=0.5, num_perm=64).bands
     assert bands * rows <= 64
-    assert DedupConfig.from_dict({"unit": "word", "ngram": 3}, seed=4) == DedupConfig(unit="word", ngram=3, seed=4)
+    assert DedupConfig.from_dict({"unit": "word", "ngram": 3}, seed=4) == DedupConfig(
+        unit="word", ngram=3, seed=4
+    )
     for bad in ({"unit": "byte"}, {"ngram": 0}, {"threshold": 1.5}):
         with pytest.raises(RecipeError, match="bad dedup settings"):
             DedupConfig.from_dict(bad, seed=1)
