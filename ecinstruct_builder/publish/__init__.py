@@ -1,1 +1,1 @@
-"""Publishing a build: the Hub layout, `ecbuild export`, `ecbuild push`, the dataset card and `ecbuild samples`."""
+"""Publishing a build: Hub layout, `ecbuild export` / `push`, the dataset card, `ecbuild samples`."""

@@ -35,36 +35,56 @@ def _config_split() -> pl.Expr:
 
 
 def _diverse_rows(build: Build) -> pl.LazyFrame:
-    scans = [pl.scan_parquet(t.path).select("task", "setting", "split", "output", "category") for t in build.tasks]
+    scans = [
+        pl.scan_parquet(t.path).select("task", "setting", "split", "output", "category") for t in build.tasks
+    ]
     settings = (f"IND_{DIVERSE}", f"OOD_{DIVERSE}")
-    return pl.concat(scans).filter(pl.col("setting").is_in(settings)).with_columns(config_split=_config_split())
+    return (
+        pl.concat(scans).filter(pl.col("setting").is_in(settings)).with_columns(config_split=_config_split())
+    )
 
 
 def label_counts(build: Build) -> pl.DataFrame:
-    """Rows per task, config split and label (an option's letter, else the whole answer), labelled tasks only."""
+    """Rows per task, config split and label (an option's letter, else the answer); labelled tasks only."""
     letter = pl.col("output").str.extract(r"^([A-Z]): ", 1)
     counts = (
-        _diverse_rows(build).with_columns(label=pl.coalesce(letter, pl.col("output")))
-        .group_by("task", "config_split", "label").agg(rows=pl.len().cast(pl.Int64)).collect()
+        _diverse_rows(build)
+        .with_columns(label=pl.coalesce(letter, pl.col("output")))
+        .group_by("task", "config_split", "label")
+        .agg(rows=pl.len().cast(pl.Int64))
+        .collect()
     )
-    labelled = counts.group_by("task").agg(pl.col("label").n_unique().alias("n")).filter(pl.col("n") <= MAX_LABELS)
+    labelled = (
+        counts.group_by("task").agg(pl.col("label").n_unique().alias("n")).filter(pl.col("n") <= MAX_LABELS)
+    )
     return counts.join(labelled.select("task"), on="task").sort("task", "config_split", "label")
 
 
 def category_counts(build: Build) -> pl.DataFrame:
     """Rows per task, category and side (IND, OOD); a task's smaller categories are pooled as "other"."""
     rows = (
-        _diverse_rows(build).filter(pl.col("category").is_not_null())
-        .with_columns(side=pl.when(pl.col("config_split") == "test_ood").then(pl.lit("OOD")).otherwise(pl.lit("IND")))
-        .group_by("task", "category", "side").agg(rows=pl.len().cast(pl.Int64)).collect()
+        _diverse_rows(build)
+        .filter(pl.col("category").is_not_null())
+        .with_columns(
+            side=pl.when(pl.col("config_split") == "test_ood").then(pl.lit("OOD")).otherwise(pl.lit("IND"))
+        )
+        .group_by("task", "category", "side")
+        .agg(rows=pl.len().cast(pl.Int64))
+        .collect()
     )
-    rank = (rows.group_by("task", "category").agg(total=pl.col("rows").sum())
-            .sort("task", "total", "category", descending=[False, True, False])
-            .with_columns(rank=pl.int_range(pl.len()).over("task")))
+    rank = (
+        rows.group_by("task", "category")
+        .agg(total=pl.col("rows").sum())
+        .sort("task", "total", "category", descending=[False, True, False])
+        .with_columns(rank=pl.int_range(pl.len()).over("task"))
+    )
     return (
         rows.join(rank, on=["task", "category"])
-        .with_columns(category=pl.when(pl.col("rank") < TOP_CATEGORIES).then("category").otherwise(pl.lit("other")))
-        .group_by("task", "category", "side").agg(pl.col("rows").sum())
+        .with_columns(
+            category=pl.when(pl.col("rank") < TOP_CATEGORIES).then("category").otherwise(pl.lit("other"))
+        )
+        .group_by("task", "category", "side")
+        .agg(pl.col("rows").sum())
         .sort("task", "category", "side")
     )
 
@@ -105,8 +125,13 @@ def plot_labels(counts: pl.DataFrame, abbrs: dict[str, str], target: Path) -> No
                 total = part["rows"].sum()
                 share = dict(zip(part["label"].to_list(), part["rows"].to_list(), strict=True))
                 xs = [j + (i - (len(splits) - 1) / 2) * width for j in range(len(labels))]
-                axis.bar(xs, [100 * share.get(lb, 0) / total for lb in labels], width, label=split,
-                         color=SPLIT_COLOURS[split])
+                axis.bar(
+                    xs,
+                    [100 * share.get(lb, 0) / total for lb in labels],
+                    width,
+                    label=split,
+                    color=SPLIT_COLOURS[split],
+                )
             axis.set_xticks(range(len(labels)), labels, rotation=90 if len(labels) > 6 else 0, fontsize=7)
             axis.set_title(abbrs[task], fontsize=10)
             axis.set_ylabel("% of split", fontsize=8)

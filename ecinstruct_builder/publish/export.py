@@ -58,8 +58,10 @@ def sha256_file(path: Path) -> str:
 
 
 def _describe(root: Path, paths: Iterable[Path]) -> list[ExportedFile]:
-    return sorted((ExportedFile(p.relative_to(root).as_posix(), p.stat().st_size, sha256_file(p)) for p in paths),
-                  key=lambda f: f.path)
+    return sorted(
+        (ExportedFile(p.relative_to(root).as_posix(), p.stat().st_size, sha256_file(p)) for p in paths),
+        key=lambda f: f.path,
+    )
 
 
 def is_export(folder: Path) -> bool:
@@ -76,13 +78,17 @@ def _check_target(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise EcbuildError(f"--out {out} is a file; choose a folder")
     if out.is_dir() and any(out.iterdir()) and not is_export(out):
-        raise EcbuildError(f"--out {out} is not empty and holds no ecbuild export; choose a new or empty folder")
+        raise EcbuildError(
+            f"--out {out} is not empty and holds no ecbuild export; choose a new or empty folder"
+        )
 
 
 def _manifest(build: Build, configs: list[ConfigSpec], files: list[ExportedFile]) -> dict[str, object]:
     recipe = build.recipe
-    inputs = [{k: f.get(k) for k in ("source", "path", "category", "split", "bytes", "sha256")}
-              for f in build.sources.get("files", [])]
+    inputs = [
+        {k: f.get(k) for k in ("source", "path", "category", "split", "bytes", "sha256")}
+        for f in build.sources.get("files", [])
+    ]
     return {
         "generator": {"name": "ecbuild", "version": __version__},
         "recipe": {"name": recipe.name, "hash": recipe.hash, "seed": recipe.seed, "file": RECIPE_FILE},
@@ -103,13 +109,22 @@ def _write_training(build: Build, counts: pl.DataFrame, staging: Path, formats: 
     return written
 
 
-def write_export(build: Build, staging: Path, *, repo_id: str | None = None, formats: Iterable[str] = (),
-                 progress: bool = True) -> ExportResult:
+def write_export(
+    build: Build,
+    staging: Path,
+    *,
+    repo_id: str | None = None,
+    formats: Iterable[str] = (),
+    progress: bool = True,
+) -> ExportResult:
     """Write every file into `staging` (an empty folder)."""
     counts = row_counts(build)
     configs = plan_layout(build, counts)
     splits = [s for c in configs for s in c.splits]
-    written = [write_split(build, s, staging) for s in tqdm(splits, desc="export", unit="split", disable=not progress)]
+    written = [
+        write_split(build, s, staging)
+        for s in tqdm(splits, desc="export", unit="split", disable=not progress)
+    ]
     recipe_copy = staging / RECIPE_FILE
     shutil.copyfile(build.recipe.path, recipe_copy)
     card_path = staging / CARD_FILE
@@ -122,8 +137,9 @@ def write_export(build: Build, staging: Path, *, repo_id: str | None = None, for
     return ExportResult(out=staging, files=files, configs=configs, training=training)
 
 
-def export_dataset(build: Build, out: Path, *, repo_id: str | None = None, formats: Iterable[str] = (),
-                   progress: bool = True) -> ExportResult:
+def export_dataset(
+    build: Build, out: Path, *, repo_id: str | None = None, formats: Iterable[str] = (), progress: bool = True
+) -> ExportResult:
     """Write the export to `out`, replacing an earlier export there; nothing changes in `out` on failure."""
     _check_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)

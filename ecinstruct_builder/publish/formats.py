@@ -21,18 +21,30 @@ def _has_options() -> pl.Expr:
 
 
 def _with_options(text: pl.Expr) -> pl.Expr:
-    return pl.when(_has_options()).then(pl.concat_str(text, pl.lit(OPTIONS_HEADING), pl.col("options"))).otherwise(text)
+    return (
+        pl.when(_has_options())
+        .then(pl.concat_str(text, pl.lit(OPTIONS_HEADING), pl.col("options")))
+        .otherwise(text)
+    )
 
 
 def alpaca_columns() -> list[pl.Expr]:
     """instruction / input (options appended) / output."""
-    return [pl.col("instruction"), _with_options(pl.col("input").fill_null("")).alias("input"), pl.col("output")]
+    return [
+        pl.col("instruction"),
+        _with_options(pl.col("input").fill_null("")).alias("input"),
+        pl.col("output"),
+    ]
 
 
 def chat_columns() -> list[pl.Expr]:
-    """`messages`: the user turn holds the instruction, input and options sections; the assistant turn the answer."""
-    prompt = pl.concat_str(pl.lit("### Instruction:\n"), pl.col("instruction"), pl.lit("\n\n### Input:\n"),
-                           pl.col("input").fill_null(""))
+    """`messages`: the user turn holds the instruction, input and options; the assistant turn the answer."""
+    prompt = pl.concat_str(
+        pl.lit("### Instruction:\n"),
+        pl.col("instruction"),
+        pl.lit("\n\n### Input:\n"),
+        pl.col("input").fill_null(""),
+    )
     messages = pl.concat_list(
         pl.struct(role=pl.lit("user"), content=_with_options(prompt)),
         pl.struct(role=pl.lit("assistant"), content=pl.col("output")),

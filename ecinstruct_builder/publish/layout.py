@@ -22,8 +22,12 @@ from ..render import ROW_SCHEMA
 from .workdir import Build
 
 # Config split -> (setting side, ECInstruct `split` value of the rows).
-SPLIT_SOURCES = {"train": ("IND", "train"), "validation": ("IND", "val"), "test": ("IND", "test"),
-                 "test_ood": ("OOD", "test")}
+SPLIT_SOURCES = {
+    "train": ("IND", "train"),
+    "validation": ("IND", "val"),
+    "test": ("IND", "test"),
+    "test_ood": ("OOD", "test"),
+}
 ALL_CONFIG = "all"
 # Evaluation configs: name -> (setting without its IND_/OOD_ prefix, splits offered).
 EVALUATION_CONFIGS = {
@@ -71,21 +75,47 @@ def row_counts(build: Build) -> pl.DataFrame:
     """Rows per task, setting and ECInstruct split of the whole build (columns task, setting, split, rows)."""
     scans = [pl.scan_parquet(t.path).select("task", "setting", "split") for t in build.tasks]
     return (
-        pl.concat(scans).group_by("task", "setting", "split").agg(rows=pl.len().cast(pl.Int64))
-        .sort("task", "setting", "split").collect()
+        pl.concat(scans)
+        .group_by("task", "setting", "split")
+        .agg(rows=pl.len().cast(pl.Int64))
+        .sort("task", "setting", "split")
+        .collect()
     )
 
 
-def _split_spec(counts: pl.DataFrame, config: str, split: str, tasks: tuple[str, ...], settings: tuple[str, ...],
-                row_split: str | None) -> SplitSpec:
+def side_rows(counts: pl.DataFrame, task: str, setting: str, split: str) -> int:
+    """Rows of `task` in config split `split` of a setting family (e.g. Diverse_Instruction, test_ood)."""
+    side, row_split = SPLIT_SOURCES[split]
+    hit = counts.filter(
+        pl.col("task") == task, pl.col("setting") == f"{side}_{setting}", pl.col("split") == row_split
+    )
+    return int(hit["rows"].sum())
+
+
+def _split_spec(
+    counts: pl.DataFrame,
+    config: str,
+    split: str,
+    tasks: tuple[str, ...],
+    settings: tuple[str, ...],
+    row_split: str | None,
+) -> SplitSpec:
     selected = counts.filter(pl.col("task").is_in(tasks), pl.col("setting").is_in(settings))
     if row_split is not None:
         selected = selected.filter(pl.col("split") == row_split)
-    return SplitSpec(config=config, split=split, tasks=tasks, settings=settings, row_split=row_split,
-                     rows=int(selected["rows"].sum()))
+    return SplitSpec(
+        config=config,
+        split=split,
+        tasks=tasks,
+        settings=settings,
+        row_split=row_split,
+        rows=int(selected["rows"].sum()),
+    )
 
 
-def _side_split(counts: pl.DataFrame, config: str, split: str, tasks: tuple[str, ...], setting: str) -> SplitSpec:
+def _side_split(
+    counts: pl.DataFrame, config: str, split: str, tasks: tuple[str, ...], setting: str
+) -> SplitSpec:
     side, row_split = SPLIT_SOURCES[split]
     return _split_spec(counts, config, split, tasks, (f"{side}_{setting}",), row_split)
 
@@ -103,13 +133,15 @@ def plan_layout(build: Build, counts: pl.DataFrame | None = None) -> list[Config
     diverse = (f"IND_{DIVERSE}", f"OOD_{DIVERSE}")
     configs = [_config(ALL_CONFIG, [_split_spec(counts, ALL_CONFIG, "train", names, diverse, None)])]
     configs += [_config(n, [_side_split(counts, n, s, (n,), DIVERSE) for s in SPLIT_SOURCES]) for n in names]
-    configs += [_config(config, [_side_split(counts, config, s, names, setting) for s in splits])
-                for config, (setting, splits) in EVALUATION_CONFIGS.items()]
+    configs += [
+        _config(config, [_side_split(counts, config, s, names, setting) for s in splits])
+        for config, (setting, splits) in EVALUATION_CONFIGS.items()
+    ]
     return [c for c in configs if c is not None]
 
 
 def training_splits(build: Build, counts: pl.DataFrame) -> list[SplitSpec]:
-    """ECInstruct proper by split (train, validation, test, test_ood) across tasks: the training files' rows."""
+    """ECInstruct proper per split (train, validation, test, test_ood), all tasks: the training files."""
     names = tuple(t.name for t in build.tasks)
     splits = [_side_split(counts, "training", s, names, DIVERSE) for s in SPLIT_SOURCES]
     return [s for s in splits if s.rows]

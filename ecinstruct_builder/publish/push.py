@@ -52,7 +52,9 @@ class PushOutcome:
 
 def check_repo_id(repo_id: str) -> str:
     if not _REPO_ID.fullmatch(repo_id) or ".." in repo_id:
-        raise EcbuildError(f"--repo {repo_id!r} is not a Hub repo id; write it as namespace/name, e.g. org/ECInstruct")
+        raise EcbuildError(
+            f"--repo {repo_id!r} is not a Hub repo id; write it as namespace/name, e.g. org/ECInstruct"
+        )
     return repo_id
 
 
@@ -106,12 +108,14 @@ def explain(exc: BaseException, step: str, options: PushOptions, endpoint: str) 
             what = _http_advice(response.status_code if response is not None else None, options)
             break
         if isinstance(seen, HTTPError | OSError):
-            what = f"cannot reach {endpoint} ({type(seen).__name__}); check the network connection and HF_ENDPOINT"
+            what = f"cannot reach {endpoint} ({type(seen).__name__}); check the network and HF_ENDPOINT"
             break
         seen = seen.__cause__ or seen.__context__
     else:
         return None
-    return f"push to {options.repo_id} failed while {step}: {what}. Nothing was committed; re-running is safe."
+    return (
+        f"push to {options.repo_id} failed while {step}: {what}. Nothing was committed; re-running is safe."
+    )
 
 
 @contextlib.contextmanager
@@ -133,7 +137,10 @@ def _operations(
     local = {f.path for f in result.files}
     remote = api.list_repo_files(options.repo_id, repo_type="dataset", revision=options.revision)
     stale = sorted(p for p in remote if p.startswith(DATA_PREFIX) and p not in local)
-    adds = [CommitOperationAdd(path_in_repo=f.path, path_or_fileobj=str(result.out / f.path)) for f in result.files]
+    adds = [
+        CommitOperationAdd(path_in_repo=f.path, path_or_fileobj=str(result.out / f.path))
+        for f in result.files
+    ]
     return [*adds, *(CommitOperationDelete(path_in_repo=p) for p in stale)], stale
 
 
@@ -152,8 +159,12 @@ def upload(build: Build, result: ExportResult, options: PushOptions, token: str)
         operations, stale = _operations(api, result, options)
     with _hub_step("uploading and committing", options, endpoint):
         info = api.create_commit(
-            options.repo_id, operations, commit_message=commit_message(build),
-            commit_description=commit_description(result), repo_type="dataset", revision=options.revision,
+            options.repo_id,
+            operations,
+            commit_message=commit_message(build),
+            commit_description=commit_description(result),
+            repo_type="dataset",
+            revision=options.revision,
             create_pr=options.create_pr,
         )
     return PushOutcome(commit_url=str(info.commit_url), pr_url=info.pr_url, deleted=tuple(stale))

@@ -18,7 +18,7 @@ from ..io import atomic_path
 from ..render import SETTING_ORDER
 from ..tasks import builders
 from .charts import category_counts, label_counts, plot_categories, plot_labels
-from .layout import DIVERSE, SPLIT_SOURCES, row_counts
+from .layout import DIVERSE, SPLIT_SOURCES, row_counts, side_rows
 from .markdown import fence, number, table
 from .workdir import Build, BuiltTask
 
@@ -58,10 +58,20 @@ def _options(text: str | None) -> str:
 
 
 def _lineage(row: dict[str, Any]) -> str:
-    parts = [f"source `{row['source']}`", "source ids " + ", ".join(f"`{i}`" for i in row["source_ids"] or [])]
-    parts += [f"{name} `{row[key]}`" for key, name in (("product_id", "product"), ("category", "category"),
-                                                      ("template_id", "template"), ("labels", "labels"))
-              if row.get(key)]
+    parts = [
+        f"source `{row['source']}`",
+        "source ids " + ", ".join(f"`{i}`" for i in row["source_ids"] or []),
+    ]
+    parts += [
+        f"{name} `{row[key]}`"
+        for key, name in (
+            ("product_id", "product"),
+            ("category", "category"),
+            ("template_id", "template"),
+            ("labels", "labels"),
+        )
+        if row.get(key)
+    ]
     return "**Lineage:** " + " · ".join(parts)
 
 
@@ -69,13 +79,21 @@ def render_row(row: dict[str, Any]) -> str:
     """One row as a model sees it (instruction, input, options, output) and where it came from."""
     parts = [
         f"### {row['split']} · `{row['id']}`",
-        "**Instruction**", "> " + row["instruction"],
-        "**Input**", _pretty(row["input"]),
-        "**Options**", _options(row["options"]),
-        "**Output**", fence(row["output"] or "", "text"),
+        "**Instruction**",
+        "> " + row["instruction"],
+        "**Input**",
+        _pretty(row["input"]),
+        "**Options**",
+        _options(row["options"]),
+        "**Output**",
+        fence(row["output"] or "", "text"),
     ]
     if row.get("few_shot_example"):
-        parts += ["<details><summary>Few-shot example</summary>", _pretty(row["few_shot_example"]), "</details>"]
+        parts += [
+            "<details><summary>Few-shot example</summary>",
+            _pretty(row["few_shot_example"]),
+            "</details>",
+        ]
     parts.append(_lineage(row))
     return "\n\n".join(parts)
 
@@ -90,51 +108,63 @@ def _task_counts(counts: pl.DataFrame, task: str) -> str:
     mine = counts.filter(pl.col("task") == task)
     settings = [s for s in SETTING_ORDER if s in set(mine["setting"].to_list())]
     lookup = {(s, sp): n for _, s, sp, n in mine.iter_rows()}
-    return table(["setting", *ROW_SPLITS], [[s, *(number(lookup.get((s, sp), 0)) for sp in ROW_SPLITS)]
-                                             for s in settings])
+    return table(
+        ["setting", *ROW_SPLITS],
+        [[s, *(number(lookup.get((s, sp), 0)) for sp in ROW_SPLITS)] for s in settings],
+    )
 
 
 def task_page(build: Build, task: BuiltTask, counts: pl.DataFrame) -> str:
     builder = builders().get(task.abbr)
     title = builder.title if builder else task.name
     group = f" · {builder.group}" if builder else ""
-    parts = [f"# {title} (`{task.name}`, {task.abbr})",
-             f"[All tasks]({INDEX}){group} · recipe `{build.recipe.name}` (`{build.recipe.hash}`)",
-             "Rows per setting and ECInstruct split:", _task_counts(counts, task.name)]
+    parts = [
+        f"# {title} (`{task.name}`, {task.abbr})",
+        f"[All tasks]({INDEX}){group} · recipe `{build.recipe.name}` (`{build.recipe.hash}`)",
+        "Rows per setting and ECInstruct split:",
+        _task_counts(counts, task.name),
+    ]
     samples = sample_rows(task)
     for setting in samples["setting"].unique(maintain_order=True).to_list():
         parts.append(f"## {setting}")
-        parts += [render_row(row) for row in samples.filter(pl.col("setting") == setting).iter_rows(named=True)]
+        parts += [
+            render_row(row) for row in samples.filter(pl.col("setting") == setting).iter_rows(named=True)
+        ]
     return "\n\n".join(parts) + "\n"
-
-
-def _diverse_count(counts: pl.DataFrame, task: str, split: str) -> int:
-    side, row_split = SPLIT_SOURCES[split]
-    hit = counts.filter(pl.col("task") == task, pl.col("setting") == f"{side}_{DIVERSE}", pl.col("split") == row_split)
-    return int(hit["rows"].sum())
 
 
 def index_page(build: Build, counts: pl.DataFrame, labelled: list[str]) -> str:
     rows = []
     for task in build.tasks:
         total = int(counts.filter(pl.col("task") == task.name)["rows"].sum())
-        rows.append([f"[{task.abbr}]({task.name}.md)", f"`{task.name}`",
-                     *(number(_diverse_count(counts, task.name, s)) for s in SPLIT_SOURCES), number(total)])
+        rows.append(
+            [
+                f"[{task.abbr}]({task.name}.md)",
+                f"`{task.name}`",
+                *(number(side_rows(counts, task.name, DIVERSE, s)) for s in SPLIT_SOURCES),
+                number(total),
+            ]
+        )
     free_form = [t.abbr for t in build.tasks if t.name not in labelled]
-    return "\n\n".join([
-        f"# Sample outputs — recipe `{build.recipe.name}` (`{build.recipe.hash}`)",
-        f"Rendered rows of every task and setting, for review. Generated by `ecbuild samples`; do not edit by "
-        f"hand, regenerate with `{REGENERATE}`.",
-        "Rows of ECInstruct proper (Diverse instructions) per split, and of every setting together:",
-        table(["task", "config", *SPLIT_SOURCES, "all settings"], rows),
-        "## Label distribution per task and split",
-        "Share of each answer (the option letter where answers are options) in each split"
-        + (f"; free-form tasks ({', '.join(free_form)}) are left out." if free_form else "."),
-        f"![Label distribution per task and split]({LABELS_PNG})",
-        "## Rows per category, in-domain and out-of-domain",
-        "Tasks whose source has product categories; a task's smaller categories are pooled as `other`.",
-        f"![Rows per category, IND and OOD]({CATEGORIES_PNG})",
-    ]) + "\n"
+    return (
+        "\n\n".join(
+            [
+                f"# Sample outputs — recipe `{build.recipe.name}` (`{build.recipe.hash}`)",
+                "Rendered rows of every task and setting, for review. Generated by `ecbuild samples`: "
+                f"do not edit by hand, regenerate with `{REGENERATE}`.",
+                "Rows of ECInstruct proper (Diverse instructions) per split, and of every setting together:",
+                table(["task", "config", *SPLIT_SOURCES, "all settings"], rows),
+                "## Label distribution per task and split",
+                "Share of each answer (the option letter where answers are options) in each split"
+                + (f"; free-form tasks ({', '.join(free_form)}) are left out." if free_form else "."),
+                f"![Label distribution per task and split]({LABELS_PNG})",
+                "## Rows per category, in-domain and out-of-domain",
+                "Tasks whose source has product categories (a task's smaller ones pooled as `other`).",
+                f"![Rows per category, IND and OOD]({CATEGORIES_PNG})",
+            ]
+        )
+        + "\n"
+    )
 
 
 def _write_text(target: Path, text: str) -> None:

@@ -1,4 +1,4 @@
-"""What a publishing command reads from a work dir: the rendered tasks, the build report, the fetch manifest."""
+"""What publishing reads from a work dir: the rendered tasks, the build report, the fetch manifest."""
 
 from __future__ import annotations
 
@@ -54,12 +54,14 @@ def load_build(workdir: Path, recipe: Recipe) -> Build:
     """The build in `workdir`; a one-line error when it is missing, incomplete or from another recipe."""
     render_cmd = f"ecbuild render --recipe {recipe.name} --workdir {workdir} --task all"
     report = _read_json(reports_dir(workdir) / "build.json", render_cmd)
-    sources = _read_json(sources_dir(workdir) / MANIFEST, f"ecbuild fetch --recipe {recipe.name} --workdir {workdir}")
+    sources = _read_json(
+        sources_dir(workdir) / MANIFEST, f"ecbuild fetch --recipe {recipe.name} --workdir {workdir}"
+    )
     built = report.get("recipe", {})
     if built.get("hash") != recipe.hash:
         raise EcbuildError(
-            f"the dataset in {workdir} was built with recipe {built.get('name')!r} ({built.get('hash')}), not "
-            f"{recipe.name!r} ({recipe.hash}); pass the recipe it was built with, or run `{render_cmd}`"
+            f"the dataset in {workdir} was built with recipe {built.get('name')!r} ({built.get('hash')}), "
+            f"not {recipe.name!r} ({recipe.hash}); pass the recipe it was built with, or run `{render_cmd}`"
         )
     tasks = []
     for abbr, info in sorted(report.get("tasks", {}).items(), key=lambda kv: (_task_order(kv[0]), kv[0])):

@@ -16,12 +16,12 @@ import pytest
 from ecinstruct_builder.clean.dedup import DedupConfig, DuplicateIndex, Match, normalise, shingle_hashes
 from ecinstruct_builder.errors import RecipeError
 
-SYLLABLES = "ka lo mi nu pe ra si to ve za bri cho dan fel gor hin jus kel mon par que ster tur wix".split()
+SYLLABLES = "ka lo mi nu pe ra si to ve za bri cho dan fel gor hin jus kel mon par que ster tur wix"
 TOLERANCE = 0.1  # a flagged pair is a false positive only below threshold - TOLERANCE
 
 
 def vocabulary(rng: np.random.Generator, size: int = 3000) -> np.ndarray:
-    syllables = rng.choice(SYLLABLES, size=(size * 2, 3))
+    syllables = rng.choice(SYLLABLES.split(), size=(size * 2, 3))
     lengths = rng.integers(1, 4, size=size * 2)
     words = {"".join(parts[:k]) for parts, k in zip(syllables.tolist(), lengths.tolist(), strict=True)}
     return np.array(sorted(words)[:size])
