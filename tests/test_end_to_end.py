@@ -1,6 +1,7 @@
 """`ecbuild fetch` + `ecbuild render --task all` on the bundled samples, as a new user runs them."""
 
 import json
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -11,6 +12,7 @@ from ecinstruct_builder import fetch
 from ecinstruct_builder.cli import main
 from ecinstruct_builder.recipe import load_recipe
 from ecinstruct_builder.sources.base import RemoteFile, SourceAdapter
+from ecinstruct_builder.synthetic import PLANTED_BAD_LINES
 from ecinstruct_builder.tasks import builders
 from ecinstruct_builder.templates import load_templates
 
@@ -70,10 +72,20 @@ def test_report_and_rejects(demo_workdir):
     assert rejects.filter(pl.col("stage") == "dedup")["kept_id"].is_not_null().all()
 
 
-def test_quarantine_holds_the_planted_bad_lines(demo_workdir):
+def test_quarantine_holds_exactly_the_planted_bad_lines(demo_workdir):
     quarantine = pl.read_parquet(demo_workdir / "sources" / "quarantine.parquet")
-    assert quarantine.height > 0
+    per_file = {
+        f"{Path(f).parent.name}/{Path(f).name}": n for f, n in quarantine.group_by("file").len().iter_rows()
+    }
+    assert per_file == {path: n for path, n in PLANTED_BAD_LINES.items() if n}
     assert quarantine["reason"].is_not_null().all() and quarantine["line"].is_not_null().all()
+
+
+def test_every_quota_of_the_demo_recipe_is_met(demo_workdir):
+    report = json.loads((demo_workdir / "reports" / "build.json").read_text())
+    assert {abbr: task["split"]["unmet"] for abbr, task in report["tasks"].items()} == dict.fromkeys(
+        builders(), []
+    )
 
 
 def test_rebuild_is_byte_identical(demo_workdir, tmp_path):

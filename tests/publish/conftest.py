@@ -1,0 +1,44 @@
+"""One build of the bundled samples (fetch + render, as `ecbuild fetch && ecbuild render --task all`),
+and one export of it, shared by every publishing test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import datasets
+import pytest
+
+from ecinstruct_builder.build import run_render
+from ecinstruct_builder.fetch import run_fetch
+from ecinstruct_builder.publish.export import ExportResult, export_dataset
+from ecinstruct_builder.publish.workdir import Build, load_build
+from ecinstruct_builder.recipe import load_recipe
+from ecinstruct_builder.tasks import resolve_tasks
+
+REPO = "org/ECInstruct"
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    workdir = tmp_path_factory.mktemp("build")
+    recipe = load_recipe("demo")
+    run_fetch(recipe, workdir, progress=False)
+    run_render(recipe, workdir, resolve_tasks("all"), progress=False)
+    return load_build(workdir, recipe)
+
+
+@pytest.fixture(scope="session")
+def exported(built: Build, tmp_path_factory: pytest.TempPathFactory) -> ExportResult:
+    out = tmp_path_factory.mktemp("export") / "ECInstruct"
+    return export_dataset(built, out, repo_id=REPO, formats=("alpaca", "chat"), progress=False)
+
+
+@pytest.fixture(scope="session")
+def load_config(tmp_path_factory: pytest.TempPathFactory):
+    """`datasets.load_dataset(folder, config)` with a private cache, so tests never touch ~/.cache."""
+    cache = tmp_path_factory.mktemp("hf-datasets-cache")
+
+    def load(folder: Path, config: str) -> datasets.DatasetDict:
+        return datasets.load_dataset(str(folder), config, cache_dir=str(cache))
+
+    return load

@@ -1,0 +1,102 @@
+"""The Hub layout: which rows land in which config and split, and that `datasets` loads every config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from ecinstruct_builder.publish.layout import plan_layout, row_counts, scan_split
+from ecinstruct_builder.publish.workdir import Build, BuiltTask
+from ecinstruct_builder.recipe import load_recipe
+from ecinstruct_builder.render import ROW_SCHEMA
+
+SETTINGS_SPLITS = [
+    ("IND_Diverse_Instruction", "train", 3),
+    ("IND_Diverse_Instruction", "val", 2),
+    ("IND_Diverse_Instruction", "test", 2),
+    ("OOD_Diverse_Instruction", "test", 1),
+    ("IND_Single_Instruction", "train", 3),
+    ("IND_Single_Instruction", "test", 2),
+    ("IND_Unseen_Instruction", "test", 2),
+    ("OOD_Unseen_Instruction", "test", 1),
+    ("IND_Diverse_Instruction_1-shot", "test", 2),
+]
+
+
+def _task_file(folder: Path, name: str, with_ood: bool) -> Path:
+    rows = []
+    for setting, split, n in SETTINGS_SPLITS:
+        if setting.startswith("OOD") and not with_ood:
+            continue
+        for i in range(n):
+            rows.append({key: None for key in ROW_SCHEMA} | {
+                "id": f"{name}-{setting}-{split}-{i}", "task": name, "setting": setting, "split": split,
+                "instruction": "Say something.", "input": "{}", "options": "", "output": "yes",
+                "few_shot_example": "", "source_ids": ["x"],
+            })
+    path = folder / f"{name}.parquet"
+    pl.DataFrame(rows, schema=ROW_SCHEMA, orient="row").write_parquet(path)
+    return path
+
+
+def _tiny_build(tmp_path: Path) -> Build:
+    tasks = (BuiltTask("SA", "Sentiment_Analysis", _task_file(tmp_path, "Sentiment_Analysis", True)),
+             BuiltTask("PM", "Product_Matching", _task_file(tmp_path, "Product_Matching", False)))
+    return Build(workdir=tmp_path, recipe=load_recipe("demo"), report={}, sources={}, tasks=tasks)
+
+
+def test_plan_layout_maps_settings_to_configs_and_drops_empty_splits(tmp_path: Path) -> None:
+    configs = plan_layout(_tiny_build(tmp_path))
+    layout = {c.name: {s.split: s.rows for s in c.splits} for c in configs}
+    assert layout == {
+        "all": {"train": 15},  # the Diverse rows: 8 of SA (one OOD), 7 of PM
+        "Sentiment_Analysis": {"train": 3, "validation": 2, "test": 2, "test_ood": 1},
+        "Product_Matching": {"train": 3, "validation": 2, "test": 2},
+        "single_instruction": {"train": 6, "test": 4},
+        "unseen_instruction": {"test": 4, "test_ood": 1},
+        "one_shot": {"test": 4},
+    }
+    assert [c.name for c in configs][:3] == ["all", "Sentiment_Analysis", "Product_Matching"]
+    paths = [s.path for c in configs for s in c.splits]
+    assert "data/Sentiment_Analysis/test_ood-00000-of-00001.parquet" in paths
+    assert "data/all/train-00000-of-00001.parquet" in paths
+
+
+def test_scan_split_keeps_task_order_and_ecinstruct_columns(tmp_path: Path) -> None:
+    build = _tiny_build(tmp_path)
+    all_split = next(c for c in plan_layout(build) if c.name == "all").splits[0]
+    rows = scan_split(build, all_split).collect()
+    assert rows.columns == list(ROW_SCHEMA)
+    assert rows["task"].unique(maintain_order=True).to_list() == ["Sentiment_Analysis", "Product_Matching"]
+    assert set(rows["setting"]) == {"IND_Diverse_Instruction", "OOD_Diverse_Instruction"}
+    assert rows["split"].to_list()[:8] == ["train"] * 3 + ["val"] * 2 + ["test"] * 3
+    ood = next(c for c in plan_layout(build) if c.name == "Sentiment_Analysis").splits[-1]
+    assert scan_split(build, ood).collect()["id"].to_list() == ["Sentiment_Analysis-OOD_Diverse_Instruction-test-0"]
+
+
+def test_every_config_loads_with_datasets(exported, built: Build, load_config) -> None:
+    counts = row_counts(built)
+    diverse = counts.filter(pl.col("setting").is_in(["IND_Diverse_Instruction", "OOD_Diverse_Instruction"]))
+    assert [c.name for c in exported.configs][0] == "all"
+    assert len(exported.configs) == len(built.tasks) + 4
+    for config in exported.configs:
+        loaded = load_config(exported.out, config.name)
+        assert {name: ds.num_rows for name, ds in loaded.items()} == {s.split: s.rows for s in config.splits}
+        assert list(loaded.values())[0].column_names == list(ROW_SCHEMA)
+    everything = load_config(exported.out, "all")["train"]
+    assert everything.num_rows == diverse["rows"].sum()
+    assert set(everything.unique("split")) == {"train", "val", "test"}
+
+
+def test_task_config_splits_hold_the_right_rows(exported, load_config) -> None:
+    sa = load_config(exported.out, "Sentiment_Analysis")
+    assert set(sa["validation"]["split"]) == {"val"}
+    assert set(sa["validation"]["setting"]) == {"IND_Diverse_Instruction"}
+    assert set(sa["test_ood"]["setting"]) == {"OOD_Diverse_Instruction"}
+    assert set(sa["test_ood"]["category"]) == {"Tools_and_Home_Improvement"}
+    assert "test_ood" not in load_config(exported.out, "Product_Matching")
+    one_shot = load_config(exported.out, "one_shot")["test"]
+    assert all(example for example in one_shot["few_shot_example"])
+    unseen = load_config(exported.out, "unseen_instruction")["test_ood"]
+    assert set(unseen["setting"]) == {"OOD_Unseen_Instruction"}
