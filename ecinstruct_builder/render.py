@@ -13,13 +13,13 @@ Settings, as ECInstruct published them:
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import polars as pl
+from jinja2 import Template, meta
 
-from .hashing import fraction
-from .tasks.base import TaskBuilder, stable_id
-from .templates import TaskTemplates, render_fields
+from .hashing import fraction_expr, hex_expr
+from .tasks.base import TaskBuilder
+from .templates import TaskTemplates, environment
 
 # ECInstruct's `split` values; the OOD test is a `test` split of an OOD_* setting.
 ROW_SPLIT = {"train": "train", "validation": "val", "test": "test", "test_ood": "test"}
@@ -58,22 +58,79 @@ def _few_shot_text(example: dict[str, str]) -> str:
     )
 
 
-def _row(
-    abbr: str,
-    templates: TaskTemplates,
-    setting: str,
-    template_id: str,
-    base: dict[str, Any],
-    few_shot: str = "",
-) -> dict[str, Any]:
-    return {
-        **base,
-        "id": f"{abbr}-{stable_id(setting, base['candidate_id'])}",
-        "setting": setting,
-        "instruction": templates.instructions[template_id],
-        "template_id": template_id,
-        "few_shot_example": few_shot,
+def _variables(source: str) -> list[str]:
+    """The candidate columns one Jinja source reads, sorted."""
+    return sorted(meta.find_undeclared_variables(environment().parse(source)))
+
+
+def _render_column(selected: pl.DataFrame, template: Template, names: list[str]) -> pl.Series:
+    """One rendered field per row; each distinct combination of the template's inputs is rendered once.
+
+    Options and outputs repeat a handful of values across a whole task, so this saves most of the
+    Jinja calls; the JSON text of the inputs is an exact key for any column type.
+    """
+    if not names:
+        return pl.Series([template.render().strip()] * selected.height, dtype=pl.String)
+    keyed = selected.select(_key=pl.struct(names).struct.json_encode())
+    distinct = selected.select(names).with_columns(keyed["_key"]).unique("_key", maintain_order=True)
+    texts = [template.render(**row).strip() for row in distinct.drop("_key").iter_rows(named=True)]
+    lookup = distinct.select("_key", _text=pl.Series(texts, dtype=pl.String))
+    return keyed.join(lookup, on="_key", how="left", maintain_order="left")["_text"]
+
+
+def _base_rows(
+    selected: pl.DataFrame, builder: TaskBuilder, templates: TaskTemplates, seed: int
+) -> pl.DataFrame:
+    """One row per candidate: rendered fields, lineage, side and the seeded diverse instruction id."""
+    compiled = templates.compiled()
+    rendered = {
+        name: _render_column(selected, compiled[name], _variables(templates.render[name]))
+        for name in compiled
     }
+    seen = templates.seen_ids
+    pick = fraction_expr(pl.lit(str(seed)), pl.lit(f"{builder.abbr}:instruction"), "candidate_id") * len(seen)
+    labels = pl.col("labels") if "labels" in selected.columns else pl.lit(None, dtype=pl.String)
+    return selected.select(
+        "candidate_id",
+        "source",
+        "source_ids",
+        "product_id",
+        "category",
+        pl.col("split").alias("_split"),
+        task=pl.lit(builder.name),
+        split=pl.col("split").replace_strict(ROW_SPLIT, return_dtype=pl.String),
+        side=pl.when(pl.col("split") == "test_ood").then(pl.lit("OOD")).otherwise(pl.lit("IND")),
+        labels=labels,
+        diverse_id=pick.floor().cast(pl.Int64).replace_strict(dict(enumerate(seen)), return_dtype=pl.String),
+        **rendered,
+    )
+
+
+def _one_shot_examples(base: pl.DataFrame, templates: TaskTemplates) -> pl.DataFrame:
+    """Each test row's few-shot text: the i-th test row of a side gets train example i (wrapping round),
+    as the eCeLLM code paired them. Only the train examples actually used are serialised."""
+    tests = base.filter(pl.col("_split").is_in(["test", "test_ood"]))
+    train = base.filter(pl.col("_split") == "train")
+    if train.is_empty() or tests.is_empty():
+        return tests.head(0).with_columns(few_shot_example=pl.lit("", dtype=pl.String))
+    tests = tests.with_columns(_shot=pl.int_range(pl.len()).over("side") % train.height)
+    used = train.head(int(tests["_shot"].max()) + 1)
+    shots = [
+        _few_shot_text({"instruction": templates.instructions[row["diverse_id"]], **row})
+        for row in used.select("diverse_id", "input", "options", "output").iter_rows(named=True)
+    ]
+    lookup = pl.DataFrame({"_shot": range(len(shots)), "few_shot_example": shots})
+    lookup = lookup.with_columns(pl.col("_shot").cast(pl.Int64))
+    return tests.join(lookup, on="_shot", how="left", maintain_order="left").drop("_shot")
+
+
+def _setting(rows: pl.DataFrame, name: str, template_id: pl.Expr) -> pl.DataFrame:
+    """`rows` as one setting: the side prefix + `name`, with its instruction and an id per (setting, row)."""
+    if "few_shot_example" not in rows.columns:
+        rows = rows.with_columns(few_shot_example=pl.lit("", dtype=pl.String))
+    return rows.with_columns(
+        setting=pl.concat_str([pl.col("side"), pl.lit(f"_{name}")]), template_id=template_id
+    )
 
 
 def render_task(
@@ -82,53 +139,29 @@ def render_task(
     """All settings' rows for one task from its selected candidates (which carry `split`).
 
     `selected` must be in a deterministic order (split, then bucket): "the i-th train row" of the
-    1-shot pairing depends on it.
+    1-shot pairing depends on it. Within a setting and split, rows keep that order.
     """
-    compiled = templates.compiled()
-    seen = templates.seen_ids
-    variables = templates.variables()
-    abbr = builder.abbr
-    rows: list[dict[str, Any]] = []
-    train_examples: list[dict[str, str]] = []
-    tests: list[tuple[str, str, dict[str, Any]]] = []  # (side, diverse instruction id, base row)
-    for cand in selected.iter_rows(named=True):
-        fields = render_fields(compiled, {k: cand[k] for k in variables})
-        diverse_id = seen[int(fraction(seed, f"{abbr}:instruction", cand["candidate_id"]) * len(seen))]
-        side = "OOD" if cand["split"] == "test_ood" else "IND"
-        base = {
-            "candidate_id": cand["candidate_id"],
-            "task": builder.name,
-            "split": ROW_SPLIT[cand["split"]],
-            "source": cand["source"],
-            "source_ids": cand["source_ids"],
-            "product_id": cand["product_id"],
-            "category": cand["category"],
-            "labels": cand.get("labels"),
-            **fields,
-        }
-        rows.append(_row(abbr, templates, f"{side}_Diverse_Instruction", diverse_id, base))
-        rows.append(_row(abbr, templates, f"{side}_Single_Instruction", templates.base, base))
-        if cand["split"] == "train":
-            train_examples.append({"instruction": templates.instructions[diverse_id], **fields})
-        else:
-            if cand["split"] != "validation":
-                rows.append(_row(abbr, templates, f"{side}_Unseen_Instruction", templates.unseen, base))
-                tests.append((side, diverse_id, base))
-    position = {"IND": 0, "OOD": 0}
-    for side, diverse_id, base in tests:
-        if not train_examples:
-            break
-        example = _few_shot_text(train_examples[position[side] % len(train_examples)])
-        position[side] += 1
-        rows.append(_row(abbr, templates, f"{side}_Diverse_Instruction_1-shot", diverse_id, base, example))
-    frame = pl.DataFrame(rows, schema={**ROW_SCHEMA, "candidate_id": pl.String}, orient="row")
+    base = _base_rows(selected, builder, templates, seed)
+    evaluation = base.filter(pl.col("_split").is_in(["test", "test_ood"]))
+    frames = [
+        _setting(base, "Diverse_Instruction", pl.col("diverse_id")),
+        _setting(base, "Single_Instruction", pl.lit(templates.base)),
+        _setting(evaluation, "Unseen_Instruction", pl.lit(templates.unseen)),
+        _setting(_one_shot_examples(base, templates), "Diverse_Instruction_1-shot", pl.col("diverse_id")),
+    ]
     setting_order = {s: i for i, s in enumerate(SETTING_ORDER)}
     split_order = {"train": 0, "val": 1, "test": 2}
+    rows = pl.concat([frame.select(sorted(frame.columns)) for frame in frames])
     return (
-        frame.with_row_index("_pos")
-        .with_columns(
-            _s=pl.col("setting").replace_strict(setting_order), _p=pl.col("split").replace_strict(split_order)
+        rows.with_columns(
+            id=pl.concat_str([pl.lit(f"{builder.abbr}-"), hex_expr(pl.col("setting"), "candidate_id")]),
+            instruction=pl.col("template_id").replace_strict(templates.instructions, return_dtype=pl.String),
         )
-        .sort("_s", "_p", "_pos")
+        .sort(
+            pl.col("setting").replace_strict(setting_order),
+            pl.col("split").replace_strict(split_order),
+            maintain_order=True,
+        )
         .select(list(ROW_SCHEMA))
+        .cast(ROW_SCHEMA)
     )

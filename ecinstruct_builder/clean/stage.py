@@ -88,7 +88,10 @@ class TaskCleaner:
 
     def prepare(self, candidates: pl.DataFrame) -> pl.DataFrame:
         """Clean the text of every candidate and run the cheap filters (vectorised, whole frame)."""
-        rows = clean_columns(candidates, self.builder.text_columns(), self.clean_config)
+        # the dedup key is cleaned like the text it stands for: copies that differ only in markup
+        # or entities render identically, so they must be exact duplicates
+        columns = (*self.builder.text_columns(), "content_key")
+        rows = clean_columns(candidates, columns, self.clean_config)
         self.funnel.append({"step": "candidates", "rows": rows.height})
         for step in self.cheap:
             reasons = step.reasons(rows)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 DEFAULT_SAMPLES_DIR = Path("docs/samples")
 SIZE_UNITS = ("B", "KB", "MB", "GB", "TB")
+TRAINING_FORMATS = ("alpaca", "chat")
 
 
 class PublishFailure(click.ClickException):
@@ -94,7 +95,7 @@ Examples:
 @click.option(
     "--format",
     "formats",
-    type=click.Choice(["alpaca", "chat"]),
+    type=click.Choice(TRAINING_FORMATS),
     multiple=True,
     help="Also write training files under training/: Alpaca JSON or chat-messages JSONL (repeatable).",
 )
@@ -152,7 +153,10 @@ def push_command(
     workdir: Path,
     quiet: bool,
 ) -> None:
-    """Upload the dataset to the Hugging Face Hub in one commit named after the recipe hash."""
+    """Upload the dataset to the Hugging Face Hub in one commit named after the recipe hash.
+
+    The files are those `ecbuild export --repo REPO` writes, staged in WORKDIR/push/ first.
+    """
     from huggingface_hub.utils import disable_progress_bars
 
     from .push import PushOptions, check_repo_id, commit_message, resolve_token, stage, upload

@@ -12,7 +12,6 @@ import polars as pl
 
 from ..io import atomic_path
 
-FORMATS = ("alpaca", "chat")
 OPTIONS_HEADING = "\n\n### Options:\n"
 
 

@@ -83,15 +83,6 @@ def row_counts(build: Build) -> pl.DataFrame:
     )
 
 
-def side_rows(counts: pl.DataFrame, task: str, setting: str, split: str) -> int:
-    """Rows of `task` in config split `split` of a setting family (e.g. Diverse_Instruction, test_ood)."""
-    side, row_split = SPLIT_SOURCES[split]
-    hit = counts.filter(
-        pl.col("task") == task, pl.col("setting") == f"{side}_{setting}", pl.col("split") == row_split
-    )
-    return int(hit["rows"].sum())
-
-
 def _split_spec(
     counts: pl.DataFrame,
     config: str,
@@ -118,6 +109,11 @@ def _side_split(
 ) -> SplitSpec:
     side, row_split = SPLIT_SOURCES[split]
     return _split_spec(counts, config, split, tasks, (f"{side}_{setting}",), row_split)
+
+
+def side_rows(counts: pl.DataFrame, task: str, setting: str, split: str) -> int:
+    """Rows of `task` in config split `split` of a setting family (e.g. Diverse_Instruction, test_ood)."""
+    return _side_split(counts, task, split, (task,), setting).rows
 
 
 def _config(name: str, splits: list[SplitSpec]) -> ConfigSpec | None:

@@ -27,7 +27,7 @@ from .workdir import Build
 
 PUSH_DIR = "push"
 DATA_PREFIX = "data/"
-_REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*")
+_REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*", re.ASCII)
 LOGIN_HELP = "set HF_TOKEN or run `hf auth login`"
 
 
@@ -122,8 +122,6 @@ def explain(exc: BaseException, step: str, options: PushOptions, endpoint: str) 
 def _hub_step(step: str, options: PushOptions, endpoint: str) -> Iterator[None]:
     try:
         yield
-    except EcbuildError:
-        raise
     except Exception as exc:
         message = explain(exc, step, options, endpoint)
         if message is None:

@@ -80,7 +80,7 @@ def render_row(row: dict[str, Any]) -> str:
     parts = [
         f"### {row['split']} · `{row['id']}`",
         "**Instruction**",
-        "> " + row["instruction"],
+        "\n".join(f"> {line}" for line in (row["instruction"] or "").splitlines()),
         "**Input**",
         _pretty(row["input"]),
         "**Options**",

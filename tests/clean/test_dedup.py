@@ -222,7 +222,8 @@ def test_normalise_lowercases_and_turns_punctuation_into_spaces():
 
 
 def test_config_bands_and_errors():
-    assert DedupConfig().bands == (9, 13)
+    # recall-weighted banding: 16 bands of 8 rows at threshold 0.8 (9 x 13 with equal weights)
+    assert DedupConfig().bands == (16, 8)
     bands, rows = DedupConfig(threshold=0.5, num_perm=64).bands
     assert bands * rows <= 64
     assert DedupConfig.from_dict({"unit": "word", "ngram": 3}, seed=4) == DedupConfig(

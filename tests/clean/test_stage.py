@@ -10,9 +10,9 @@ from ecinstruct_builder.recipe import load_recipe
 from ecinstruct_builder.split import split_candidates
 from ecinstruct_builder.tasks.base import CANDIDATE_SCHEMA, TaskBuilder
 
-ITEMS = "kettle blender lamp backpack charger toaster vacuum speaker drill mug pan tent jacket mouse".split()
-ADJECTIVES = "sturdy cheap quiet loud heavy light solid flimsy bright compact elegant reliable".split()
-OWNERS = "wife son office kitchen garage brother mother dorm studio sister".split()
+ITEMS = "kettle blender lamp backpack charger toaster vacuum speaker drill mug pan tent jacket mouse"
+ADJECTIVES = "sturdy cheap quiet loud heavy light solid flimsy bright compact elegant reliable"
+OWNERS = "wife son office kitchen garage brother mother dorm studio sister"
 VERDICTS = [
     "works perfectly",
     "stopped working after a month",
@@ -27,8 +27,10 @@ PARTS = (
     "the battery handle cable button screen lid switch cord box color size weight noise price warranty "
     "seller delivery manual plastic metal glass rubber surface corner edge strap pocket zipper wheel "
     "light sound power speed setting timer display remote filter motor blade bowl base stand"
-).split()
-GERMAN = "Der Wasserkocher ist sehr leise und das Wasser kocht schnell, ich bin wirklich sehr zufrieden damit."
+)
+GERMAN = (
+    "Der Wasserkocher ist sehr leise und das Wasser kocht schnell, ich bin wirklich sehr zufrieden damit."
+)
 SPANISH = "La batidora funciona muy bien y es muy fácil de limpiar después de cada uso, la recomiendo."
 
 
@@ -47,8 +49,9 @@ class Reviews(TaskBuilder):
 def review(rng: np.random.Generator) -> str:
     """An invented English review; the ten random parts at the end keep unrelated reviews far apart."""
     return (
-        f"I bought this {rng.choice(ADJECTIVES)} {rng.choice(ITEMS)} for my {rng.choice(OWNERS)} and it "
-        f"{rng.choice(VERDICTS)}. I also checked the {' '.join(rng.choice(PARTS, size=10))}."
+        f"I bought this {rng.choice(ADJECTIVES.split())} {rng.choice(ITEMS.split())} for my "
+        f"{rng.choice(OWNERS.split())} and it {rng.choice(VERDICTS)}. "
+        f"I also checked the {' '.join(rng.choice(PARTS.split(), size=10))}."
     )
 
 
@@ -229,7 +232,9 @@ def corpus(n: int, seed: int, copies: int = 0, foreign: int = 0) -> pl.DataFrame
             text = text.replace(" the ", " the new ", 1)
         rows.append((f"c{k:05d}", text, f"q{k}", category))
     for k in range(foreign):
-        rows.append((f"f{k:05d}", (GERMAN, SPANISH)[k % 2] + f" {k}", f"f{k}", ("Electronics", "Home")[k % 2]))
+        rows.append(
+            (f"f{k:05d}", (GERMAN, SPANISH)[k % 2] + f" {k}", f"f{k}", ("Electronics", "Home")[k % 2])
+        )
     return candidates(rows)
 
 
@@ -258,8 +263,33 @@ def test_no_evaluation_row_duplicates_a_train_row(recipe, sizes):
     assert removed.height >= 10
     assert set(removed["reason"]) == {"contaminated:exact", "contaminated:near"}
     assert set(removed["split"]) <= {"validation", "test"}
-    splits = dict(zip(frame["candidate_id"], frame["candidate_id"], strict=True))
-    assert set(removed["kept_id"]) <= set(splits)
+    assert set(removed["kept_id"]) <= set(train["candidate_id"])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rows the splitter offers past a quota stay in the duplicate index as kept rows although "
+    "they are never selected (split._fill truncates after accept); see the clean-stage report",
+)
+def test_rows_offered_past_the_quota_do_not_count_as_kept(recipe):
+    frame = corpus(200, seed=8)
+    everything, _ = select(recipe(), frame)
+    home = everything.filter(pl.col("domain") == "Home").sort("bucket", "candidate_id")
+    # a cap of 10 takes 5 Home train rows but offers more; the 6th is offered and not selected
+    unselected = home.filter(pl.col("split") == "train").row(5, named=True)
+    victim = home.filter(pl.col("split") == "validation").row(0, named=True)
+    copied = frame.with_columns(
+        pl.when(pl.col("candidate_id") == victim["candidate_id"])
+        .then(pl.lit(unselected["review"]))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name in ("review", "content_key")
+    )
+    selected, cleaner = select(recipe("sizes = { train = 10 }"), copied)
+    assert unselected["candidate_id"] not in set(selected["candidate_id"])
+    # the validation copy duplicates no selected train row, so it must stay
+    assert victim["candidate_id"] in set(selected["candidate_id"])
+    assert cleaner.rejects_frame().filter(pl.col("kept_id") == unselected["candidate_id"]).is_empty()
 
 
 def test_expensive_steps_touch_about_the_rows_needed(recipe):
@@ -273,15 +303,12 @@ def test_expensive_steps_touch_about_the_rows_needed(recipe):
     assert needed <= touched["dedup"] <= touched["language"] <= 1.3 * needed < frame.height / 10
 
 
-def without_selection_columns(rows: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
-    return rows.select(frame.columns)
-
-
 def test_selection_equals_running_the_expensive_steps_on_every_row_first(recipe):
     frame = corpus(1500, seed=6, foreign=150)
     rng = np.random.default_rng(6)
     # copies on the same product stay in its split: duplicates the selection must skip over
-    copies = frame.sample(200, seed=6).with_columns(
+    english = frame.filter(pl.col("candidate_id").str.starts_with("r"))
+    copies = english.sample(200, seed=6).with_columns(
         candidate_id=pl.col("candidate_id") + "-copy",
         review=pl.col("review").str.to_uppercase(),
         content_key=pl.col("content_key").str.to_uppercase(),
@@ -293,7 +320,7 @@ def test_selection_equals_running_the_expensive_steps_on_every_row_first(recipe)
     # reference: the expensive steps on every candidate (no caps), then the caps on the survivors
     everything, _ = select(recipe(), frame)
     reference, _ = split_candidates(
-        without_selection_columns(everything, frame), Reviews(), capped.tasks["DU"], capped.seed
+        everything.select(frame.columns), Reviews(), capped.tasks["DU"], capped.seed
     )
     assert lazy.height == 180
     assert lazy.select("candidate_id", "split").equals(reference.select("candidate_id", "split"))

@@ -8,23 +8,17 @@ from pathlib import Path
 import datasets
 import pytest
 
-from ecinstruct_builder.build import run_render
-from ecinstruct_builder.fetch import run_fetch
 from ecinstruct_builder.publish.export import ExportResult, export_dataset
 from ecinstruct_builder.publish.workdir import Build, load_build
 from ecinstruct_builder.recipe import load_recipe
-from ecinstruct_builder.tasks import resolve_tasks
 
 REPO = "org/ECInstruct"
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    workdir = tmp_path_factory.mktemp("build")
-    recipe = load_recipe("demo")
-    run_fetch(recipe, workdir, progress=False)
-    run_render(recipe, workdir, resolve_tasks("all"), progress=False)
-    return load_build(workdir, recipe)
+def built(demo_workdir: Path) -> Build:
+    """The session's demo build (tests/conftest.py), read as publishing sees it."""
+    return load_build(demo_workdir, load_recipe("demo"))
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
 
-_REPO_API = re.compile(r"^/api/datasets/([^/]+/[^/]+?)(?:/(revision|branch|preupload|commit|tree)/([^/]+)(/.*)?)?$")
+_REPO_API = re.compile(
+    r"^/api/datasets/([^/]+/[^/]+?)(?:/(revision|branch|preupload|commit|tree)/([^/]+)(/.*)?)?$"
+)
 _LFS_BATCH = re.compile(r"^/datasets/([^/]+/[^/]+)\.git/info/lfs/objects/batch$")
 _LFS_UPLOAD = re.compile(r"^/lfs-upload/([0-9a-f]{64})$")
 
@@ -52,7 +54,9 @@ class Commit:
 @dataclass
 class Repo:
     private: bool
-    refs: dict[str, dict[str, bytes]] = field(default_factory=lambda: {"main": {".gitattributes": b"*.parquet lfs\n"}})
+    refs: dict[str, dict[str, bytes]] = field(
+        default_factory=lambda: {"main": {".gitattributes": b"*.parquet lfs\n"}}
+    )
     heads: dict[str, str] = field(default_factory=lambda: {"main": "0" * 40})
 
 
@@ -117,8 +121,11 @@ class FakeHub:
         if self.deny_write:
             return 403, {"error": "You don't have the rights to create a dataset under this namespace"}
         if repo in self.repos:
-            return 409, {"error": "You already created this dataset repo", "url": f"{self.url}/datasets/{repo}"}
-        self.repos[repo] = Repo(private=bool(payload.get("private")))
+            return 409, {
+                "error": "You already created this dataset repo",
+                "url": f"{self.url}/datasets/{repo}",
+            }
+        self.repos[repo] = Repo(private=payload.get("visibility") == "private")
         return 200, {"url": f"{self.url}/datasets/{repo}"}
 
     @staticmethod
@@ -132,8 +139,16 @@ class FakeHub:
             return 400, {"errors": [{"message": "metadata has no configs"}]}
         return 200, {"warnings": []}
 
-    def _repo_call(self, method: str, repo_id: str, action: str | None, revision: str, rest: str | None,
-                   query: dict[str, list[str]], body: bytes) -> tuple:
+    def _repo_call(
+        self,
+        method: str,
+        repo_id: str,
+        action: str | None,
+        revision: str,
+        rest: str | None,
+        query: dict[str, list[str]],
+        body: bytes,
+    ) -> tuple:
         repo = self.repos.get(repo_id)
         if repo is None:
             return 404, {"error": "Repository not found"}
@@ -141,7 +156,12 @@ class FakeHub:
             if revision not in repo.refs:
                 return 404, {"error": "Revision not found"}
             siblings = [{"rfilename": p} for p in sorted(repo.refs[revision])]
-            return 200, {"id": repo_id, "sha": repo.heads[revision], "private": repo.private, "siblings": siblings}
+            return 200, {
+                "id": repo_id,
+                "sha": repo.heads[revision],
+                "private": repo.private,
+                "siblings": siblings,
+            }
         if action == "branch":
             if self.deny_write:
                 return 403, {"error": "forbidden"}
@@ -157,14 +177,20 @@ class FakeHub:
         if self.deny_write:
             return 403, {"error": "You don't have write access to this repo"}
         if action == "preupload":
-            return 200, {"files": [self._preupload(repo.refs[revision], f) for f in json.loads(body)["files"]]}
+            return 200, {
+                "files": [self._preupload(repo.refs[revision], f) for f in json.loads(body)["files"]]
+            }
         return self._commit(repo_id, repo, revision, query, body)
 
     @staticmethod
     def _tree_entry(path: str, content: bytes) -> dict[str, Any]:
         entry = {"type": "file", "path": path, "size": len(content), "oid": git_blob_sha1(content)}
         if is_lfs(path):
-            entry["lfs"] = {"oid": hashlib.sha256(content).hexdigest(), "size": len(content), "pointerSize": 130}
+            entry["lfs"] = {
+                "oid": hashlib.sha256(content).hexdigest(),
+                "size": len(content),
+                "pointerSize": 130,
+            }
         return entry
 
     @staticmethod
@@ -174,7 +200,12 @@ class FakeHub:
         oid = None
         if existing is not None:
             oid = hashlib.sha256(existing).hexdigest() if is_lfs(path) else git_blob_sha1(existing)
-        return {"path": path, "uploadMode": "lfs" if is_lfs(path) else "regular", "shouldIgnore": False, "oid": oid}
+        return {
+            "path": path,
+            "uploadMode": "lfs" if is_lfs(path) else "regular",
+            "shouldIgnore": False,
+            "oid": oid,
+        }
 
     def _lfs_batch(self, repo_id: str, payload: dict[str, Any]) -> tuple:
         if repo_id not in self.repos:
@@ -193,7 +224,9 @@ class FakeHub:
         self.lfs[oid] = body
         return 200, {}
 
-    def _commit(self, repo_id: str, repo: Repo, revision: str, query: dict[str, list[str]], body: bytes) -> tuple:
+    def _commit(
+        self, repo_id: str, repo: Repo, revision: str, query: dict[str, list[str]], body: bytes
+    ) -> tuple:
         if self.commit_statuses:
             return self.commit_statuses.pop(0), {"error": "scripted failure"}
         lines = [json.loads(line) for line in body.decode().splitlines() if line.strip()]
@@ -219,11 +252,19 @@ class FakeHub:
         oid = hashlib.sha1(f"{repo_id}:{len(self.commits)}".encode()).hexdigest()
         repo.refs[target] = files
         repo.heads[target] = oid
-        self.commits.append(Commit(repo_id, target, header["summary"], header.get("description", ""), oid,
-                                   added, deleted))
-        pr_url = f"{self.url}/datasets/{repo_id}/discussions/{target.rsplit('/', 1)[1]}" if target != revision else None
-        return 200, {"commitUrl": f"{self.url}/datasets/{repo_id}/commit/{oid}", "commitOid": oid,
-                     "pullRequestUrl": pr_url}
+        self.commits.append(
+            Commit(repo_id, target, header["summary"], header.get("description", ""), oid, added, deleted)
+        )
+        pr_url = (
+            f"{self.url}/datasets/{repo_id}/discussions/{target.rsplit('/', 1)[1]}"
+            if target != revision
+            else None
+        )
+        return 200, {
+            "commitUrl": f"{self.url}/datasets/{repo_id}/commit/{oid}",
+            "commitOid": oid,
+            "pullRequestUrl": pr_url,
+        }
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -30,19 +30,31 @@ def _task_file(folder: Path, name: str, with_ood: bool) -> Path:
         if setting.startswith("OOD") and not with_ood:
             continue
         for i in range(n):
-            rows.append({key: None for key in ROW_SCHEMA} | {
-                "id": f"{name}-{setting}-{split}-{i}", "task": name, "setting": setting, "split": split,
-                "instruction": "Say something.", "input": "{}", "options": "", "output": "yes",
-                "few_shot_example": "", "source_ids": ["x"],
-            })
+            rows.append(
+                {key: None for key in ROW_SCHEMA}
+                | {
+                    "id": f"{name}-{setting}-{split}-{i}",
+                    "task": name,
+                    "setting": setting,
+                    "split": split,
+                    "instruction": "Say something.",
+                    "input": "{}",
+                    "options": "",
+                    "output": "yes",
+                    "few_shot_example": "",
+                    "source_ids": ["x"],
+                }
+            )
     path = folder / f"{name}.parquet"
     pl.DataFrame(rows, schema=ROW_SCHEMA, orient="row").write_parquet(path)
     return path
 
 
 def _tiny_build(tmp_path: Path) -> Build:
-    tasks = (BuiltTask("SA", "Sentiment_Analysis", _task_file(tmp_path, "Sentiment_Analysis", True)),
-             BuiltTask("PM", "Product_Matching", _task_file(tmp_path, "Product_Matching", False)))
+    tasks = (
+        BuiltTask("SA", "Sentiment_Analysis", _task_file(tmp_path, "Sentiment_Analysis", True)),
+        BuiltTask("PM", "Product_Matching", _task_file(tmp_path, "Product_Matching", False)),
+    )
     return Build(workdir=tmp_path, recipe=load_recipe("demo"), report={}, sources={}, tasks=tasks)
 
 
@@ -72,18 +84,20 @@ def test_scan_split_keeps_task_order_and_ecinstruct_columns(tmp_path: Path) -> N
     assert set(rows["setting"]) == {"IND_Diverse_Instruction", "OOD_Diverse_Instruction"}
     assert rows["split"].to_list()[:8] == ["train"] * 3 + ["val"] * 2 + ["test"] * 3
     ood = next(c for c in plan_layout(build) if c.name == "Sentiment_Analysis").splits[-1]
-    assert scan_split(build, ood).collect()["id"].to_list() == ["Sentiment_Analysis-OOD_Diverse_Instruction-test-0"]
+    assert scan_split(build, ood).collect()["id"].to_list() == [
+        "Sentiment_Analysis-OOD_Diverse_Instruction-test-0"
+    ]
 
 
 def test_every_config_loads_with_datasets(exported, built: Build, load_config) -> None:
     counts = row_counts(built)
     diverse = counts.filter(pl.col("setting").is_in(["IND_Diverse_Instruction", "OOD_Diverse_Instruction"]))
-    assert [c.name for c in exported.configs][0] == "all"
+    assert exported.configs[0].name == "all"
     assert len(exported.configs) == len(built.tasks) + 4
     for config in exported.configs:
         loaded = load_config(exported.out, config.name)
         assert {name: ds.num_rows for name, ds in loaded.items()} == {s.split: s.rows for s in config.splits}
-        assert list(loaded.values())[0].column_names == list(ROW_SCHEMA)
+        assert all(ds.column_names == list(ROW_SCHEMA) for ds in loaded.values())
     everything = load_config(exported.out, "all")["train"]
     assert everything.num_rows == diverse["rows"].sum()
     assert set(everything.unique("split")) == {"train", "val", "test"}

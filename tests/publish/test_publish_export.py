@@ -1,0 +1,146 @@
+"""`ecbuild export`: deterministic files, the manifest, training formats, and clear refusals."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from ecinstruct_builder.errors import EcbuildError
+from ecinstruct_builder.publish.command import export_command
+from ecinstruct_builder.publish.export import export_dataset
+from ecinstruct_builder.publish.formats import write_training_file
+from ecinstruct_builder.publish.workdir import Build
+from ecinstruct_builder.render import ROW_SCHEMA
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_export_is_byte_identical_on_rebuild(built: Build, exported, tmp_path: Path) -> None:
+    again = export_dataset(
+        built, tmp_path / "again", repo_id="org/ECInstruct", formats=("alpaca", "chat"), progress=False
+    )
+    assert _digests(again.out) == _digests(exported.out)
+    assert {f.path for f in again.files} == {p for p in _digests(again.out) if not p.startswith("training/")}
+
+
+def test_manifest_names_recipe_inputs_counts_and_file_hashes(built: Build, exported) -> None:
+    manifest = json.loads((exported.out / "manifest.json").read_text())
+    assert manifest["recipe"] == {"name": "demo", "hash": built.recipe.hash, "seed": 1, "file": "recipe.toml"}
+    assert [i["sha256"] for i in manifest["inputs"]] == [f["sha256"] for f in built.sources["files"]]
+    assert manifest["configs"]["Sentiment_Analysis"]["test_ood"]["rows"] == 20
+    listed = {f["path"]: f["sha256"] for f in manifest["files"]}
+    actual = _digests(exported.out)
+    assert "manifest.json" not in listed and "README.md" in listed and "recipe.toml" in listed
+    assert all(actual[path] == digest for path, digest in listed.items())
+    assert (exported.out / "recipe.toml").read_bytes() == built.recipe.path.read_bytes()
+
+
+def test_reexport_replaces_an_earlier_export(built: Build, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    export_dataset(built, out, formats=("chat",), progress=False)
+    export_dataset(built, out, progress=False)
+    assert not (out / "training").exists()
+    assert not list(tmp_path.glob(".out.*"))  # no staging folder left behind
+
+
+def test_export_refuses_a_folder_with_other_content(built: Build, tmp_path: Path) -> None:
+    (tmp_path / "mine.txt").write_text("keep me")
+    with pytest.raises(
+        EcbuildError, match="is not empty and holds no ecbuild export; choose a new or empty folder"
+    ):
+        export_dataset(built, tmp_path, progress=False)
+    assert (tmp_path / "mine.txt").read_text() == "keep me"
+
+
+def test_export_command_explains_a_missing_build(tmp_path: Path) -> None:
+    result = CliRunner().invoke(export_command, ["--workdir", str(tmp_path), "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2
+    assert result.output == (
+        f"Error: {tmp_path}/reports/build.json not found; "
+        f"run `ecbuild render --recipe demo --workdir {tmp_path} --task all` first\n"
+    )
+
+
+def test_export_command_rejects_a_build_of_another_recipe(built: Build, tmp_path: Path) -> None:
+    other = tmp_path / "other.toml"
+    other.write_text('name = "other"\n')
+    result = CliRunner().invoke(
+        export_command,
+        ["--workdir", str(built.workdir), "--recipe", str(other), "--out", str(tmp_path / "x")],
+    )
+    assert result.exit_code == 2
+    assert "was built with recipe 'demo'" in result.output and "not 'other'" in result.output
+    assert "Traceback" not in result.output
+
+
+def _rows(*rows: dict[str, str]) -> pl.LazyFrame:
+    full = [{key: None for key in ROW_SCHEMA} | row for row in rows]
+    return pl.DataFrame(full, schema=ROW_SCHEMA, orient="row").lazy()
+
+
+FORMAT_ROWS = (
+    {
+        "instruction": "Pick one.",
+        "input": "Nice lamp, works well.",
+        "options": '["A: good", "B: bad"]',
+        "output": "A: good",
+    },
+    {"instruction": "Same product?", "input": '{"product 1": "x"}', "options": "", "output": "no"},
+)
+
+
+def test_alpaca_appends_options_as_ecinstruct_prompt_did(tmp_path: Path) -> None:
+    target = write_training_file(_rows(*FORMAT_ROWS), "alpaca", tmp_path / "train.json")
+    assert json.loads(target.read_text()) == [
+        {
+            "instruction": "Pick one.",
+            "input": 'Nice lamp, works well.\n\n### Options:\n["A: good", "B: bad"]',
+            "output": "A: good",
+        },
+        {"instruction": "Same product?", "input": '{"product 1": "x"}', "output": "no"},
+    ]
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_chat_writes_user_and_assistant_messages(tmp_path: Path) -> None:
+    target = write_training_file(_rows(*FORMAT_ROWS), "chat", tmp_path / "train.jsonl")
+    lines = [json.loads(line) for line in target.read_text().splitlines()]
+    assert lines[0] == {
+        "messages": [
+            {
+                "role": "user",
+                "content": "### Instruction:\nPick one.\n\n### Input:\nNice lamp, works well.\n\n"
+                '### Options:\n["A: good", "B: bad"]',
+            },
+            {"role": "assistant", "content": "A: good"},
+        ]
+    }
+    assert (
+        lines[1]["messages"][0]["content"]
+        == '### Instruction:\nSame product?\n\n### Input:\n{"product 1": "x"}'
+    )
+
+
+def test_exported_training_files_cover_ecinstruct_proper(built: Build, exported) -> None:
+    tasks = {t.name for t in built.tasks}
+    per_split: dict[str, int] = {}
+    for config in (c for c in exported.configs if c.name in tasks):
+        for split in config.splits:
+            per_split[split.split] = per_split.get(split.split, 0) + split.rows
+    alpaca = {s: json.loads((exported.out / f"training/alpaca/{s}.json").read_text()) for s in per_split}
+    chat = {s: (exported.out / f"training/chat/{s}.jsonl").read_text().splitlines() for s in per_split}
+    assert {s: len(rows) for s, rows in alpaca.items()} == per_split
+    assert {s: len(lines) for s, lines in chat.items()} == per_split
+    assert sum(per_split.values()) == next(c for c in exported.configs if c.name == "all").rows
+    assert set(alpaca["train"][0]) == {"instruction", "input", "output"}
