@@ -257,6 +257,8 @@ def test_no_evaluation_row_duplicates_a_train_row(recipe, sizes):
     train = selected.filter(pl.col("split") == "train")
     evaluation = selected.filter(pl.col("split") != "train")
     assert train.height and evaluation.height
+    # LSH finds a pair right at the threshold with probability about 0.95 (16 bands of 8 rows), so
+    # this is a measured property of this seeded set: with equal-weight banding (9 x 13) it failed
     assert near_or_exact_pairs(evaluation, train, threshold=0.8) == 0
     # ... and it is the decontamination that made it so: the planted copies did cross splits
     removed = cleaner.rejects_frame().filter(pl.col("stage") == "decontaminate")
