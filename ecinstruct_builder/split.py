@@ -142,15 +142,16 @@ class Quota:
         }
 
 
-# An accept function gets rows in selection order and returns those that survive the expensive
-# steps (language id, dedup); the splitter asks it for just enough rows to fill each quota.
-Accept = Callable[[pl.DataFrame], pl.DataFrame]
+# An accept function gets rows in selection order and how many it should keep at most; it returns
+# the rows that survive the expensive steps (language id, dedup) and how many rows it used up. The
+# splitter offers just enough rows to fill each quota.
+Accept = Callable[[pl.DataFrame, int], tuple[pl.DataFrame, int]]
 MARGIN = 1.1  # rows offered per row still needed: a small safety margin for rows the steps drop
 MIN_CHUNK = 16
 
 
-def _accept_all(rows: pl.DataFrame) -> pl.DataFrame:
-    return rows
+def _accept_all(rows: pl.DataFrame, need: int) -> tuple[pl.DataFrame, int]:
+    return rows.head(need), min(need, rows.height)
 
 
 def _fill(stream: pl.DataFrame, start: int, need: int, accept: Accept) -> tuple[list[pl.DataFrame], int, int]:
@@ -162,10 +163,8 @@ def _fill(stream: pl.DataFrame, start: int, need: int, accept: Accept) -> tuple[
     got = 0
     while got < need and start < stream.height:
         size = max(MIN_CHUNK, int((need - got) * MARGIN) + 1)
-        kept = accept(stream.slice(start, size))
-        start += size
-        if got + kept.height > need:
-            kept = kept.head(need - got)
+        kept, used = accept(stream.slice(start, size), need - got)
+        start += used
         taken.append(kept)
         got += kept.height
     return taken, got, start

@@ -23,7 +23,7 @@ from datasketch.lsh import _optimal_param
 from numba import njit, prange
 
 from ..errors import RecipeError
-from ..hashing import FNV_OFFSET, FNV_PRIME, mix64, string_buffers
+from ..hashing import FNV_OFFSET, FNV_PRIME, hash_strings, mix64, string_buffers
 
 
 @cache
@@ -54,7 +54,9 @@ class DedupConfig:
             raise RecipeError(f"recipe: unknown dedup option(s) {', '.join(sorted(unknown))}")
         config = cls(**options, seed=seed)
         if config.unit not in ("char", "word") or config.ngram < 1 or not 0 < config.threshold <= 1:
-            raise RecipeError(f"recipe: bad dedup settings {options!r} (unit char|word, ngram >= 1, 0 < threshold <= 1)")
+            raise RecipeError(
+                f"recipe: bad dedup settings {options!r} (unit char|word, ngram >= 1, 0 < threshold <= 1)"
+            )
         return config
 
     @property
@@ -204,50 +206,78 @@ class DuplicateIndex:
 
     config: DedupConfig
     exact: dict[int, int] = field(default_factory=dict)  # normalised-text hash -> kept position
-    keys: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema={"band": pl.Int32, "key": pl.UInt64,
-                                                                            "kept": pl.Int64}))
+    keys: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema={"band": pl.Int32, "key": pl.UInt64, "kept": pl.Int64})
+    )
     sigs: dict[int, np.ndarray] = field(default_factory=dict)  # kept position -> signature
-    size: int = 0  # rows seen (positions are 0..size-1)
-    touched: int = 0  # rows whose signatures were computed
+    size: int = 0  # rows processed (positions are 0..size-1)
+    touched: int = 0  # rows processed (their shingles and signatures were computed)
 
-    def add_chunk(self, texts: pl.Series) -> list[Match | None]:
-        """Decide for each text, in order, whether it duplicates an earlier kept row; keep the others."""
+    def add_chunk(
+        self, texts: pl.Series, partitions: pl.Series | None = None, limit: int | None = None
+    ) -> list[Match | None]:
+        """Decide for each text, in order, whether it duplicates an earlier kept row; keep the others.
+
+        `partitions` (optional, one value per text) limits duplicates to rows of the same value.
+        With `limit`, processing stops right after the `limit`-th kept row: the returned list then
+        covers only the rows processed, and the rest of the chunk leaves no trace in the index.
+        """
         n = len(texts)
         positions = np.arange(self.size, self.size + n)
-        self.size += n
-        results: list[Match | None] = [None] * n
         hashes, offsets, digests = shingle_hashes(texts, self.config.unit, self.config.ngram)
-        exact_hashes = digests.tolist() if self.config.exact else [None] * n
+        # a partition's hash is folded into every key, so rows of different partitions never meet
+        salt = hash_strings(partitions) if partitions is not None else np.zeros(n, dtype=np.uint64)
+        exact_hashes = (digests ^ salt).tolist() if self.config.exact else [None] * n
         sigs = keys = None
         if self.config.near:
             sigs = signatures(hashes, offsets, self.config.num_perm, self.config.seed)
-            keys = band_keys(sigs, *self.config.bands)
-            self.touched += n
+            keys = band_keys(sigs, *self.config.bands) ^ salt[:, None]
         candidates = self._candidates(keys, positions) if keys is not None else {}
-        new_keys = []
+        results: list[Match | None] = []
+        new_keys: list[int] = []
+        kept = 0
         for i, position in enumerate(positions.tolist()):
-            digest = exact_hashes[i]
-            if digest is not None and digest in self.exact:
-                results[i] = Match("exact", self.exact[digest], 1.0)
-                continue
-            if sigs is not None:
-                best = self._best_near(sigs[i], candidates.get(position, ()))
-                if best is not None:
-                    results[i] = best
-                    continue
-                self.sigs[position] = sigs[i]
-                new_keys.append(i)
-            if digest is not None:
-                self.exact[digest] = position
+            if limit is not None and kept >= limit:
+                break
+            results.append(self._decide(i, position, exact_hashes[i], sigs, candidates))
+            if results[-1] is None:
+                kept += 1
+                if sigs is not None:
+                    new_keys.append(i)
+        processed = len(results)
+        self.size += processed
+        self.touched += processed
         if keys is not None and new_keys:
             self.keys = pl.concat([self.keys, _key_frame(keys[new_keys], positions[new_keys])])
         return results
+
+    def _decide(
+        self,
+        i: int,
+        position: int,
+        digest: int | None,
+        sigs: np.ndarray | None,
+        candidates: dict[int, list[int]],
+    ) -> Match | None:
+        """One row: an exact or near duplicate of a kept row, or kept (and remembered)."""
+        if digest is not None and digest in self.exact:
+            return Match("exact", self.exact[digest], 1.0)
+        if sigs is not None:
+            best = self._best_near(sigs[i], candidates.get(position, ()))
+            if best is not None:
+                return best
+            self.sigs[position] = sigs[i]
+        if digest is not None:
+            self.exact[digest] = position
+        return None
 
     def _candidates(self, keys: np.ndarray, positions: np.ndarray) -> dict[int, list[int]]:
         """Per new row: earlier rows (kept before, or earlier in this chunk) sharing a band key."""
         chunk = _key_frame(keys, positions).rename({"kept": "row"})
         earlier_kept = chunk.join(self.keys, on=["band", "key"]).select("row", "kept")
-        within = chunk.join(chunk.rename({"row": "kept"}), on=["band", "key"]).filter(pl.col("kept") < pl.col("row"))
+        within = chunk.join(chunk.rename({"row": "kept"}), on=["band", "key"]).filter(
+            pl.col("kept") < pl.col("row")
+        )
         pairs = pl.concat([earlier_kept, within.select("row", "kept")]).unique().sort("row", "kept")
         grouped: dict[int, list[int]] = {}
         for row, kept in pairs.iter_rows():
@@ -268,8 +298,10 @@ class DuplicateIndex:
 
 def _key_frame(keys: np.ndarray, positions: np.ndarray) -> pl.DataFrame:
     n, bands = keys.shape
-    return pl.DataFrame({
-        "band": np.tile(np.arange(bands, dtype=np.int32), n),
-        "key": keys.reshape(-1),
-        "kept": np.repeat(positions.astype(np.int64), bands),
-    })
+    return pl.DataFrame(
+        {
+            "band": np.tile(np.arange(bands, dtype=np.int32), n),
+            "key": keys.reshape(-1),
+            "kept": np.repeat(positions.astype(np.int64), bands),
+        }
+    )

@@ -62,7 +62,9 @@ def _langdetect_rs(seed: int) -> Detect:
     try:
         import langdetect_rs
     except ImportError as exc:
-        raise EcbuildError("language engine langdetect-rs is not installed; `pip install langdetect-rs`") from exc
+        raise EcbuildError(
+            "language engine langdetect-rs is not installed; `pip install langdetect-rs`"
+        ) from exc
 
     def run(texts: list[str]) -> list[tuple[str, float]]:
         langdetect_rs.DetectorFactory.seed = seed

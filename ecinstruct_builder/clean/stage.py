@@ -42,10 +42,8 @@ class TaskCleaner:
     expensive: list[Filter]
     clean_config: CleanConfig
     dedup: DedupConfig
-    # one duplicate index per value of the builder's dedup partition (one for the whole task if none)
-    indexes: dict[str | None, DuplicateIndex] = field(default_factory=dict)
-    # per partition, index position -> (candidate id, split)
-    seen: dict[str | None, list[tuple[str, str]]] = field(default_factory=dict)
+    index: DuplicateIndex | None = None
+    seen: list[tuple[str, str]] = field(default_factory=list)  # index position -> (candidate id, split)
     rejects: list[pl.DataFrame] = field(default_factory=list)
     funnel: list[dict[str, Any]] = field(default_factory=list)  # cheap filters, in order
     dropped: Counter[tuple[str, str]] = field(default_factory=Counter)  # (stage, reason) -> rows
@@ -55,8 +53,11 @@ class TaskCleaner:
     def for_task(cls, builder: TaskBuilder, recipe: Recipe) -> TaskCleaner:
         abbr = builder.abbr
         filters = build_filters(
-            recipe.stage_config("filters", abbr), builder.text_columns(), builder.required_columns(),
-            set(builder.schema()), recipe.seed,
+            recipe.stage_config("filters", abbr),
+            builder.text_columns(),
+            builder.required_columns(),
+            set(builder.schema()),
+            recipe.seed,
         )
         dedup = DedupConfig.from_dict(recipe.stage_config("dedup", abbr), recipe.seed)
         return cls(
@@ -65,17 +66,23 @@ class TaskCleaner:
             expensive=[f for f in filters if f.expensive],
             clean_config=CleanConfig.from_dict(recipe.stage_config("clean", abbr)),
             dedup=dedup,
+            index=DuplicateIndex(dedup) if dedup.exact or dedup.near else None,
         )
 
     def reject(self, rows: pl.DataFrame, stage: str, reasons: pl.Series | str, **extra: Any) -> None:
         if rows.is_empty():
             return
-        reason = reasons if isinstance(reasons, pl.Series) else pl.Series([reasons] * rows.height, dtype=pl.String)
+        reason = (
+            reasons if isinstance(reasons, pl.Series) else pl.Series([reasons] * rows.height, dtype=pl.String)
+        )
         frame = rows.select(
-            task=pl.lit(self.builder.name), candidate_id="candidate_id", stage=pl.lit(stage),
+            task=pl.lit(self.builder.name),
+            candidate_id="candidate_id",
+            stage=pl.lit(stage),
             reason=reason.alias("reason"),
             split=pl.col("split") if "split" in rows.columns else pl.lit(None, dtype=pl.String),
-            content_key="content_key", source_ids="source_ids",
+            content_key="content_key",
+            source_ids="source_ids",
         )
         defaults = {"cluster_id": None, "kept_id": None, "similarity": None}
         frame = frame.with_columns(
@@ -101,49 +108,54 @@ class TaskCleaner:
             self.funnel.append({"step": f"filter:{step.name}", "rows": rows.height})
         return rows
 
-    def accept(self, chunk: pl.DataFrame) -> pl.DataFrame:
-        """The expensive steps on one chunk of rows (in selection order); returns the rows kept."""
+    def accept(self, chunk: pl.DataFrame, need: int) -> tuple[pl.DataFrame, int]:
+        """The expensive steps on a chunk of rows in selection order, stopping once `need` rows are kept.
+
+        Returns the kept rows and how many rows of the chunk were used up; rows after that point
+        leave no trace (no reject, nothing in the duplicate index) and may be offered again.
+        """
+        reasons = pl.Series([None] * chunk.height, dtype=pl.String)
         for step in self.expensive:
             self.touched[step.name] += chunk.height
-            reasons = step.reasons(chunk)
-            drop = reasons.is_not_null()
-            self.reject(chunk.filter(drop), "filter", reasons.filter(drop))
-            chunk = chunk.filter(~drop)
-        if not (self.dedup.exact or self.dedup.near) or chunk.is_empty():
-            return chunk
-        self.touched["dedup"] += chunk.height
-        partition = self.builder.dedup_partition
-        keep = pl.Series([True] * chunk.height)
-        indexed = chunk.with_row_index("_at")
-        groups = indexed.group_by(partition, maintain_order=True) if partition else [((None,), indexed)]
-        for (key, *_), rows in groups:
-            index = self.indexes.setdefault(key, DuplicateIndex(self.dedup))
-            seen = self.seen.setdefault(key, [])
-            seen += zip(rows["candidate_id"].to_list(), rows["split"].to_list(), strict=True)
-            matches = index.add_chunk(rows["content_key"])
-            duplicates = [i for i, m in enumerate(matches) if m is not None]
-            if duplicates:
-                self._reject_duplicates(rows.drop("_at"), duplicates, [matches[i] for i in duplicates], seen)
-                keep = keep.scatter(rows["_at"].gather(duplicates), False)
-        return chunk.filter(keep)
+            reasons = reasons.fill_null(step.reasons(chunk))
+        passing = chunk.with_row_index("_at").filter(reasons.is_null())
+        if self.index is not None and not passing.is_empty():
+            self.touched["dedup"] += passing.height
+            partitions = passing[self.builder.dedup_partition] if self.builder.dedup_partition else None
+            matches = self.index.add_chunk(passing["content_key"], partitions, limit=need)
+        else:
+            matches = [None] * min(need, passing.height)
+        processed = passing.head(len(matches))
+        used = chunk.height if len(matches) == passing.height else int(passing["_at"][len(matches)])
+        dropped = reasons.head(used).is_not_null()
+        self.reject(chunk.head(used).filter(dropped), "filter", reasons.head(used).filter(dropped))
+        duplicates = [i for i, m in enumerate(matches) if m is not None]
+        self.seen += zip(processed["candidate_id"].to_list(), processed["split"].to_list(), strict=True)
+        if duplicates:
+            self._reject_duplicates(processed.drop("_at"), duplicates, [matches[i] for i in duplicates])
+        kept = processed.filter(pl.Series([m is None for m in matches], dtype=pl.Boolean)).drop("_at")
+        return kept, used
 
-    def _reject_duplicates(
-        self, chunk: pl.DataFrame, positions: list[int], matches: list[Match], seen: list[tuple[str, str]]
-    ) -> None:
+    def _reject_duplicates(self, chunk: pl.DataFrame, positions: list[int], matches: list[Match]) -> None:
         """Duplicates of a kept train row in an evaluation split are contamination; the rest dedup."""
         rows = chunk[positions]
-        kept = [seen[m.kept_position] for m in matches]
-        contaminated = [k_split == "train" and split != "train"
-                        for (_, k_split), split in zip(kept, rows["split"].to_list(), strict=True)]
+        kept = [self.seen[m.kept_position] for m in matches]
+        contaminated = [
+            k_split == "train" and split != "train"
+            for (_, k_split), split in zip(kept, rows["split"].to_list(), strict=True)
+        ]
         for stage, wanted in (("dedup", False), ("decontaminate", True)):
             pick = [j for j, c in enumerate(contaminated) if c is wanted]
             if not pick:
                 continue
             prefix = "contaminated" if wanted else "duplicate"
             self.reject(
-                rows[pick], stage, pl.Series([f"{prefix}:{matches[j].kind}" for j in pick], dtype=pl.String),
+                rows[pick],
+                stage,
+                pl.Series([f"{prefix}:{matches[j].kind}" for j in pick], dtype=pl.String),
                 cluster_id=[f"{self.builder.abbr}-cluster-{kept[j][0]}" for j in pick],
-                kept_id=[kept[j][0] for j in pick], similarity=[matches[j].similarity for j in pick],
+                kept_id=[kept[j][0] for j in pick],
+                similarity=[matches[j].similarity for j in pick],
             )
 
     def rejects_frame(self) -> pl.DataFrame:

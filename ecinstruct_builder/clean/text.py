@@ -39,7 +39,11 @@ def clean_string(expr: pl.Expr, config: CleanConfig) -> pl.Expr:
     """The cleaning of one string expression."""
     if config.html:
         expr = expr.str.replace_all(TAG, " ")
-        expr = pl.when(expr.str.contains(ENTITY)).then(expr.map_batches(_unescape, return_dtype=pl.String)).otherwise(expr)
+        expr = (
+            pl.when(expr.str.contains(ENTITY))
+            .then(expr.map_batches(_unescape, return_dtype=pl.String))
+            .otherwise(expr)
+        )
     if config.nfkd_ascii:
         expr = expr.str.normalize("NFKD").str.replace_all(r"[^\x00-\x7F]", "")
     if config.whitespace:

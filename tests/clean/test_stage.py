@@ -268,11 +268,6 @@ def test_no_evaluation_row_duplicates_a_train_row(recipe, sizes):
     assert set(removed["kept_id"]) <= set(train["candidate_id"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rows the splitter offers past a quota stay in the duplicate index as kept rows although "
-    "they are never selected (split._fill truncates after accept); see the clean-stage report",
-)
 def test_rows_offered_past_the_quota_do_not_count_as_kept(recipe):
     frame = corpus(200, seed=8)
     everything, _ = select(recipe(), frame)
