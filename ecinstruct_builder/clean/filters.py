@@ -81,11 +81,16 @@ class WordCount(Filter):
         return first_reason(frame, checks)
 
 
+MAX_ANCHORED_WORDS = 1000
+
+
 def has_words(text: pl.Expr, count: int) -> pl.Expr:
     """True where the text has at least `count` whitespace-separated words. The anchored pattern stops
     reading after the `count`-th word, so long texts cost no more than short ones (unlike counting)."""
     if count <= 0:
         return text.str.len_bytes() >= 0  # true, and null stays null, as counting gave
+    if count > MAX_ANCHORED_WORDS:  # the regex engine caps compiled pattern size
+        return text.str.count_matches(r"\S+") >= count
     return text.str.contains(rf"^\s*(?:\S+\s+){{{count - 1}}}\S")
 
 

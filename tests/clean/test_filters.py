@@ -12,6 +12,7 @@ from ecinstruct_builder.clean.filters import (
     Required,
     ValidOptions,
     WordCount,
+    has_words,
     build_filters,
 )
 from ecinstruct_builder.errors import RecipeError
@@ -177,3 +178,8 @@ def test_build_filters_can_switch_filters_off():
 def test_build_filters_config_errors(config, message):
     with pytest.raises(RecipeError, match=re.escape(message)):
         build(config)
+
+
+def test_word_limits_beyond_the_anchored_pattern_still_work():
+    frame = pl.DataFrame({"text": [" ".join(["w"] * 6000), "a b"]})
+    assert frame.select(has_words(pl.col("text"), 5000))["text"].to_list() == [True, False]
