@@ -6,6 +6,7 @@ Writes `WORKDIR/dataset/<Task_Name>.parquet` (every setting and split of one tas
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,7 @@ class TaskSelection:
     selected: pl.DataFrame
     cleaner: TaskCleaner
     split_report: dict[str, Any]
+    timings: dict[str, dict[str, Any]] = field(default_factory=dict)  # stage -> seconds and rows
 
 
 def select_task(builder: TaskBuilder, tables: dict[str, pl.LazyFrame], recipe: Recipe) -> TaskSelection:
@@ -63,9 +65,13 @@ def select_task(builder: TaskBuilder, tables: dict[str, pl.LazyFrame], recipe: R
     task_recipe = recipe.tasks.get(builder.abbr, TaskRecipe())
     fractions = tuple(recipe.section("split").get("fractions", DEFAULT_FRACTIONS))
     cleaner = TaskCleaner.for_task(builder, recipe)
-    candidates = builder.build({t: tables[t] for t in builder.tables}, task_recipe, recipe.seed)
+    started = time.perf_counter()
+    candidates = builder.build({t: tables[t] for t in builder.tables}, task_recipe, recipe.seed).collect(
+        engine="streaming"
+    )
+    built = time.perf_counter()
     selected, split_report = split_candidates(
-        cleaner.prepare(candidates.collect(engine="streaming")),
+        cleaner.prepare(candidates),
         builder,
         task_recipe,
         recipe.seed,
@@ -73,7 +79,16 @@ def select_task(builder: TaskBuilder, tables: dict[str, pl.LazyFrame], recipe: R
         accept=cleaner.accept,
         on_leak=lambda rows: cleaner.reject(rows, "split", "group_in_train"),
     )
-    return TaskSelection(builder, selected, cleaner, split_report)
+    timings = {
+        "build": stage_timing(built - started, None, candidates.height),
+        "clean_split": stage_timing(time.perf_counter() - built, candidates.height, selected.height),
+    }
+    return TaskSelection(builder, selected, cleaner, split_report, timings)
+
+
+def stage_timing(seconds: float, rows_in: int | None, rows_out: int) -> dict[str, Any]:
+    """Wall time and rows of one stage (rows_in None: the stage reads source tables, not rows)."""
+    return {"seconds": round(seconds, 3), "rows_in": rows_in, "rows_out": rows_out}
 
 
 def remove_cross_task_leaks(selections: list[TaskSelection], mode: str) -> list[dict[str, Any]]:
@@ -91,12 +106,14 @@ def remove_cross_task_leaks(selections: list[TaskSelection], mode: str) -> list[
 def write_task(selection: TaskSelection, recipe: Recipe, workdir: Path) -> dict[str, Any]:
     """Render one task's selected rows; write its dataset and rejects; return its report."""
     builder, selected = selection.builder, selection.selected
+    started = time.perf_counter()
     rows = render_task(selected, builder, load_templates(builder.abbr), recipe.seed)
     target = dataset_dir(workdir) / f"{builder.name}.parquet"
     with atomic_path(target) as tmp:
         rows.write_parquet(tmp)
     with atomic_path(rejects_dir(workdir) / f"{builder.name}.parquet") as tmp:
         selection.cleaner.rejects_frame().write_parquet(tmp)
+    selection.timings["render"] = stage_timing(time.perf_counter() - started, selected.height, rows.height)
     categories = (
         selected.group_by("split", "domain").len().sort("split", "domain").fill_null("(none)").iter_rows()
     )
@@ -128,7 +145,9 @@ def run_render(
             result.skipped[builder.abbr] = f"needs table(s) {', '.join(missing)}, not fetched"
             continue
         selections.append(select_task(builder, tables, recipe))
+    started = time.perf_counter()
     leaks = remove_cross_task_leaks(selections, mode)
+    leakage_seconds = time.perf_counter() - started
     for selection in tqdm(selections, desc="render", unit="task", disable=not progress):
         result.tasks[selection.builder.abbr] = write_task(selection, recipe, workdir)
     report = {
@@ -136,6 +155,11 @@ def run_render(
         "tasks": result.tasks,
         "cross_task_leakage": {"mode": mode, "pairs": leaks},
         "skipped": result.skipped,
+        # wall time per task and stage; the only part of the report that differs between two runs
+        "timings": {
+            "tasks": {s.builder.abbr: s.timings for s in selections},
+            "cross_task_leakage": {"seconds": round(leakage_seconds, 3)},
+        },
     }
     write_json(reports_dir(workdir) / "build.json", report)
     write_markdown_report(report, reports_dir(workdir) / "build.md")

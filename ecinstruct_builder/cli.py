@@ -23,7 +23,7 @@ class Ecbuild(click.Group):
         try:
             return super().invoke(ctx)
         except EcbuildError as exc:
-            click.secho(f"error: {exc}", fg="red", err=True)
+            click.secho(f"Error: {exc}", fg="red", err=True)
             ctx.exit(exc.exit_code)
 
 

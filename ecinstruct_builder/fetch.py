@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ class FetchResult:
     files: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     quarantined: int = 0
+    timings: dict[str, dict[str, Any]] = field(default_factory=dict)  # source -> seconds and rows
 
 
 def sources_dir(workdir: Path) -> Path:
@@ -167,10 +169,12 @@ def run_fetch(
         if not files:
             result.skipped.append(f"{adapter.name}: no input files under {folder}")
             continue
-        result.files += _read_source(
-            adapter, files, options, staging / adapter.name, root, quarantine, progress
-        )
-        for table, rows in _finalize_tables(adapter, staging / adapter.name, out_dir).items():
+        started = time.perf_counter()
+        records = _read_source(adapter, files, options, staging / adapter.name, root, quarantine, progress)
+        tables = _finalize_tables(adapter, staging / adapter.name, out_dir)
+        result.timings[adapter.name] = source_timing(records, tables, time.perf_counter() - started)
+        result.files += records
+        for table, rows in tables.items():
             result.tables[table] = rows
             table_sources[table] = adapter.name
     if staging.exists():
@@ -190,9 +194,22 @@ def run_fetch(
             "files": result.files,
             "quarantine": {"path": QUARANTINE, "rows": result.quarantined},
             "skipped": result.skipped,
+            "timings": result.timings,
         },
     )
     return result
+
+
+def source_timing(records: list[dict[str, Any]], tables: dict[str, int], seconds: float) -> dict[str, Any]:
+    """One source's wall time and rows: records read (good + quarantined) and table rows written."""
+    rows_in = sum(sum(r["rows"].values()) + r["quarantined"] for r in records)
+    return {
+        "seconds": round(seconds, 3),
+        "files": len(records),
+        "bytes": sum(r["bytes"] for r in records),
+        "rows_in": rows_in,
+        "rows_out": sum(tables.values()),
+    }
 
 
 def load_source_tables(workdir: Path) -> dict[str, pl.LazyFrame]:

@@ -166,12 +166,29 @@ def record_rows(
     (counted whether good or bad). Blank lines hold no record and are skipped.
     """
     for lineno, raw in itertools.islice(iter_lines(path), max_lines):
-        if not raw.strip():
-            continue
-        try:
-            yield convert(parse_object(raw, loose=loose), lineno)
-        except RecordError as exc:
-            quarantine.add(source=source, file=str(path), line=lineno, raw=raw, reason=str(exc))
+        row = record_row(path, source, quarantine, convert, lineno, raw, loose=loose)
+        if row is not None:
+            yield row
+
+
+def record_row(
+    path: Path,
+    source: str,
+    quarantine: Quarantine,
+    convert: Callable[[Record, int], Record],
+    lineno: int,
+    raw: bytes,
+    *,
+    loose: bool = False,
+) -> Record | None:
+    """One line as a table row (see `record_rows`); None when blank or quarantined."""
+    if not raw.strip():
+        return None
+    try:
+        return convert(parse_object(raw, loose=loose), lineno)
+    except RecordError as exc:
+        quarantine.add(source=source, file=str(path), line=lineno, raw=raw, reason=str(exc))
+        return None
 
 
 # --- fields --------------------------------------------------------------------------------------

@@ -108,15 +108,22 @@ def json_rows(
     or raises RecordError. Blank lines are not records and are skipped without a quarantine entry.
     """
     for lineno, raw in iter_lines(path):
-        if not raw.strip():
-            continue
-        try:
-            row = convert(_parse_object(raw), lineno)
-        except RecordError as exc:
-            quarantine.add(source=source, file=str(path), line=lineno, raw=raw, reason=str(exc))
-            continue
+        row = json_row(path, source, quarantine, convert, lineno, raw)
         if row is not None:
             yield row
+
+
+def json_row(
+    path: Path, source: str, quarantine: Quarantine, convert: RowConverter, lineno: int, raw: bytes
+) -> dict[str, Any] | None:
+    """One line of a JSON-lines file as a table row; None when blank, skipped or quarantined."""
+    if not raw.strip():
+        return None
+    try:
+        return convert(_parse_object(raw), lineno)
+    except RecordError as exc:
+        quarantine.add(source=source, file=str(path), line=lineno, raw=raw, reason=str(exc))
+        return None
 
 
 def _parse_object(raw: bytes) -> dict[str, Any]:

@@ -16,7 +16,15 @@ import polars as pl
 from ..io import require_readable
 from ..quarantine import Quarantine
 from . import _amazon as amz
-from ._common import batched
+from ._fastjson import (
+    GOOD,
+    STRING,
+    arrow_schema,
+    key_value,
+    python_where,
+    read_json_lines,
+    top_object_text,
+)
 from .base import Frame, InputFile, RemoteFile, SourceAdapter
 
 MIRRORS = (
@@ -74,6 +82,51 @@ def review_row(record: amz.Record) -> amz.Record:
     }
 
 
+# The upstream review record as Arrow checks it; `style` must be an object (its keys are read below).
+_REVIEW_ARROW = arrow_schema(
+    {
+        "asin": pl.String,
+        "reviewerID": pl.String,
+        "overall": pl.Float64,
+        "verified": pl.Boolean,
+        "unixReviewTime": pl.Int64,
+        "reviewText": pl.String,
+        "summary": pl.String,
+        "vote": pl.String,
+        "style": pl.Struct({}),
+    }
+)
+_VOTE = r"^[0-9,]*[0-9][0-9,]*$"  # what `count` accepts without help: digits and thousands commas
+
+
+def _object_column(decoded: pl.DataFrame, key: str) -> pl.Series:
+    """`json_text` of an object field Arrow found (only on those rows); null where Python must decide."""
+    present = decoded[key].is_not_null()
+    text, once = top_object_text(pl.col("text"), key)
+    texts = decoded.select("text").filter(present).select(pl.when(once).then(text))
+    return pl.Series(key, [None] * decoded.height, dtype=pl.String).scatter(present.arg_true(), texts)
+
+
+def _native_reviews(decoded: pl.DataFrame) -> pl.DataFrame:
+    """`review_row` over the Arrow-decoded reviews; `_good` is False where the Python reader must
+    decide (a missing asin, a vote that is not plain digits and commas, a style not all text)."""
+    style = _object_column(decoded, "style")
+    vote = pl.col("vote").str.replace_all(",", "", literal=True).cast(pl.Int64, strict=False)
+    good = (
+        (pl.col("asin").fill_null("") != "")
+        & (pl.col("vote").is_null() | (pl.col("vote").str.contains(_VOTE) & vote.is_not_null()))
+        & (pl.col("style").is_null() | style.is_not_null())
+    ).fill_null(False)
+    return decoded.with_columns(
+        pl.col("reviewerID").alias("reviewer_id"),
+        pl.col("unixReviewTime").alias("unix_time"),
+        pl.col("reviewText").alias("review_text"),
+        vote.alias("vote"),
+        style,
+        good.alias(GOOD),
+    )
+
+
 def meta_row(record: amz.Record) -> amz.Record:
     """A product's metadata, with the format quirks of `metaFiles2` undone."""
     price = amz.text(record, "price")
@@ -96,6 +149,114 @@ def meta_row(record: amz.Record) -> amz.Record:
         "date": amz.text(record, "date"),
         "details": amz.json_text(record, "details"),
     }
+
+
+# The upstream metadata record as Arrow checks it. `rank` is a string on some rows and a list on
+# others, which no Arrow type accepts, so it is read from the raw line (`_rank`).
+_META_ARROW = arrow_schema(
+    {
+        "asin": pl.String,
+        "title": pl.String,
+        "brand": pl.String,
+        "main_cat": pl.String,
+        "category": pl.List(pl.String),
+        "description": pl.List(pl.String),
+        "feature": pl.List(pl.String),
+        "also_buy": pl.List(pl.String),
+        "also_view": pl.List(pl.String),
+        "similar_item": pl.String,
+        "price": pl.String,
+        "date": pl.String,
+        "details": pl.Struct({}),
+    }
+)
+_RANK_VALUE = rf"null|{STRING}|\[(?:{STRING}(?:, {STRING})*)?\]"
+# Python's `\s` also matches these separators, Polars' (Rust's) does not: such prices go to Python.
+_PYTHON_ONLY_SPACE = r"[\x1c-\x1f]"
+
+
+# `_SIMILAR_ASIN` without the look-ahead Rust's regex lacks: the character after the id is matched
+# instead (it can never begin the next "asin", so no match is lost). On ASCII text, where both
+# engines agree on word boundaries and case, this finds the same ids; other text goes to Python.
+_SIMILAR_ASIN_RUST = r"(?i)\basin[^A-Za-z0-9]{1,3}([A-Z0-9]{10})(?:[^A-Za-z0-9]|$)"
+_ASCII = r"^[\x00-\x7f]*$"
+
+
+def _similar_asins(html: pl.Expr) -> pl.Expr:
+    """`similar_asins` as an expression (for ASCII values)."""
+    ids = pl.element().str.extract(_SIMILAR_ASIN_RUST, 1).str.to_uppercase()
+    return html.str.extract_all(_SIMILAR_ASIN_RUST).list.eval(ids).list.unique(maintain_order=True)
+
+
+def _without_empty(items: pl.Expr) -> pl.Expr:
+    return items.list.eval(pl.element().filter(pl.element() != ""))
+
+
+def _rank(frame: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
+    """(`rank` as `text_list(..., drop_empty=True, allow_scalar=True)` reads it, whether that is sure).
+
+    The value is cut from the raw line where `"rank": ` occurs as a key, which must happen once. It
+    is the record's own key when the line has no nested object but `details` (checked not to hold
+    it); elsewhere a JSON path, a full parse and so run only on those rows, confirms that the record
+    itself has a rank.
+    """
+    raw = pl.col("text")
+    value, once = key_value(raw, "rank", _RANK_VALUE)
+    has_details = pl.col("details_text").is_not_null().cast(pl.Int64)
+    plain = (raw.str.count_matches(r"[{}]") == 2 + 2 * has_details) & ~pl.col("details_text").fill_null(
+        ""
+    ).str.contains('"rank": ', literal=True)
+    anywhere = raw.str.contains('"rank": ', literal=True)
+    unsure = frame.select(anywhere & ~plain.fill_null(False)).to_series()
+    confirmed = frame.filter(unsure).select(raw.str.json_path_match("$.rank").is_not_null()).to_series()
+    own = pl.Series([True] * frame.height, dtype=pl.Boolean).scatter(unsure.arg_true(), confirmed)
+    as_list = (
+        pl.when(value.str.starts_with("["))
+        .then(value)
+        .when(value != "null")
+        .then(pl.concat_str(pl.lit("["), value, pl.lit("]")))
+    )
+    rank = pl.when(anywhere).then(_without_empty(as_list.str.json_decode(pl.List(pl.String))))
+    return rank, ~anywhere | (pl.lit(own) & once & value.is_not_null())
+
+
+def _native_meta(decoded: pl.DataFrame) -> pl.DataFrame:
+    """`meta_row` over the Arrow-decoded metadata; `_good` is False where the Python reader must decide.
+
+    HTML entities, `<img>` main categories and the `similar_item` tables are undone by the same
+    Python functions as `meta_row`, called only on the values that hold them.
+    """
+    frame = decoded.with_columns(details_text=_object_column(decoded, "details"))
+    rank, rank_sure = _rank(frame)
+    price = pl.col("price")
+    parsed = price.str.extract(amz.PRICE_PATTERN, 1).str.replace_all(",", "", literal=True).cast(pl.Float64)
+    frame = frame.with_columns(
+        pl.col("category").alias("categories"),
+        _without_empty(pl.col("description")).alias("description"),
+        _without_empty(pl.col("feature")).alias("feature"),
+        _similar_asins(pl.col("similar_item")).alias("similar_item"),
+        rank.alias("rank"),
+        parsed.alias("price_value"),
+        pl.col("details_text").alias("details"),
+        (
+            (pl.col("asin").fill_null("") != "")
+            & (pl.col("details").is_null() | pl.col("details_text").is_not_null())
+            & rank_sure
+        )
+        .fill_null(False)
+        .alias(GOOD),
+    )
+    title, main_cat, description = frame["title"], frame["main_cat"], frame["description"]
+    similar, price_text = decoded["similar_item"], frame["price"]
+    return frame.with_columns(
+        python_where(title, title, title.str.contains("&", literal=True), amz.unescape),
+        python_where(main_cat, main_cat, main_cat.str.contains("<", literal=True), main_category),
+        python_where(description, description, description.list.join("").str.contains("&"), amz.unescape_all),
+        python_where(frame["similar_item"], similar, ~similar.str.contains(_ASCII), similar_asins),
+        python_where(
+            frame["price_value"], price_text, price_text.str.contains(_PYTHON_ONLY_SPACE), amz.parse_price
+        ),
+    )
 
 
 def _checked_ratings(path: Path) -> pl.LazyFrame:
@@ -220,10 +381,18 @@ class Amazon2018(SourceAdapter):
         def to_row(record: amz.Record, line: int) -> amz.Record:
             return {**row_of(record), "category": file.category, "line": line}
 
-        rows = amz.record_rows(
-            file.path, self.name, quarantine, to_row, max_lines=review_cap if is_review else None
-        )
-        yield from batched(table, rows, self.tables[table])
+        arrow, vectorised = (_REVIEW_ARROW, _native_reviews) if is_review else (_META_ARROW, _native_meta)
+
+        def python_row(line: int, raw: bytes) -> amz.Record | None:
+            return amz.record_row(file.path, self.name, quarantine, to_row, line, raw)
+
+        def native(decoded: pl.DataFrame) -> pl.DataFrame:
+            # after the record's own `category` (the breadcrumb) has become `categories`
+            return vectorised(decoded).with_columns(category=pl.lit(file.category, dtype=pl.String))
+
+        max_lines = review_cap if is_review else None
+        for frame in read_json_lines(file.path, arrow, native, python_row, self.tables[table], max_lines):
+            yield table, frame
 
     def _read_ratings(self, file: InputFile, quarantine: Quarantine) -> pl.LazyFrame:
         """Quarantine the bad lines now (only they are collected); return a lazy scan of the good ones."""

@@ -13,7 +13,8 @@ from typing import Any, ClassVar
 import polars as pl
 
 from ..quarantine import Quarantine
-from ._common import RecordError, batched, conform, json_rows, string_list_option
+from ._common import RecordError, conform, json_row, string_list_option
+from ._fastjson import GOOD, arrow_schema, no_null_items, read_json_lines
 from .base import Frame, InputFile, RemoteFile, SourceAdapter
 
 # File name -> official split, in order of preference for the test split.
@@ -80,9 +81,14 @@ class AmazonQA(SourceAdapter):
                 raise RecordError(f"field is_answerable: expected 0 or 1, got {row['is_answerable']}")
             return {**row, "split": file.split, "line": line}
 
-        rows = json_rows(file.path, self.name, quarantine, to_row)
-        for table, frame in batched(self.name, rows, _UPSTREAM_SCHEMA):
-            yield table, _to_table(frame)
+        def python_row(line: int, raw: bytes) -> dict[str, Any] | None:
+            return json_row(file.path, self.name, quarantine, to_row, line, raw)
+
+        def native(decoded: pl.DataFrame) -> pl.DataFrame:
+            return _native_rows(decoded, wanted, file.split)
+
+        for frame in read_json_lines(file.path, _ARROW, native, python_row, _UPSTREAM_SCHEMA):
+            yield self.name, _to_table(frame)
 
     def remote_files(self, options: dict[str, Any]) -> list[RemoteFile]:
         """Train and validation from S3; the test split needs a manual Google Drive download."""
@@ -130,6 +136,27 @@ _UPSTREAM_SCHEMA = {
     **{field.name: field.dtype for field in _RECORD.fields},
     "line": pl.Int64,
 }
+
+
+_ARROW = arrow_schema({field.name: field.dtype for field in _RECORD.fields})
+
+
+def _native_rows(decoded: pl.DataFrame, wanted: frozenset[str], split: str | None) -> pl.DataFrame:
+    """`to_row` as expressions; `_good` is False where the Python reader must decide (a missing field,
+    a null list item, is_answerable not 0 or 1). Rows of other categories are skipped, good or bad,
+    as `to_row` skips any row whose category is a string outside the option."""
+    answers = pl.col("answers")
+    scalars = ("qid", "asin", "category", "questionText", "questionType", "is_answerable")
+    good = (
+        pl.all_horizontal(pl.col(name).is_not_null() for name in scalars)
+        & no_null_items(pl.col("review_snippets"))
+        & no_null_items(answers)
+        & ~answers.list.eval(pl.element().struct.field("answerText").is_null()).list.any()
+        & pl.col("is_answerable").is_in([0, 1])
+    ).fill_null(False)
+    if wanted:
+        good = pl.when(pl.col("category").is_in(wanted) | pl.col("category").is_null()).then(good)
+    return decoded.with_columns(good.alias(GOOD), split=pl.lit(split, dtype=pl.String))
 
 
 def _to_table(frame: pl.DataFrame) -> pl.DataFrame:

@@ -13,7 +13,8 @@ from typing import Any, ClassVar
 import polars as pl
 
 from ..quarantine import Quarantine
-from ._common import RecordError, batched, conform, json_rows
+from ._common import RecordError, conform, json_row
+from ._fastjson import GOOD, arrow_schema, no_null_items, read_json_lines
 from .base import Frame, InputFile, RemoteFile, SourceAdapter
 
 # File name -> polarity of the records it holds.
@@ -85,7 +86,18 @@ class Mave(SourceAdapter):
             _check_evidence_pids(row)
             return {**row, "split": file.split, "polarity": polarity, "line": line}
 
-        yield from batched("mave", json_rows(file.path, self.name, quarantine, to_row), self.tables["mave"])
+        def python_row(line: int, raw: bytes) -> dict[str, Any] | None:
+            return json_row(file.path, self.name, quarantine, to_row, line, raw)
+
+        def native(decoded: pl.DataFrame) -> pl.DataFrame:
+            return decoded.with_columns(
+                _complete_and_in_range().alias(GOOD),
+                split=pl.lit(file.split, dtype=pl.String),
+                polarity=pl.lit(polarity),
+            )
+
+        for frame in read_json_lines(file.path, _ARROW, native, python_row, self.tables["mave"]):
+            yield "mave", frame
 
     def remote_files(self, options: dict[str, Any]) -> list[RemoteFile]:
         """The six split files the `ecinstruct` recipe reads; none can be downloaded ready-made."""
@@ -132,3 +144,34 @@ def _check_evidence_pids(row: dict[str, Any]) -> None:
                     f"attribute {attribute['key']}: evidence pid {evidence['pid']} out of range "
                     f"({count} paragraphs)"
                 )
+
+
+_ARROW = arrow_schema({field.name: field.dtype for field in _RECORD.fields})
+
+
+def _complete_and_in_range() -> pl.Expr:
+    """Vectorised `to_row` checks: every required field and list item present, every pid in range."""
+    item = pl.element()  # a paragraph, an attribute or an evidence, depending on the list
+    evidences = item.struct.field("evidences")
+    bad_evidence = pl.any_horizontal(
+        item.is_null(), *(item.struct.field(name).is_null() for name in ("value", "pid", "begin", "end"))
+    )
+    pids = pl.col("attributes").list.eval(evidences.list.eval(item.struct.field("pid")).list.max())
+    lowest = pl.col("attributes").list.eval(evidences.list.eval(item.struct.field("pid")).list.min())
+    return (
+        pl.col("id").is_not_null()
+        & no_null_items(pl.col("paragraphs"))
+        & ~pl.col("paragraphs")
+        .list.eval(item.struct.field("text").is_null() | item.struct.field("source").is_null())
+        .list.any()
+        & no_null_items(pl.col("attributes"))
+        & ~pl.col("attributes")
+        .list.eval(
+            item.struct.field("key").is_null()
+            | evidences.is_null()
+            | evidences.list.eval(bad_evidence).list.any()
+        )
+        .list.any()
+        & (pids.list.max().fill_null(-1) < pl.col("paragraphs").list.len())
+        & (lowest.list.min().fill_null(0) >= 0)
+    ).fill_null(False)

@@ -12,8 +12,8 @@ from ecinstruct_builder.clean.filters import (
     Required,
     ValidOptions,
     WordCount,
-    has_words,
     build_filters,
+    has_words,
 )
 from ecinstruct_builder.errors import RecipeError
 
