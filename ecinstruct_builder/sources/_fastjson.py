@@ -1,0 +1,322 @@
+"""Native reading of JSON-lines files: Arrow parses whole chunks, Python sees only the odd lines.
+
+Each JSON adapter has a Python reader that turns one line into a row or a quarantine reason; it stays
+the reference. This module runs Arrow's JSON parser over chunks of lines with the upstream record
+schema, which is strict: a value of another JSON type, an integer that does not fit, a repeated key,
+a lone surrogate or invalid UTF-8 all make Arrow reject the line. Lines Arrow rejects, and rows the
+adapter's own vectorised checks flag, go to the Python reader, which writes the row or the quarantine
+entry exactly as before. For every other line both readers give the same values, so the tables and
+the quarantine are unchanged, in the same order; only the per-line Python work is gone.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.json as pa_json
+
+from ..errors import SourceFileError
+from ..io import open_binary
+from . import _common
+from .base import batch_frame
+
+# Decompressed bytes per chunk: large enough for Arrow to be fast, small enough for flat memory.
+CHUNK_BYTES = 16 << 20
+# When Arrow rejects a chunk, its halves are retried, down to blocks of this many lines; only the
+# lines of blocks that still fail go to Python, so a rare bad line costs a few dozen lines of Python.
+BLOCK_LINES = 32
+# A line of only what bytes.strip() removes holds no record.
+_BLANK_LINE = r"^[ \t\n\r\x0b\x0c]*$"
+_LINES_SCHEMA = {"line": pl.Int64, "raw": pl.String}
+_SCALARS = (
+    (pl.String, pa.string()),
+    (pl.Int64, pa.int64()),
+    (pl.Float64, pa.float64()),
+    (pl.Boolean, pa.bool_()),
+)
+
+# A JSON object whose values are all strings or integers, as Polars' JSON path writes it (compact);
+# up to 18 digits an integer reads and prints the same in Python and in Polars.
+STRING = r'"(?:[^"\\]|\\.)*"'
+_SCALAR = rf"(?:{STRING}|-?(?:0|[1-9][0-9]{{0,17}}))"
+_FLAT_OBJECT = rf"^\{{(?:{STRING}:{_SCALAR}(?:,{STRING}:{_SCALAR})*)?\}}$"
+
+#: one line (its number, raw bytes) -> a table row, or None when it is skipped or quarantined
+PythonRow = Callable[[int, bytes], "dict[str, Any] | None"]
+#: the raw lines -> their JSON text, line for line
+Translate = Callable[[pl.Series], pl.Series]
+#: decoded rows (upstream columns, `line`, `raw`, `text`) -> the same rows, in order, with the table columns
+#: and `_good`: True for a finished row, False where the Python reader must decide, null to skip it
+Native = Callable[[pl.DataFrame], pl.DataFrame]
+GOOD = "_good"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Consecutive whole lines of a file, joined by newlines, and the number of the first."""
+
+    first: int
+    block: bytes
+
+
+def _line_array(block: bytes) -> pa.LargeStringArray:
+    """Every line of `block` with its newline, as one Arrow array over the same bytes (no copy, and
+    no UTF-8 check: only use it once something has checked the bytes)."""
+    data = block + b"\n"
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n")) + 1
+    offsets = np.concatenate([np.zeros(1, dtype=np.int64), ends.astype(np.int64)])
+    return pa.LargeStringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(data))
+
+
+def _numbered(chunk: Chunk, raw: pl.Series) -> pl.DataFrame:
+    """`line`, `raw` of the chunk's non-blank lines."""
+    lines = pl.DataFrame(
+        {"line": pl.int_range(chunk.first, chunk.first + len(raw), eager=True), "raw": raw},
+        schema=_LINES_SCHEMA,
+    )
+    blank = lines["raw"].str.contains(_BLANK_LINE)
+    return lines.filter(~blank) if blank.any() else lines
+
+
+def _checked_lines(chunk: Chunk) -> tuple[pl.DataFrame, list[tuple[int, bytes]]]:
+    """The chunk's non-blank UTF-8 lines, and the (line, bytes) of those that are not UTF-8."""
+    array = _line_array(chunk.block)
+    try:
+        array.validate(full=True)
+        return _numbered(chunk, pl.Series(array)), []
+    except pa.ArrowInvalid:
+        pass
+    # rare: find the bad lines among those a lenient decode marked, and blank them for Python
+    raw = pl.Series(_line_array(chunk.block.decode("utf-8", errors="replace").encode("utf-8")))
+    raw_lines = chunk.block.split(b"\n")
+    odd = []
+    for index in raw.str.contains("\ufffd", literal=True).arg_true().to_list():
+        try:
+            raw_lines[index].decode("utf-8")
+        except UnicodeDecodeError:
+            odd.append((chunk.first + index, raw_lines[index].rstrip(b"\r")))
+            raw[index] = "\n"
+    return _numbered(chunk, raw), odd
+
+
+def _read_blocks(handle: IO[bytes]) -> Iterator[bytes]:
+    """Decompressed reads of CHUNK_BYTES, the next one read in a thread while the caller works on
+    this one (decompression and parsing both release the GIL, so they overlap on two cores)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(handle.read, CHUNK_BYTES)
+        while data := pending.result():
+            pending = pool.submit(handle.read, CHUNK_BYTES)
+            yield data
+
+
+def line_chunks(path: Path, max_lines: int | None = None) -> Iterator[Chunk]:
+    """Stream a (possibly gzipped) file as chunks of whole lines; `max_lines` stops after that many
+    lines, blank or not."""
+    first, rest = 1, b""
+    with open_binary(path) as handle:
+        blocks = _read_blocks(handle)
+        while max_lines is None or first <= max_lines:
+            try:
+                data = next(blocks, b"")
+            except (EOFError, OSError, gzip.BadGzipFile) as exc:
+                raise SourceFileError(
+                    f"{path}: compressed stream broken after line {first - 1} ({exc}); re-download the file"
+                ) from exc
+            if data:
+                data = rest + data
+                cut = data.rfind(b"\n")
+                if cut < 0:
+                    rest = data
+                    continue
+                block, rest = data[:cut], data[cut + 1 :]
+            elif rest:
+                block, rest = rest, b""
+            else:
+                return
+            count = block.count(b"\n") + 1
+            if max_lines is not None and first + count - 1 > max_lines:
+                block = b"\n".join(block.split(b"\n", max_lines - first + 1)[: max_lines - first + 1])
+                count = max_lines - first + 1
+            yield Chunk(first, block)
+            first += count
+
+
+def _arrow(payload: bytes, schema: pa.Schema) -> pa.Table | None:
+    """The payload's records decoded with the strict schema, or None if Arrow rejects any."""
+    options = pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    try:
+        return pa_json.read_json(io.BytesIO(payload), parse_options=options)
+    except (pa.ArrowException, ValueError):
+        return None
+
+
+def _joined(lines: pl.DataFrame, table: pa.Table | None) -> pl.DataFrame | None:
+    """Lines and their decoded records side by side, when there is exactly one record per line."""
+    if table is None or table.num_rows != lines.height:  # more rows: a line holding two objects
+        return None
+    return pl.concat([lines, pl.from_arrow(table)], how="horizontal")  # type: ignore[list-item]
+
+
+def decode(
+    chunk: Chunk, schema: pa.Schema, translate: Translate | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame, list[tuple[int, bytes]]]:
+    """(decoded rows, rejected lines, non-UTF-8 lines) of a chunk, in line order. Rows carry `line`,
+    `raw` (the line) and `text` (what was parsed: the line, or its JSON translation).
+
+    Without a translation the whole chunk is parsed straight from its bytes; when Arrow accepts it,
+    every byte was valid UTF-8 (it checks strings, and anything else outside JSON's ASCII syntax is
+    an error). Otherwise the lines are checked and the chunk halved until the halves decode, down to
+    blocks of BLOCK_LINES lines, which are rejected whole.
+    """
+    if translate is None:
+        table = _arrow(chunk.block, schema)
+        if table is not None:
+            lines = _numbered(chunk, pl.Series(_line_array(chunk.block)))
+            whole = _joined(lines.with_columns(text=pl.col("raw")), table)
+            if whole is not None:
+                return whole, pl.DataFrame(schema=_LINES_SCHEMA), []
+    lines, odd = _checked_lines(chunk)
+    lines = lines.with_columns(text=translate(lines["raw"]) if translate else lines["raw"])
+    decoded, rejected = [], []
+    pending = [lines]  # a stack: the first half is decoded first, so line order is kept
+    while pending:
+        part = pending.pop()
+        table = _arrow(part["text"].str.join("").item().encode("utf-8"), schema) if part.height else None
+        joined = _joined(part, table)
+        if joined is not None:
+            decoded.append(joined)
+        elif part.height <= BLOCK_LINES:
+            rejected.append(part.select(list(_LINES_SCHEMA)))
+        else:
+            half = part.height // 2
+            pending += [part.slice(half), part.head(half)]
+    decoded_rows = pl.concat(decoded) if decoded else _empty_decoded(schema)
+    return decoded_rows, pl.concat(rejected) if rejected else pl.DataFrame(schema=_LINES_SCHEMA), odd
+
+
+def _empty_decoded(schema: pa.Schema) -> pl.DataFrame:
+    empty = pl.from_arrow(schema.empty_table())
+    lines = pl.DataFrame(schema={**_LINES_SCHEMA, "text": pl.String})
+    return pl.concat([lines, empty], how="horizontal")  # type: ignore[list-item]
+
+
+def read_json_lines(
+    path: Path,
+    arrow_schema: pa.Schema,
+    native: Native,
+    python_row: PythonRow,
+    table_schema: dict[str, pl.DataType],
+    max_lines: int | None = None,
+    translate: Translate | None = None,
+) -> Iterator[pl.DataFrame]:
+    """Rows of a JSON-lines file in line order, in frames of at most BATCH_ROWS rows (`table_schema`).
+
+    `native` turns the Arrow-decoded rows into table rows, with `_good` False on those it cannot
+    vouch for; they, the lines Arrow rejected and the non-UTF-8 lines go through `python_row` in line
+    order. Rows whose `_good` is null are skipped (filtering on a null keeps nothing). `translate`
+    turns lines of another dialect into JSON where it can do so exactly (others stay as they are).
+    """
+    for chunk in line_chunks(path, max_lines):
+        decoded, rejected, odd = decode(chunk, arrow_schema, translate)
+        checked = native(decoded)
+        good = checked[GOOD]
+        leftovers = pl.concat([rejected, decoded.select(list(_LINES_SCHEMA)).filter(~good)])
+        # raw lines carry their newline here; iter_lines strips it (and a CR) the same way
+        queue = odd + [(line, raw.encode("utf-8").rstrip(b"\r\n")) for line, raw in leftovers.iter_rows()]
+        slow = [row for line, raw in sorted(queue) if (row := python_row(line, raw)) is not None]
+        frame = checked.select(list(table_schema))
+        if not good.fill_null(False).all():
+            frame = frame.filter(good)
+        frame = frame.cast(table_schema)
+        if slow:  # rows from Python go back to their place in line order
+            frame = pl.concat([frame, batch_frame(slow, table_schema)]).sort("line")
+        # at most BATCH_ROWS rows per frame, like `_common.batched` (read at call time: tests lower it)
+        yield from frame.iter_slices(_common.BATCH_ROWS)
+
+
+def object_text(column: pl.Expr) -> pl.Expr:
+    """Python's `json.dumps(obj, ensure_ascii=False)` of a JSON object given as Polars' compact JSON
+    text (`str.json_path_match`), when every value is a string or an integer; null otherwise (the
+    caller then lets Python handle the row). Both writers escape strings and print integers the same
+    way; only the separators differ."""
+    # A comma before the closing brace makes every key and value end in ":" or ",", so the scan
+    # always matches a whole string and never starts inside one; the extra ", " is then removed.
+    ended = column.str.replace(r"\}$", ",}")
+    spaced = ended.str.replace_all(rf"({_SCALAR})([:,])", "${1}${2} ").str.replace(r", ?\}$", "}")
+    return pl.when(column.str.contains(_FLAT_OBJECT)).then(spaced)
+
+
+def no_null_items(column: pl.Expr, depth: int = 1) -> pl.Expr:
+    """True where a list column is present and no item is null (`depth` 2: nor any item's item)."""
+    item_ok = no_null_items(pl.element(), depth - 1) if depth > 1 else pl.element().is_not_null()
+    return column.is_not_null() & column.list.eval(item_ok).list.all()
+
+
+def object_column(decoded: pl.DataFrame, key: str, name: str) -> pl.Series:
+    """`json_text` of the top-level object `key` where Arrow found one (computed on those rows only);
+    null where it is absent, or where Python must decide (the row's `_good` must then be False)."""
+    present = decoded[key].is_not_null()
+    text, once = top_object_text(pl.col("text"), key)
+    texts = decoded.select("text").filter(present).select(pl.when(once).then(text))
+    return pl.Series(name, [None] * decoded.height, dtype=pl.String).scatter(present.arg_true(), texts)
+
+
+def arrow_type(dtype: pl.DataType) -> pa.DataType:
+    """The Arrow type Arrow's JSON reader should check a value of this Polars dtype against."""
+    if isinstance(dtype, pl.List):
+        return pa.list_(arrow_type(dtype.inner))
+    if isinstance(dtype, pl.Struct):
+        return pa.struct([(field.name, arrow_type(field.dtype)) for field in dtype.fields])
+    for polars_type, arrow in _SCALARS:
+        if dtype == polars_type:
+            return arrow
+    raise TypeError(f"no Arrow JSON type for {dtype}")  # a programming error, not bad data
+
+
+def arrow_schema(fields: dict[str, pl.DataType]) -> pa.Schema:
+    return pa.schema([(name, arrow_type(dtype)) for name, dtype in fields.items()])
+
+
+def python_where(
+    target: pl.Series, source: pl.Series, mask: pl.Series, func: Callable[[Any], Any]
+) -> pl.Series:
+    """`target` with `func(source value)` written where `mask` holds, computed in Python: for the few
+    values a Polars expression cannot reproduce exactly (HTML entities, regexes that look ahead)."""
+    mask = mask.fill_null(False)
+    positions = mask.arg_true().to_list()
+    if not positions:
+        return target
+    replaced: list[Any] = [None] * len(target)
+    for position, value in zip(positions, source.gather(positions).to_list(), strict=True):
+        replaced[position] = func(value)
+    fixed = pl.Series(replaced, dtype=target.dtype)
+    return pl.select(pl.when(mask).then(fixed).otherwise(target).alias(target.name)).to_series()
+
+
+def key_value(raw: pl.Expr, key: str, value: str) -> tuple[pl.Expr, pl.Expr]:
+    """(the raw text of a top-level key's value matching the regex `value`, whether the key occurs
+    exactly once). Records are written with ", " and ": " separators; a quote inside a string is
+    escaped, so `, "key": ` cannot occur there, but it can in a nested object: hence the count."""
+    first, later = f'{{"{key}": ', f', "{key}": '
+    at_start = raw.str.starts_with(first)
+    # a literal search and an anchored match: much cheaper than one regex with a group over the line
+    start = pl.when(at_start).then(len(first)).otherwise(raw.str.find(later, literal=True) + len(later))
+    count = raw.str.count_matches(later, literal=True) + at_start.cast(pl.UInt32)
+    return raw.str.slice(start).str.extract(f"^({value})", 1), count == 1
+
+
+def top_object_text(raw: pl.Expr, key: str) -> tuple[pl.Expr, pl.Expr]:
+    """(Python's `json.dumps` text of a top-level object whose values are strings or integers,
+    whether the key occurs once): the object is cut from the line and re-read alone, much cheaper
+    than a JSON path over the whole line. Null text where the object is not flat like that."""
+    cut, once = key_value(raw, key, r"\{[^{}]*\}")
+    return object_text(cut.str.json_path_match("$")), once
