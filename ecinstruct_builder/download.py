@@ -10,7 +10,6 @@ at once, so a machine without network fails in seconds. Every failure is a one-l
 from __future__ import annotations
 
 import errno
-import hashlib
 import http.client
 import os
 import re
@@ -28,6 +27,7 @@ from tqdm import tqdm
 
 from . import __version__
 from .errors import DownloadError
+from .io import sha256_file
 from .sources.base import RemoteFile
 
 CHUNK_BYTES = 1 << 20
@@ -70,14 +70,6 @@ def _part_path(target: Path) -> Path:
     return target.with_name(target.name + ".part")
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def is_complete(target: Path, remote: RemoteFile) -> bool:
     """True when `target` holds the whole file: size and sha256 match when known.
 
@@ -89,7 +81,7 @@ def is_complete(target: Path, remote: RemoteFile) -> bool:
         return not _part_path(target).exists()
     if remote.size is not None and target.stat().st_size != remote.size:
         return False
-    return remote.sha256 is None or _sha256(target) == remote.sha256.lower()
+    return remote.sha256 is None or sha256_file(target) == remote.sha256.lower()
 
 
 def manual_steps(files: list[RemoteFile], dest_root: Path) -> list[str]:
@@ -333,7 +325,7 @@ def _verify(part: Path, remote: RemoteFile, url: str, target: Path) -> None:
         _discard(part)
         raise DownloadError(f"{where} has {actual_size} bytes, expected {remote.size}; {retry}")
     if remote.sha256 is not None:
-        actual = _sha256(part)
+        actual = sha256_file(part)
         if actual != remote.sha256.lower():
             _discard(part)
             raise DownloadError(f"{where} has sha256 {actual}, expected {remote.sha256}; {retry}")

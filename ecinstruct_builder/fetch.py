@@ -9,7 +9,6 @@ manifest with row counts, input hashes and what was skipped.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import time
@@ -22,7 +21,7 @@ import polars as pl
 from tqdm import tqdm
 
 from .errors import EcbuildError, RecipeError
-from .io import atomic_path, write_json
+from .io import atomic_path, sha256_file, write_json
 from .paths import raw_sources_dir
 from .quarantine import Quarantine
 from .recipe import Recipe
@@ -45,14 +44,6 @@ class FetchResult:
 
 def sources_dir(workdir: Path) -> Path:
     return workdir / "sources"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def recipe_adapters(recipe: Recipe) -> list[tuple[SourceAdapter, dict[str, Any]]]:
@@ -131,7 +122,7 @@ def _read_source(
                 "category": file.category,
                 "split": file.split,
                 "bytes": file.path.stat().st_size,
-                "sha256": _sha256(file.path),
+                "sha256": sha256_file(file.path),
                 "rows": dict(sorted(rows.items())),
                 "quarantined": quarantine.per_file[str(file.path)] - before,
             }

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..render import SETTING_ORDER
 from . import neural
 from .metrics import (
     ANSWER_METRICS,
@@ -41,16 +42,7 @@ Row = Mapping[str, Any]
 BothWays = tuple[Scores, Scores]
 
 # The ECInstruct settings, in the order reports list them.
-SETTINGS = (
-    "IND_Diverse_Instruction",
-    "OOD_Diverse_Instruction",
-    "IND_Single_Instruction",
-    "OOD_Single_Instruction",
-    "IND_Unseen_Instruction",
-    "OOD_Unseen_Instruction",
-    "IND_Diverse_Instruction_1-shot",
-    "OOD_Diverse_Instruction_1-shot",
-)
+SETTINGS = SETTING_ORDER
 
 
 @dataclass(frozen=True)

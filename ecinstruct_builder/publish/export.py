@@ -8,7 +8,6 @@ interrupted export never leaves a half-written dataset behind.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -22,7 +21,7 @@ from tqdm import tqdm
 
 from .. import __version__
 from ..errors import EcbuildError
-from ..io import atomic_path, write_json
+from ..io import atomic_path, sha256_file, write_json
 from .card import RECIPE_FILE, build_card
 from .formats import write_training_file
 from .layout import ConfigSpec, plan_layout, row_counts, scan_split, training_splits, write_split
@@ -47,14 +46,6 @@ class ExportResult:
     files: list[ExportedFile]  # what push uploads, manifest.json included, sorted by path
     configs: list[ConfigSpec]
     training: list[str] = field(default_factory=list)  # extra files of --format, not uploaded
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _describe(root: Path, paths: Iterable[Path]) -> list[ExportedFile]:
