@@ -15,7 +15,7 @@ from typing import IO, Any, ClassVar
 import polars as pl
 
 from ..errors import SourceFileError
-from ..io import require_readable, open_binary
+from ..io import open_binary, require_readable
 from ..quarantine import Quarantine
 from ._common import batched, csv_rows
 from .base import Frame, InputFile, RemoteFile, SourceAdapter

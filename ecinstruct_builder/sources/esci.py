@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import polars as pl
 
 from ..errors import SourceFileError
-from ..io import require_readable, open_binary
+from ..io import open_binary, require_readable
 from ..quarantine import Quarantine
 from ._common import csv_rows, string_list_option
 from .base import Frame, InputFile, RemoteFile, SourceAdapter
