@@ -14,4 +14,3 @@ def adapters() -> dict[str, SourceAdapter]:
     """Every adapter in this package, keyed by its name. Adding a source = adding one module."""
     found = discover(sys.modules[__name__], SourceAdapter)
     return dict(sorted((adapter.name, adapter) for adapter in found))
-
