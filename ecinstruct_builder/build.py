@@ -6,6 +6,7 @@ Writes `WORKDIR/dataset/<Task_Name>.parquet` (every setting and split of one tas
 
 from __future__ import annotations
 
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 import polars as pl
 from tqdm import tqdm
 
+from .candidate_store import ROW, CandidateStore
 from .clean.leakage import find_leaks, leak_summary, leakage_mode
 from .clean.stage import TaskCleaner
 from .fetch import load_source_tables
@@ -30,6 +32,10 @@ from .templates import load_templates
 class BuildResult:
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+
+
+# Candidates per batch streamed from a builder: big enough for Polars, small enough for flat memory.
+CANDIDATE_BATCH_ROWS = 100_000
 
 
 def dataset_dir(workdir: Path) -> Path:
@@ -60,30 +66,51 @@ class TaskSelection:
     timings: dict[str, dict[str, Any]] = field(default_factory=dict)  # stage -> seconds and rows
 
 
-def select_task(builder: TaskBuilder, tables: dict[str, pl.LazyFrame], recipe: Recipe) -> TaskSelection:
-    """Build the candidates of one task, clean them and select its split rows."""
+def select_task(
+    builder: TaskBuilder, tables: dict[str, pl.LazyFrame], recipe: Recipe, workdir: Path
+) -> TaskSelection:
+    """Build the candidates of one task, clean them and select its split rows.
+
+    Candidates stream from the builder in batches: each is cleaned and cheap-filtered, then parked
+    in a `CandidateStore`, so memory holds the splitter's key columns of every candidate but full
+    rows only for the rows the quotas reach.
+    """
     task_recipe = recipe.tasks.get(builder.abbr, TaskRecipe())
     fractions = tuple(recipe.section("split").get("fractions", DEFAULT_FRACTIONS))
     cleaner = TaskCleaner.for_task(builder, recipe)
     started = time.perf_counter()
-    candidates = builder.build({t: tables[t] for t in builder.tables}, task_recipe, recipe.seed).collect(
-        engine="streaming"
-    )
-    built = time.perf_counter()
-    selected, split_report = split_candidates(
-        cleaner.prepare(candidates),
-        builder,
-        task_recipe,
-        recipe.seed,
-        fractions,
-        accept=cleaner.accept,
-        on_leak=lambda rows: cleaner.reject(rows, "split", "group_in_train"),
-    )
+    candidates = builder.build({t: tables[t] for t in builder.tables}, task_recipe, recipe.seed)
+    with tempfile.TemporaryDirectory(prefix=f".candidates-{builder.abbr}-", dir=workdir) as folder:
+        store = CandidateStore(Path(folder), recipe.seed)
+        batches = candidates.collect_batches(chunk_size=CANDIDATE_BATCH_ROWS)
+        keys = [store.add(cleaner.prepare(batch)) for batch in batches]
+        if not keys:  # no candidates: still one (empty) pass, for the funnel and the schema
+            keys = [store.add(cleaner.prepare(pl.DataFrame(schema=builder.schema())))]
+        cleaner.funnel = merge_funnel(cleaner.funnel)
+        built = time.perf_counter()
+        kept = pl.concat(keys)
+        selected, split_report = split_candidates(
+            kept,
+            builder,
+            task_recipe,
+            recipe.seed,
+            fractions,
+            accept=lambda chunk, need: cleaner.accept(store.attach(chunk), need),
+            on_leak=lambda rows: cleaner.reject(store.attach(rows), "split", "group_in_train"),
+        )
     timings = {
-        "build": stage_timing(built - started, None, candidates.height),
-        "clean_split": stage_timing(time.perf_counter() - built, candidates.height, selected.height),
+        "build_clean": stage_timing(built - started, None, store.rows),
+        "select": stage_timing(time.perf_counter() - built, kept.height, selected.height),
     }
-    return TaskSelection(builder, selected, cleaner, split_report, timings)
+    return TaskSelection(builder, selected.drop(ROW), cleaner, split_report, timings)
+
+
+def merge_funnel(funnel: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One funnel from the per-batch ones (each batch lists the same steps, in the same order)."""
+    rows: dict[str, int] = {}
+    for step in funnel:
+        rows[step["step"]] = rows.get(step["step"], 0) + step["rows"]
+    return [{"step": step, "rows": count} for step, count in rows.items()]
 
 
 def stage_timing(seconds: float, rows_in: int | None, rows_out: int) -> dict[str, Any]:
@@ -144,7 +171,7 @@ def run_render(
         if missing:
             result.skipped[builder.abbr] = f"needs table(s) {', '.join(missing)}, not fetched"
             continue
-        selections.append(select_task(builder, tables, recipe))
+        selections.append(select_task(builder, tables, recipe, workdir))
     started = time.perf_counter()
     leaks = remove_cross_task_leaks(selections, mode)
     leakage_seconds = time.perf_counter() - started

@@ -25,6 +25,9 @@ from .recipe import SPLITS, TaskRecipe
 from .tasks.base import TaskBuilder
 
 DEFAULT_FRACTIONS = (0.8, 0.1, 0.1)
+# The bucket salt is shared by all tasks: a product falls on the same side of train/test in every
+# task that splits by hash, which keeps leakage across tasks low.
+BUCKET_SALT = "shared"
 EVAL_SPLITS = ("validation", "test")
 
 
@@ -33,13 +36,18 @@ def hashed_fraction(column: str, seed: int, salt: str) -> pl.Expr:
     return fraction_expr(pl.lit(str(seed)), pl.lit(salt), column)
 
 
+def bucket_expr(seed: int, salt: str = BUCKET_SALT) -> pl.Expr:
+    """The split bucket of each row's group key: the order in which quotas take rows."""
+    return hashed_fraction("group_key", seed, f"{salt}:split")
+
+
 def assign_buckets(candidates: pl.DataFrame, seed: int, salt: str) -> pl.DataFrame:
     """Add `bucket` (hash of the group key) and `halve` (a second, independent hash for halving)."""
     keys = (
         candidates.select("group_key")
         .unique()
         .with_columns(
-            bucket=hashed_fraction("group_key", seed, f"{salt}:split"),
+            bucket=bucket_expr(seed, salt),
             halve=hashed_fraction("group_key", seed, f"{salt}:halve"),
         )
     )
@@ -255,9 +263,7 @@ def split_candidates(
         if on_leak is not None:
             on_leak(rows)
 
-    # the bucket salt is shared by all tasks: a product falls on the same side of train/test in every
-    # task that splits by hash, which keeps leakage across tasks low
-    with_buckets = assign_buckets(candidates, seed, "shared")
+    with_buckets = assign_buckets(candidates, seed, BUCKET_SALT)
     sided = assign_sides(with_buckets, builder, task, seed)
     split = assign_splits(sided, fractions)
     selected, quotas = select_quotas(split, builder, task, accept, count_leak)

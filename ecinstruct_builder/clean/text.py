@@ -32,17 +32,20 @@ class CleanConfig:
 
 
 def _unescape(values: pl.Series) -> pl.Series:
-    return pl.Series([None if v is None else html.unescape(v) for v in values.to_list()], dtype=pl.String)
+    """`html.unescape` of the values holding an entity; Python sees only those, the rest pass as they are."""
+    holding = values.str.contains(ENTITY).fill_null(False)
+    if not holding.any():
+        return values
+    positions = holding.arg_true()
+    fixed = pl.Series([html.unescape(value) for value in values.gather(positions).to_list()], dtype=pl.String)
+    return values.scatter(positions, fixed)
 
 
 def clean_string(expr: pl.Expr, config: CleanConfig) -> pl.Expr:
     """The cleaning of one string expression."""
     if config.html:
-        expr = expr.str.replace_all(TAG, " ")
-        expr = (
-            pl.when(expr.str.contains(ENTITY))
-            .then(expr.map_batches(_unescape, return_dtype=pl.String))
-            .otherwise(expr)
+        expr = expr.str.replace_all(TAG, " ").map_batches(
+            _unescape, return_dtype=pl.String, is_elementwise=True
         )
     if config.nfkd_ascii:
         expr = expr.str.normalize("NFKD").str.replace_all(r"[^\x00-\x7F]", "")

@@ -353,6 +353,24 @@ def keep_last_per_key(frame: pl.LazyFrame, key: list[str]) -> pl.LazyFrame:
 
     This is what filling a Python dict line by line (`meta[asin] = record`) gives, which is how
     ECInstruct dropped duplicate products; a `line` column then names the line the values came from.
+    Only the key columns are grouped (in memory); the rows themselves stream: those of keys seen once
+    pass through in order, and the last rows of repeated keys are merged in at their first position.
     """
     columns = frame.collect_schema().names()
-    return frame.group_by(key, maintain_order=True).agg(pl.exclude(key).last()).select(columns)
+    indexed = frame.with_row_index("_position")
+    repeated = (
+        indexed.select(*key, "_position")
+        .group_by(key)
+        .agg(_first=pl.col("_position").min(), _last=pl.col("_position").max(), _rows=pl.len())
+        .filter(pl.col("_rows") > 1)
+        .collect()
+    )
+    if repeated.is_empty():
+        return frame
+    once = indexed.join(repeated.lazy().select(key), on=key, how="anti", maintain_order="left")
+    last_rows = (
+        indexed.join(repeated.lazy().select("_first", _position="_last"), on="_position")
+        .with_columns(_position=pl.col("_first"))
+        .sort("_position")
+    )
+    return once.merge_sorted(last_rows.select(once.collect_schema().names()), key="_position").select(columns)

@@ -15,13 +15,14 @@ import polars as pl
 
 from ..quarantine import Quarantine
 from . import _amazon as amz
-from ._common import batched
+from ._fastjson import GOOD, arrow_schema, no_null_items, object_column, python_where, read_json_lines
 from .base import Frame, InputFile, RemoteFile, SourceAdapter
 
 BASE_URL = "http://snap.stanford.edu/data/amazon/productGraph/categoryFiles/"
 TABLE = "amazon2014_meta"
 # Only the metadata is read; `reviews_{Cat}.json.gz` and `ratings_{Cat}.csv` share the folder upstream.
 PATTERNS = (amz.FilePattern(TABLE, re.compile(r"meta_(?P<category>\w+)\.json\.gz")),)
+RELATED = ("also_bought", "also_viewed", "bought_together")  # the `related` lists kept, as columns
 
 
 def meta_row(record: amz.Record) -> amz.Record:
@@ -34,11 +35,70 @@ def meta_row(record: amz.Record) -> amz.Record:
         "price": amz.price_number(record, "price"),
         "categories": amz.nested_text_list(record, "categories"),
         "description": amz.unescape(amz.text(record, "description")),
-        "also_bought": amz.text_list(related, "also_bought"),
-        "also_viewed": amz.text_list(related, "also_viewed"),
-        "bought_together": amz.text_list(related, "bought_together"),
+        **{name: amz.text_list(related, name) for name in RELATED},
         "sales_rank": amz.json_text(record, "salesRank"),
     }
+
+
+# A line of `repr()` without backslashes splits exactly into these tokens: strings hold no escapes,
+# so a string runs from its opening quote to the next quote of the same kind.
+_TOKENS = r"""'[^']*'|"[^"]*"|[^'"]+"""
+
+
+def repr_to_json(lines: pl.Series) -> pl.Series:
+    """Each line's JSON text where that is exact, else the line itself (left to the Python reader).
+
+    A line is Python's `repr()` of a dict. Without backslashes its strings hold no escapes: a
+    single-quoted one may hold double quotes, a double-quoted one single quotes. Quoting every
+    string with double quotes (escaping those inside) gives JSON for the same dict; numbers print
+    alike, and True/False/None, tuples or sets make the JSON invalid, so those lines fall back to
+    `ast.literal_eval`. The common line has no double quote at all: swapping the quotes suffices.
+    """
+    escaped = lines.str.contains("\\", literal=True)
+    mixed = lines.str.contains('"', literal=True) & ~escaped
+    text = pl.select(pl.when(escaped).then(lines).otherwise(lines.str.replace_all("'", '"', literal=True)))
+    if not mixed.any():
+        return text.to_series()
+    token = pl.element()
+    inner = token.str.slice(1, token.str.len_chars() - 2).str.replace_all('"', '\\"', literal=True)
+    requoted = pl.when(token.str.starts_with("'")).then(pl.concat_str(pl.lit('"'), inner, pl.lit('"')))
+    converted = (
+        lines.filter(mixed).str.extract_all(_TOKENS).list.eval(requoted.otherwise(token)).list.join("")
+    )
+    return text.to_series().scatter(mixed.arg_true(), converted)
+
+
+# The record as Arrow checks it (after `repr_to_json`); `salesRank` must be an object.
+_ARROW = arrow_schema(
+    {
+        "asin": pl.String,
+        "title": pl.String,
+        "brand": pl.String,
+        "price": pl.Float64,
+        "categories": pl.List(pl.List(pl.String)),
+        "description": pl.String,
+        "related": pl.Struct({name: pl.List(pl.String) for name in RELATED}),
+        "salesRank": pl.Struct({}),
+    }
+)
+
+
+def _native_meta(decoded: pl.DataFrame) -> pl.DataFrame:
+    """`meta_row` over the Arrow-decoded records; `_good` is False where the Python reader decides."""
+    sales_rank = object_column(decoded, "salesRank", "sales_rank")
+    related = {name: pl.col("related").struct.field(name) for name in RELATED}
+    lists = [(pl.col("categories"), 2), *((column, 1) for column in related.values())]
+    good = (
+        (pl.col("asin").fill_null("") != "")
+        & pl.all_horizontal(column.is_null() | no_null_items(column, depth) for column, depth in lists)
+        & (pl.col("salesRank").is_null() | sales_rank.is_not_null())
+    ).fill_null(False)
+    frame = decoded.with_columns(sales_rank, good.alias(GOOD), **related)
+    title, description = frame["title"], frame["description"]
+    return frame.with_columns(
+        python_where(title, title, title.str.contains("&", literal=True), amz.unescape),
+        python_where(description, description, description.str.contains("&", literal=True), amz.unescape),
+    )
 
 
 class Amazon2014(SourceAdapter):
@@ -78,8 +138,15 @@ class Amazon2014(SourceAdapter):
         def to_row(record: amz.Record, line: int) -> amz.Record:
             return {**meta_row(record), "category": file.category, "line": line}
 
-        rows = amz.record_rows(file.path, self.name, quarantine, to_row, loose=True)
-        yield from batched(TABLE, rows, self.tables[TABLE])
+        def python_row(line: int, raw: bytes) -> amz.Record | None:
+            return amz.record_row(file.path, self.name, quarantine, to_row, line, raw, loose=True)
+
+        def native(decoded: pl.DataFrame) -> pl.DataFrame:
+            return _native_meta(decoded).with_columns(category=pl.lit(file.category, dtype=pl.String))
+
+        schema = self.tables[TABLE]
+        for frame in read_json_lines(file.path, _ARROW, native, python_row, schema, translate=repr_to_json):
+            yield TABLE, frame
 
     def finalize(self, table: str, frame: pl.LazyFrame) -> pl.LazyFrame:
         """Duplicate ASIN rows: keep the last per (category, asin), as a dict keyed by ASIN does."""

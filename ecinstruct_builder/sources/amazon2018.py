@@ -21,9 +21,9 @@ from ._fastjson import (
     STRING,
     arrow_schema,
     key_value,
+    object_column,
     python_where,
     read_json_lines,
-    top_object_text,
 )
 from .base import Frame, InputFile, RemoteFile, SourceAdapter
 
@@ -99,18 +99,10 @@ _REVIEW_ARROW = arrow_schema(
 _VOTE = r"^[0-9,]*[0-9][0-9,]*$"  # what `count` accepts without help: digits and thousands commas
 
 
-def _object_column(decoded: pl.DataFrame, key: str) -> pl.Series:
-    """`json_text` of an object field Arrow found (only on those rows); null where Python must decide."""
-    present = decoded[key].is_not_null()
-    text, once = top_object_text(pl.col("text"), key)
-    texts = decoded.select("text").filter(present).select(pl.when(once).then(text))
-    return pl.Series(key, [None] * decoded.height, dtype=pl.String).scatter(present.arg_true(), texts)
-
-
 def _native_reviews(decoded: pl.DataFrame) -> pl.DataFrame:
     """`review_row` over the Arrow-decoded reviews; `_good` is False where the Python reader must
     decide (a missing asin, a vote that is not plain digits and commas, a style not all text)."""
-    style = _object_column(decoded, "style")
+    style = object_column(decoded, "style", "style")
     vote = pl.col("vote").str.replace_all(",", "", literal=True).cast(pl.Int64, strict=False)
     good = (
         (pl.col("asin").fill_null("") != "")
@@ -200,15 +192,15 @@ def _rank(frame: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
     it); elsewhere a JSON path, a full parse and so run only on those rows, confirms that the record
     itself has a rank.
     """
-    raw = pl.col("text")
-    value, once = key_value(raw, "rank", _RANK_VALUE)
-    has_details = pl.col("details_text").is_not_null().cast(pl.Int64)
-    plain = (raw.str.count_matches(r"[{}]") == 2 + 2 * has_details) & ~pl.col("details_text").fill_null(
-        ""
-    ).str.contains('"rank": ', literal=True)
-    anywhere = raw.str.contains('"rank": ', literal=True)
+    line = pl.col("text")
+    value, once = key_value(line, "rank", _RANK_VALUE)
+    details = pl.col("details_text")
+    braces = 2 + 2 * details.is_not_null().cast(pl.Int64)  # the record's, and the details object's
+    in_details = details.fill_null("").str.contains('"rank": ', literal=True)
+    plain = (line.str.count_matches(r"[{}]") == braces) & ~in_details
+    anywhere = line.str.contains('"rank": ', literal=True)
     unsure = frame.select(anywhere & ~plain.fill_null(False)).to_series()
-    confirmed = frame.filter(unsure).select(raw.str.json_path_match("$.rank").is_not_null()).to_series()
+    confirmed = frame.filter(unsure).select(line.str.json_path_match("$.rank").is_not_null()).to_series()
     own = pl.Series([True] * frame.height, dtype=pl.Boolean).scatter(unsure.arg_true(), confirmed)
     as_list = (
         pl.when(value.str.starts_with("["))
@@ -226,7 +218,7 @@ def _native_meta(decoded: pl.DataFrame) -> pl.DataFrame:
     HTML entities, `<img>` main categories and the `similar_item` tables are undone by the same
     Python functions as `meta_row`, called only on the values that hold them.
     """
-    frame = decoded.with_columns(details_text=_object_column(decoded, "details"))
+    frame = decoded.with_columns(object_column(decoded, "details", "details_text"))
     rank, rank_sure = _rank(frame)
     price = pl.col("price")
     parsed = price.str.extract(amz.PRICE_PATTERN, 1).str.replace_all(",", "", literal=True).cast(pl.Float64)

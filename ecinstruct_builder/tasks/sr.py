@@ -31,9 +31,11 @@ round depends on the previous one.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
 from typing import ClassVar
 
 import polars as pl
+from polars.io.plugins import register_io_source
 
 from ..errors import RecipeError
 from ..recipe import TaskRecipe
@@ -49,6 +51,7 @@ HTML_TAG = r"(?s)<!--.*?-->|</?[A-Za-z][^<>]*>"
 STEP_CHOICES = 1024  # steps per pool to pick from: more steps, less overlap between two walks
 IND_POOL = "<in-domain>"  # pool key of the in-domain categories (never a category file name)
 KEYS = ["category", "asin"]
+USER_BATCH = 20_000  # users per slice of candidates (each user gives up to three)
 
 # The candidates a user gives: an in-domain user one per split, an out-of-domain user only the test one.
 # `offset` counts from the end of the history: the target is the offset-th last item.
@@ -148,6 +151,29 @@ def _interactions(ratings: pl.LazyFrame, items: pl.LazyFrame, category: str) -> 
     )
 
 
+def lazy_slices(slices: Callable[[], Iterator[pl.LazyFrame]], schema: dict[str, pl.DataType]) -> pl.LazyFrame:
+    """One LazyFrame over plans computed one after another when it is read: a streaming reader then
+    holds one slice's intermediate results at a time, not every slice's at once (as Polars' own
+    concat of the plans does)."""
+
+    def source(
+        columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None, _batch_size: int | None
+    ) -> Iterator[pl.DataFrame]:
+        left = n_rows
+        for plan in slices():
+            frame = plan.collect()
+            frame = frame.filter(predicate) if predicate is not None else frame
+            frame = frame.select(columns) if columns is not None else frame
+            if left is not None:
+                frame = frame.head(left)
+                left -= frame.height
+            yield frame
+            if left == 0:
+                return
+
+    return register_io_source(source, schema=schema)
+
+
 def _steps(seed: int, pool: str, size: int) -> list[int]:
     """STEP_CHOICES seeded steps coprime to `size` (size - 1 always is, so the search stops)."""
     steps = []
@@ -188,10 +214,15 @@ def _entries(users: pl.DataFrame, items: pl.DataFrame) -> pl.LazyFrame:
     )
 
 
-def _pool(entries: pl.LazyFrame, seed: int) -> pl.DataFrame:
-    """`pool, pos, text, item, size`: each pool's distinct item texts in a seeded order (pos 0..size-1)."""
+def _pool(users: pl.DataFrame, items: pl.DataFrame, seed: int) -> pl.DataFrame:
+    """`pool, pos, text, item, size`: each pool's distinct item texts in a seeded order (pos 0..size-1).
+
+    Built from the distinct (pool, item) pairs of all histories, so no per-entry text is materialised.
+    """
+    pairs = users.lazy().select("category", "pool", item="items").explode("item").unique()
     return (
-        entries.group_by("pool", "text")
+        pairs.join(items.lazy(), on=["category", "item"])
+        .group_by("pool", "text")
         .agg(item=pl.col("item").min())  # the same text under several ASINs: one option, lowest ASIN
         .with_columns(order=stable_id_expr("SR-pool", pl.lit(seed), "pool", "text"))
         .sort("pool", "order", "text")
@@ -200,7 +231,9 @@ def _pool(entries: pl.LazyFrame, seed: int) -> pl.DataFrame:
     )
 
 
-def _requests(users: pl.DataFrame, entries: pl.LazyFrame, pool: pl.DataFrame, seed: int) -> pl.LazyFrame:
+def _requests(
+    users: pl.DataFrame, entries: pl.LazyFrame, pool: pl.DataFrame, steps: pl.LazyFrame, seed: int
+) -> pl.LazyFrame:
     """One row per (user, split): the target's index and pool position, and the request's seeded walk."""
     sizes = pool.group_by("pool").agg(size=pl.len())  # one row per pool
     # One 64-bit draw per request, split into independent parts: walk start, step choice, target slot.
@@ -223,7 +256,7 @@ def _requests(users: pl.DataFrame, entries: pl.LazyFrame, pool: pl.DataFrame, se
             step_choice=(pl.col("draw") // size % STEP_CHOICES).cast(pl.Int64),
             slot=(pl.col("draw") // size // STEP_CHOICES % N_OPTIONS).cast(pl.Int64),
         )
-        .join(_step_table(seed, sizes), on=["pool", "step_choice"])
+        .join(steps, on=["pool", "step_choice"])
         .sort("uid", "offset", descending=[False, True])  # users in order, then train, validation, test
     )
 
@@ -308,10 +341,25 @@ class SequentialRecommendation(TaskBuilder):
         return self._candidates(users, items, seed)
 
     def _candidates(self, users: pl.DataFrame, items: pl.DataFrame, seed: int) -> pl.LazyFrame:
-        """One candidate per (user, split) whose pool has 19 admissible negatives, in request order."""
+        """One candidate per (user, split) whose pool has 19 admissible negatives, in request order.
+
+        Users are handled in slices (the pool is shared): memory is bounded by a slice's candidates,
+        not by all of them, when the result is streamed.
+        """
+        pool = _pool(users, items, seed)
+        steps = _step_table(seed, pool.group_by("pool").agg(size=pl.len())).collect().lazy()
+
+        def slices() -> Iterator[pl.LazyFrame]:
+            for start in range(0, max(users.height, 1), USER_BATCH):
+                yield self._slice_candidates(users.slice(start, USER_BATCH), items, pool, steps, seed)
+
+        return lazy_slices(slices, self.schema())
+
+    def _slice_candidates(
+        self, users: pl.DataFrame, items: pl.DataFrame, pool: pl.DataFrame, steps: pl.LazyFrame, seed: int
+    ) -> pl.LazyFrame:
         entries = _entries(users, items)
-        pool = _pool(entries, seed)
-        requests = _requests(users, entries, pool, seed)
+        requests = _requests(users, entries, pool, steps, seed)
         # The target goes to its seeded slot among the negatives (which are in random walk order).
         option_pos = pl.concat_list(
             pl.col("negatives").list.head(pl.col("slot")),

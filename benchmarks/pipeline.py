@@ -1,0 +1,347 @@
+"""Pipeline scale benchmark: the `ecinstruct` recipe on synthetic inputs at several scales.
+
+For each scale it makes (or reuses) synthetic upstream files, then runs `ecbuild fetch --source-dir`
+and `ecbuild render --task all`, each in a fresh process so that peak memory is per run, and reports
+per stage: wall time, rows in / out, rows per second and peak RSS, plus totals. In the same run it
+times two eCeLLM notebook steps against ours on the same files (`notebook_baseline.py`).
+
+    python benchmarks/pipeline.py --scales 0.01 0.03 0.1 0.3
+
+Inputs live under --scratch (default /tmp/ecbuild-bench/inputs-<scale>) and are reused while the
+generator's code is unchanged; results go to --scratch/results.json and, as Markdown, to stdout
+(and --markdown FILE).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+SYNTHETIC = REPO / "ecinstruct_builder" / "synthetic"
+MARKER = ".ecbuild-bench.json"
+NOTEBOOK_STEPS = (("SA", "sa-notebook", "sa-ours"), ("SR", "sr-notebook", "sr-ours"))
+RENDER_STAGES = ("build_clean", "select", "render")  # a task's stages in the build report, in order
+
+
+class BenchmarkError(RuntimeError):
+    """A child process failed; the message names its log."""
+
+
+@dataclass
+class Run:
+    """One child process: its wall time and the peak resident memory of that process alone."""
+
+    seconds: float
+    peak_rss_mb: float
+
+
+# Runs a command as its own child and writes that child's peak RSS (KiB) to the file named first.
+# Linux charges a child, at exec, with the peak of the memory it was forked from; forked from this
+# small launcher rather than from the benchmark process, the figure is the command's own.
+LAUNCHER = """
+import json, os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    json.dump({"exit": os.waitstatus_to_exitcode(status), "maxrss_kb": usage.ru_maxrss}, out)
+"""
+
+
+def run_measured(command: list[str], log: Path) -> Run:
+    """Run `command` with its output in `log`; return its wall time and its own peak RSS."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    usage_file = log.with_suffix(".rss.json")
+    started = time.perf_counter()
+    with log.open("wb") as out:
+        launcher = [sys.executable, "-c", LAUNCHER, str(usage_file), *command]
+        subprocess.run(launcher, stdout=out, stderr=subprocess.STDOUT, cwd=REPO, check=False)
+    seconds = round(time.perf_counter() - started, 2)
+    usage = json.loads(usage_file.read_text()) if usage_file.is_file() else {"exit": -1, "maxrss_kb": 0}
+    if usage["exit"] != 0:
+        raise BenchmarkError(f"{' '.join(command)} failed ({usage['exit']}); see {log}")
+    return Run(seconds, round(usage["maxrss_kb"] / 1024, 1))
+
+
+def generator_fingerprint() -> str:
+    """A hash of the generator's code: inputs made by other code are not reused."""
+    digest = hashlib.sha256()
+    for path in sorted(SYNTHETIC.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def ensure_inputs(scratch: Path, scale: float, seed: int) -> tuple[Path, dict[str, Any]]:
+    """The synthetic inputs of one scale, generated unless a folder made by the same code exists."""
+    folder = scratch / f"inputs-{scale:g}"
+    marker = folder / MARKER
+    wanted = {"scale": scale, "seed": seed, "generator": generator_fingerprint()}
+    if marker.is_file():
+        made = json.loads(marker.read_text())
+        if all(made.get(key) == value for key, value in wanted.items()):
+            return folder, made
+    shutil.rmtree(folder, ignore_errors=True)
+    command = [sys.executable, "-m", "ecinstruct_builder.synthetic", "--out", str(folder)]
+    command += ["--scale", str(scale), "--seed", str(seed), "--no-progress"]
+    run = run_measured(command, scratch / "logs" / f"generate-{scale:g}.log")
+    made = {
+        **wanted,
+        "generate": asdict(run),
+        "records": count_records(scratch / "logs" / f"generate-{scale:g}.log"),
+    }
+    marker.write_text(json.dumps(made, indent=2) + "\n")
+    return folder, made
+
+
+def count_records(log: Path) -> int:
+    """The total the generator prints last ("total  1,234")."""
+    for line in reversed(log.read_text().splitlines()):
+        if line.startswith("total"):
+            return int(line.split()[-1].replace(",", ""))
+    return 0
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and p.name != MARKER)
+
+
+def ecbuild(*args: str) -> list[str]:
+    return [sys.executable, "-m", "ecinstruct_builder.cli", *args]
+
+
+def per_second(rows: int | None, seconds: float) -> float | None:
+    return round(rows / seconds) if rows and seconds > 0 else None
+
+
+def fetch_stages(workdir: Path) -> list[dict[str, Any]]:
+    """Per source: seconds and rows from the fetch manifest's timings."""
+    timings = json.loads((workdir / "sources" / "manifest.json").read_text())["timings"]
+    return [
+        {"stage": f"fetch {source}", **t, "rows_per_s": per_second(t["rows_in"], t["seconds"])}
+        for source, t in sorted(timings.items())
+    ]
+
+
+def render_stages(workdir: Path) -> list[dict[str, Any]]:
+    """Per task and stage: seconds and rows from the build report's timings."""
+    timings = json.loads((workdir / "reports" / "build.json").read_text())["timings"]
+    stages = []
+    for task, steps in sorted(timings["tasks"].items()):
+        for step, t in sorted(steps.items(), key=lambda item: RENDER_STAGES.index(item[0])):
+            rows = t["rows_in"] if t["rows_in"] is not None else t["rows_out"]
+            stages.append({"stage": f"{task} {step}", **t, "rows_per_s": per_second(rows, t["seconds"])})
+    leakage = timings["cross_task_leakage"]["seconds"]
+    return [*stages, {"stage": "cross-task leakage", "seconds": leakage, "rows_in": None, "rows_out": None}]
+
+
+def notebook_comparison(inputs: Path, scratch: Path, scale: float) -> list[dict[str, Any]]:
+    """Each notebook step and ours on the same files, each in its own process."""
+    rows = []
+    for task, theirs, ours in NOTEBOOK_STEPS:
+        result = {"task": task}
+        for side, step in (("notebook", theirs), ("ours", ours)):
+            log = scratch / "logs" / f"{step}-{scale:g}.log"
+            run = run_measured(
+                [sys.executable, str(HERE / "notebook_baseline.py"), step, "--source-dir", str(inputs)], log
+            )
+            printed = json.loads(log.read_text().strip().splitlines()[-1])
+            result[side] = {**printed, "peak_rss_mb": run.peak_rss_mb}
+        result["ratio"] = round(result["notebook"]["seconds"] / result["ours"]["seconds"], 1)
+        rows.append(result)
+    return rows
+
+
+def run_scale(scratch: Path, scale: float, seed: int, notebook: bool) -> dict[str, Any]:
+    """Inputs, fetch and render of one scale (a fresh work dir), and the notebook comparison."""
+    inputs, made = ensure_inputs(scratch, scale, seed)
+    workdir = scratch / f"work-{scale:g}"
+    shutil.rmtree(workdir, ignore_errors=True)
+    logs = scratch / "logs"
+    fetch = run_measured(
+        ecbuild(
+            "fetch",
+            "--recipe",
+            "ecinstruct",
+            "--source-dir",
+            str(inputs),
+            "--workdir",
+            str(workdir),
+            "--quiet",
+        ),
+        logs / f"fetch-{scale:g}.log",
+    )
+    render = run_measured(
+        ecbuild("render", "--recipe", "ecinstruct", "--workdir", str(workdir), "--task", "all", "--quiet"),
+        logs / f"render-{scale:g}.log",
+    )
+    rendered = json.loads((workdir / "reports" / "build.json").read_text())["tasks"]
+    return {
+        "scale": scale,
+        "input_records": made.get("records"),
+        "input_bytes": folder_bytes(inputs),
+        "generate": made.get("generate"),
+        "fetch": asdict(fetch),
+        "render": asdict(render),
+        "total_seconds": round(fetch.seconds + render.seconds, 2),
+        "peak_rss_mb": max(fetch.peak_rss_mb, render.peak_rss_mb),
+        "rendered_rows": sum(task["rows"] for task in rendered.values()),
+        "stages": fetch_stages(workdir) + render_stages(workdir),
+        "notebook": notebook_comparison(inputs, scratch, scale) if notebook else [],
+    }
+
+
+# --- Markdown ---------------------------------------------------------------------------------------
+
+
+def _number(value: float | int | None, digits: int = 0) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return [*lines, *("| " + " | ".join(row) + " |" for row in rows), ""]
+
+
+def machine() -> dict[str, Any]:
+    """nproc, RAM and CPU model of this machine (Linux)."""
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    return {
+        "nproc": os.cpu_count(),
+        "ram_gb": round(memory_kb / 1024**2, 1),
+        "cpu": cpu,
+        "python": platform.python_version(),
+    }
+
+
+def markdown(results: list[dict[str, Any]], host: dict[str, Any]) -> str:
+    """The summary across scales, the notebook comparison, then per-stage figures per scale."""
+    out = [
+        f"Machine: {host['nproc']} cores, {host['ram_gb']} GB RAM, {host['cpu']}, Python {host['python']}.",
+        "",
+    ]
+    summary = [
+        [
+            f"{r['scale']:g}",
+            _number(r["input_records"]),
+            _number(r["input_bytes"] / 1e6),
+            _number(r["fetch"]["seconds"], 1),
+            _number(r["render"]["seconds"], 1),
+            _number(r["total_seconds"], 1),
+            _number(r["fetch"]["peak_rss_mb"]),
+            _number(r["render"]["peak_rss_mb"]),
+            _number(r["rendered_rows"]),
+        ]
+        for r in results
+    ]
+    header = ["scale", "input records", "input MB", "fetch s", "render s", "total s", "fetch peak RSS MB"]
+    out += _table([*header, "render peak RSS MB", "rendered rows"], summary)
+    comparison = [
+        [
+            f"{r['scale']:g}",
+            c["task"],
+            _number(c["notebook"]["seconds"], 2),
+            _number(c["ours"]["seconds"], 2),
+            f"{c['ratio']:g}×",
+            _number(c["notebook"]["peak_rss_mb"]),
+            _number(c["ours"]["peak_rss_mb"]),
+            _number(c["notebook"]["rows_out"]),
+            _number(c["ours"]["rows_out"]),
+        ]
+        for r in results
+        for c in r["notebook"]
+    ]
+    if comparison:
+        out += ["Notebook way against ours, same files, same run (seconds from first read to last row):", ""]
+        header = ["scale", "step", "notebook s", "ours s", "ratio", "notebook RSS MB", "ours RSS MB"]
+        out += _table([*header, "notebook rows out", "ours rows out"], comparison)
+    for r in results:
+        out += [f"#### Scale {r['scale']:g}", ""]
+        stages = [
+            [
+                s["stage"],
+                _number(s["seconds"], 2),
+                _number(s.get("rows_in")),
+                _number(s.get("rows_out")),
+                _number(s.get("rows_per_s")),
+            ]
+            for s in r["stages"]
+        ]
+        stages.append(
+            [
+                "**fetch process**",
+                _number(r["fetch"]["seconds"], 2),
+                "",
+                "",
+                f"peak RSS {_number(r['fetch']['peak_rss_mb'])} MB",
+            ]
+        )
+        stages.append(
+            [
+                "**render process**",
+                _number(r["render"]["seconds"], 2),
+                "",
+                "",
+                f"peak RSS {_number(r['render']['peak_rss_mb'])} MB",
+            ]
+        )
+        out += _table(["stage", "seconds", "rows in", "rows out", "rows/s"], stages)
+    return "\n".join(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--scales", type=float, nargs="+", default=[0.01, 0.03, 0.1, 0.3])
+    parser.add_argument(
+        "--scratch", type=Path, default=Path("/tmp/ecbuild-bench"), help="inputs, work dirs, logs"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="generator seed")
+    parser.add_argument(
+        "--no-notebook", dest="notebook", action="store_false", help="skip the notebook comparison"
+    )
+    parser.add_argument("--markdown", type=Path, help="also write the Markdown tables to this file")
+    args = parser.parse_args()
+    host = machine()
+    results = []
+    for scale in args.scales:
+        print(f"scale {scale:g} ...", file=sys.stderr, flush=True)
+        results.append(run_scale(args.scratch, scale, args.seed, args.notebook))
+        (args.scratch / "results.json").write_text(
+            json.dumps({"machine": host, "results": results}, indent=2) + "\n"
+        )
+    text = markdown(results, host)
+    print(text)
+    if args.markdown:
+        args.markdown.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

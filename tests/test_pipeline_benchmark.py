@@ -1,0 +1,98 @@
+"""The pipeline benchmark's pieces: per-process peak memory, the notebook baseline, the tables."""
+
+import gzip
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def load(name: str):
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the file runs
+    spec.loader.exec_module(module)
+    return module
+
+
+pipeline = load("pipeline")
+baseline = load("notebook_baseline")
+
+
+def test_peak_memory_is_the_childs_own(tmp_path: Path) -> None:
+    grow = "x = bytearray(300 * 1024 * 1024); x[::4096] = b'1' * len(x[::4096])"
+    big = pipeline.run_measured([sys.executable, "-c", grow], tmp_path / "big.log")
+    small = pipeline.run_measured([sys.executable, "-c", "pass"], tmp_path / "small.log")
+    # neither the first child's peak nor this (large) test process's is charged to the second child
+    assert big.peak_rss_mb > 300 > 100 > small.peak_rss_mb
+    with pytest.raises(pipeline.BenchmarkError, match=r"failed \(3\); see .*fail\.log"):
+        pipeline.run_measured([sys.executable, "-c", "raise SystemExit(3)"], tmp_path / "fail.log")
+
+
+def test_train_test_split_stand_in_takes_sizes_and_rows_like_scikit_learn() -> None:
+    frame = pd.DataFrame({"n": range(10)})
+    train, test = baseline.train_test_split(frame, test_size=0.2, random_state=1)
+    again, _ = baseline.train_test_split(frame, test_size=0.2, random_state=1)
+    assert (len(train), len(test)) == (8, 2)
+    assert sorted([*train["n"], *test["n"]]) == list(range(10))
+    assert train["n"].tolist() == again["n"].tolist()
+
+
+def write_sources(root: Path) -> None:
+    """Two review files and two ratings files: small, but every step has rows to keep and to drop."""
+    folder = root / "amazon2018"
+    folder.mkdir(parents=True)
+    words = "this pan heats evenly and cleans up in seconds after dinner"
+    for category in ("Electronics", "Tools_and_Home_Improvement"):  # an IND and the OOD category
+        lines = [
+            {"asin": f"B{i:03d}", "overall": float(1 + i % 5), "reviewText": words if i % 4 else "too short"}
+            for i in range(40)
+        ]
+        records = [json.dumps(line) for line in lines] + ["not json"]
+        (folder / f"{category}.json.gz").write_bytes(gzip.compress("\n".join(records).encode()))
+        # users u0..u5 rate items i0..i5 (a 6x6 block that survives 5-core), plus stragglers that do not
+        ratings = [f"i{i},u{u},5.0,{100 + i}" for u in range(6) for i in range(6)]
+        ratings += [f"i9,u{u},4.0,1" for u in range(3)] + ["i1,u9,3.0,2"]
+        (folder / f"{category}.csv").write_text("\n".join(ratings) + "\n")
+
+
+def test_notebook_way_and_ours_keep_the_same_rows(tmp_path: Path) -> None:
+    write_sources(tmp_path)
+    sa = [baseline.run_step(step, tmp_path) for step in ("sa-notebook", "sa-ours")]
+    assert [s["rows_in"] for s in sa] == [82, 82]
+    assert [s["rows_out"] for s in sa] == [60, 60]  # every fourth review is under 10 words
+    sr = [baseline.run_step(step, tmp_path) for step in ("sr-notebook", "sr-ours")]
+    assert [s["rows_in"] for s in sr] == [80, 80]
+    assert [s["rows_out"] for s in sr] == [72, 72]  # the 6x6 block of each file
+
+
+def test_markdown_tables() -> None:
+    stage = {"stage": "fetch esci", "seconds": 1.5, "rows_in": 3000, "rows_out": 2990, "rows_per_s": 2000}
+    result = {
+        "scale": 0.1,
+        "input_records": 8_000_000,
+        "input_bytes": 1_500_000_000,
+        "fetch": {"seconds": 40.0, "peak_rss_mb": 900.0},
+        "render": {"seconds": 100.0, "peak_rss_mb": 2500.0},
+        "total_seconds": 140.0,
+        "rendered_rows": 250_000,
+        "stages": [stage],
+        "notebook": [
+            {
+                "task": "SA",
+                "notebook": {"seconds": 3.0, "peak_rss_mb": 700.0, "rows_out": 10},
+                "ours": {"seconds": 0.5, "peak_rss_mb": 600.0, "rows_out": 10},
+                "ratio": 6.0,
+            }
+        ],
+    }
+    host = {"nproc": 2, "ram_gb": 24.0, "cpu": "AMD EPYC", "python": "3.11.7"}
+    text = pipeline.markdown([result], host)
+    assert "| 0.1 | 8,000,000 | 1,500 | 40.0 | 100.0 | 140.0 | 900 | 2,500 | 250,000 |" in text
+    assert "| 0.1 | SA | 3.00 | 0.50 | 6× | 700 | 600 | 10 | 10 |" in text
+    assert "| fetch esci | 1.50 | 3,000 | 2,990 | 2,000 |" in text
