@@ -7,12 +7,10 @@ All three releases ship one object per line with loosely typed fields. These hel
 
 from __future__ import annotations
 
-import ast
 import html
-import itertools
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,12 +18,8 @@ from typing import Any
 import polars as pl
 
 from ..errors import RecipeError, SourceFileError
-from ..io import iter_lines
-from ..quarantine import Quarantine
-from ._common import RecordError, string_list_option
+from ._common import Record, RecordError, string_list_option, type_name
 from .base import InputFile
-
-Record = dict[str, Any]
 
 # Int64 columns: Python's json returns integers of any size, Polars stores 64 bits.
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
@@ -102,95 +96,6 @@ def table_of(file: InputFile, patterns: Sequence[FilePattern], source: str) -> s
 # --- parsing one line ----------------------------------------------------------------------------
 
 # The names JSON gives the types a parser returns, so reasons read the same for JSON and literals.
-_TYPE_NAMES = {
-    type(None): "null",
-    dict: "object",
-    list: "list",
-    tuple: "list",
-    str: "string",
-    bool: "boolean",
-    int: "integer",
-    float: "number",
-}
-
-
-def type_name(value: Any) -> str:
-    return _TYPE_NAMES.get(type(value), type(value).__name__)
-
-
-def _literal(text: str) -> Any:
-    try:
-        return ast.literal_eval(text)
-    except SyntaxError as exc:
-        raise RecordError(f"neither JSON nor a Python literal: {exc.msg}") from None
-    except (ValueError, TypeError):
-        # Python's message embeds an AST node's memory address; a fixed reason keeps runs identical.
-        raise RecordError("neither JSON nor a Python literal: contains a non-literal expression") from None
-    except (MemoryError, RecursionError):
-        raise RecordError("neither JSON nor a Python literal: nested too deeply") from None
-
-
-def parse_object(raw: bytes, *, loose: bool = False) -> Record:
-    """One line as a dict: strict JSON, or (`loose`) JSON falling back to a Python literal."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise RecordError("not valid UTF-8") from None
-    try:
-        value = json.loads(text)
-    except RecursionError:
-        raise RecordError("invalid JSON: nested too deeply") from None
-    except ValueError as exc:
-        if not loose:
-            message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-            raise RecordError(f"invalid JSON: {message}") from None
-        value = _literal(text)
-    if not isinstance(value, dict):
-        raise RecordError(f"expected a JSON object, got {type_name(value)}")
-    return value
-
-
-def record_rows(
-    path: Path,
-    source: str,
-    quarantine: Quarantine,
-    convert: Callable[[Record, int], Record],
-    *,
-    loose: bool = False,
-    max_lines: int | None = None,
-) -> Iterator[Record]:
-    """Stream a (possibly gzipped) one-object-per-line file as table rows.
-
-    `convert(record, line)` makes the row or raises RecordError, whose message goes to the quarantine
-    with the line. `loose` accepts Python literals; `max_lines` reads only the first lines of the file
-    (counted whether good or bad). Blank lines hold no record and are skipped.
-    """
-    for lineno, raw in itertools.islice(iter_lines(path), max_lines):
-        row = record_row(path, source, quarantine, convert, lineno, raw, loose=loose)
-        if row is not None:
-            yield row
-
-
-def record_row(
-    path: Path,
-    source: str,
-    quarantine: Quarantine,
-    convert: Callable[[Record, int], Record],
-    lineno: int,
-    raw: bytes,
-    *,
-    loose: bool = False,
-) -> Record | None:
-    """One line as a table row (see `record_rows`); None when blank or quarantined."""
-    if not raw.strip():
-        return None
-    try:
-        return convert(parse_object(raw, loose=loose), lineno)
-    except RecordError as exc:
-        quarantine.add(source=source, file=str(path), line=lineno, raw=raw, reason=str(exc))
-        return None
-
-
 # --- fields --------------------------------------------------------------------------------------
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import csv
 import io
+import itertools
 import json
 from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
@@ -22,28 +24,16 @@ class RecordError(ValueError):
 
 
 # JSON's own names for the Python types json.loads produces, for readable quarantine reasons.
-_JSON_TYPE_NAMES = {
-    dict: "object",
-    list: "list",
-    str: "string",
-    bool: "boolean",
-    int: "integer",
-    float: "number",
-}
-
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 #: turns one parsed JSON object and its line number into a table row, or None to skip it
-RowConverter = Callable[[dict[str, Any], int], "dict[str, Any] | None"]
-
-
-def _type_name(value: Any) -> str:
-    return _JSON_TYPE_NAMES.get(type(value), type(value).__name__)
+Record = dict[str, Any]
+RowConverter = Callable[[Record, int], "Record | None"]
 
 
 def _check_string(value: Any, where: str) -> str:
     if not isinstance(value, str):
-        raise RecordError(f"field {where}: expected string, got {_type_name(value)}")
+        raise RecordError(f"field {where}: expected string, got {type_name(value)}")
     if not value.isascii():
         # JSON may carry lone surrogates ("\ud800") that Python accepts but Arrow cannot store.
         try:
@@ -60,7 +50,7 @@ def _check_scalar(value: Any, dtype: pl.DataType, where: str) -> Any:
         raise TypeError(f"conform does not handle {dtype} yet")  # a programming error, not bad data
     # bool is a subclass of int in Python, but true/false in a numeric field is a data error.
     if not isinstance(value, int) or isinstance(value, bool):
-        raise RecordError(f"field {where}: expected integer, got {_type_name(value)}")
+        raise RecordError(f"field {where}: expected integer, got {type_name(value)}")
     if not _INT64_MIN <= value <= _INT64_MAX:  # JSON integers are unbounded; Int64 is not
         raise RecordError(f"field {where}: integer {value} does not fit in 64 bits")
     return value
@@ -81,11 +71,11 @@ def conform(
         return None
     if isinstance(dtype, pl.List):
         if not isinstance(value, list):
-            raise RecordError(f"field {where}: expected list, got {_type_name(value)}")
+            raise RecordError(f"field {where}: expected list, got {type_name(value)}")
         return [conform(item, dtype.inner, required, path, f"{where}[{i}]") for i, item in enumerate(value)]
     if isinstance(dtype, pl.Struct):
         if not isinstance(value, dict):
-            raise RecordError(f"field {where or 'record'}: expected object, got {_type_name(value)}")
+            raise RecordError(f"field {where or 'record'}: expected object, got {type_name(value)}")
         return {
             field.name: conform(
                 value.get(field.name),
@@ -99,45 +89,93 @@ def conform(
     return _check_scalar(value, dtype, where)
 
 
-def json_rows(
-    path: Path, source: str, quarantine: Quarantine, convert: RowConverter
-) -> Iterator[dict[str, Any]]:
-    """Stream a JSON-lines file as table rows; every line that fails goes to the quarantine.
+_TYPE_NAMES = {
+    type(None): "null",
+    dict: "object",
+    list: "list",
+    tuple: "list",
+    str: "string",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+}
 
-    `convert(record, line)` turns one parsed object into a row, returns None to skip it (a filter),
-    or raises RecordError. Blank lines are not records and are skipped without a quarantine entry.
+
+def type_name(value: Any) -> str:
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def _literal(text: str) -> Any:
+    try:
+        return ast.literal_eval(text)
+    except SyntaxError as exc:
+        raise RecordError(f"neither JSON nor a Python literal: {exc.msg}") from None
+    except (ValueError, TypeError):
+        # Python's message embeds an AST node's memory address; a fixed reason keeps runs identical.
+        raise RecordError("neither JSON nor a Python literal: contains a non-literal expression") from None
+    except (MemoryError, RecursionError):
+        raise RecordError("neither JSON nor a Python literal: nested too deeply") from None
+
+
+def parse_object(raw: bytes, *, loose: bool = False) -> Record:
+    """One line as a dict: strict JSON, or (`loose`) JSON falling back to a Python literal."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise RecordError("not valid UTF-8") from None
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise RecordError("invalid JSON: nested too deeply") from None
+    except ValueError as exc:
+        if not loose:
+            message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            raise RecordError(f"invalid JSON: {message}") from None
+        value = _literal(text)
+    if not isinstance(value, dict):
+        raise RecordError(f"expected a JSON object, got {type_name(value)}")
+    return value
+
+
+def record_rows(
+    path: Path,
+    source: str,
+    quarantine: Quarantine,
+    convert: RowConverter,
+    *,
+    loose: bool = False,
+    max_lines: int | None = None,
+) -> Iterator[Record]:
+    """Stream a (possibly gzipped) one-object-per-line file as table rows.
+
+    `convert(record, line)` makes the row or raises RecordError, whose message goes to the quarantine
+    with the line. `loose` accepts Python literals; `max_lines` reads only the first lines of the file
+    (counted whether good or bad). Blank lines hold no record and are skipped.
     """
-    for lineno, raw in iter_lines(path):
-        row = json_row(path, source, quarantine, convert, lineno, raw)
+    for lineno, raw in itertools.islice(iter_lines(path), max_lines):
+        row = record_row(path, source, quarantine, convert, lineno, raw, loose=loose)
         if row is not None:
             yield row
 
 
-def json_row(
-    path: Path, source: str, quarantine: Quarantine, convert: RowConverter, lineno: int, raw: bytes
-) -> dict[str, Any] | None:
-    """One line of a JSON-lines file as a table row; None when blank, skipped or quarantined."""
+def record_row(
+    path: Path,
+    source: str,
+    quarantine: Quarantine,
+    convert: RowConverter,
+    lineno: int,
+    raw: bytes,
+    *,
+    loose: bool = False,
+) -> Record | None:
+    """One line as a table row (see `record_rows`); None when blank or quarantined."""
     if not raw.strip():
         return None
     try:
-        return convert(_parse_object(raw), lineno)
+        return convert(parse_object(raw, loose=loose), lineno)
     except RecordError as exc:
         quarantine.add(source=source, file=str(path), line=lineno, raw=raw, reason=str(exc))
         return None
-
-
-def _parse_object(raw: bytes) -> dict[str, Any]:
-    try:
-        record = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise RecordError("not valid UTF-8") from exc
-    except json.JSONDecodeError as exc:
-        raise RecordError(f"invalid JSON: {exc.msg}") from exc
-    except RecursionError:  # junk such as "[[[[..." deeper than the interpreter's stack
-        raise RecordError("invalid JSON: nested too deeply") from None
-    if not isinstance(record, dict):
-        raise RecordError(f"expected a JSON object, got {_type_name(record)}")
-    return record
 
 
 def csv_rows(

@@ -15,6 +15,7 @@ import polars as pl
 
 from ..quarantine import Quarantine
 from . import _amazon as amz
+from ._common import record_row
 from ._fastjson import GOOD, arrow_schema, no_null_items, object_column, python_where, read_json_lines
 from .base import Frame, InputFile, RemoteFile, SourceAdapter
 
@@ -139,7 +140,7 @@ class Amazon2014(SourceAdapter):
             return {**meta_row(record), "category": file.category, "line": line}
 
         def python_row(line: int, raw: bytes) -> amz.Record | None:
-            return amz.record_row(file.path, self.name, quarantine, to_row, line, raw, loose=True)
+            return record_row(file.path, self.name, quarantine, to_row, line, raw, loose=True)
 
         def native(decoded: pl.DataFrame) -> pl.DataFrame:
             return _native_meta(decoded).with_columns(category=pl.lit(file.category, dtype=pl.String))

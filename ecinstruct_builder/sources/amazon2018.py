@@ -16,6 +16,7 @@ import polars as pl
 from ..io import require_readable
 from ..quarantine import Quarantine
 from . import _amazon as amz
+from ._common import record_row
 from ._fastjson import (
     GOOD,
     STRING,
@@ -376,7 +377,7 @@ class Amazon2018(SourceAdapter):
         arrow, vectorised = (_REVIEW_ARROW, _native_reviews) if is_review else (_META_ARROW, _native_meta)
 
         def python_row(line: int, raw: bytes) -> amz.Record | None:
-            return amz.record_row(file.path, self.name, quarantine, to_row, line, raw)
+            return record_row(file.path, self.name, quarantine, to_row, line, raw)
 
         def native(decoded: pl.DataFrame) -> pl.DataFrame:
             # after the record's own `category` (the breadcrumb) has become `categories`

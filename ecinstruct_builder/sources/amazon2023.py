@@ -18,7 +18,7 @@ from ..errors import SourceFileError
 from ..io import require_readable
 from ..quarantine import Quarantine
 from . import _amazon as amz
-from ._common import batched
+from ._common import batched, record_rows
 from .base import Frame, InputFile, RemoteFile, SourceAdapter
 
 BASE_URL = "https://datarepo.eng.ucsd.edu/mcauley_group/data/amazon_2023/raw/"
@@ -145,9 +145,7 @@ class Amazon2023(SourceAdapter):
             row = {**row_of(record), "category": file.category}
             return {**row, "line": line} if with_line else row
 
-        yield from batched(
-            table, amz.record_rows(file.path, self.name, quarantine, to_row), self.tables[table]
-        )
+        yield from batched(table, record_rows(file.path, self.name, quarantine, to_row), self.tables[table])
 
     def _read_meta_parquet(self, file: InputFile, quarantine: Quarantine) -> pl.LazyFrame:
         """A lazy scan of one Parquet shard in the table schema; rows without `parent_asin` quarantined."""

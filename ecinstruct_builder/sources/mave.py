@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import polars as pl
 
 from ..quarantine import Quarantine
-from ._common import RecordError, conform, json_row
+from ._common import RecordError, conform, record_row
 from ._fastjson import GOOD, arrow_schema, no_null_items, read_json_lines
 from .base import Frame, InputFile, RemoteFile, SourceAdapter
 
@@ -87,7 +87,7 @@ class Mave(SourceAdapter):
             return {**row, "split": file.split, "polarity": polarity, "line": line}
 
         def python_row(line: int, raw: bytes) -> dict[str, Any] | None:
-            return json_row(file.path, self.name, quarantine, to_row, line, raw)
+            return record_row(file.path, self.name, quarantine, to_row, line, raw)
 
         def native(decoded: pl.DataFrame) -> pl.DataFrame:
             return decoded.with_columns(

@@ -18,7 +18,9 @@ import pytest
 
 from ecinstruct_builder.io import iter_lines
 from ecinstruct_builder.quarantine import Quarantine
-from ecinstruct_builder.sources import _amazon, _fastjson
+from ecinstruct_builder.sources import _fastjson
+from ecinstruct_builder.sources import amazon2014 as amazon2014_module
+from ecinstruct_builder.sources import amazon2018 as amazon2018_module
 from ecinstruct_builder.sources import amazonqa as amazonqa_module
 from ecinstruct_builder.sources import mave as mave_module
 from ecinstruct_builder.sources.amazon2014 import Amazon2014, repr_to_json
@@ -29,10 +31,10 @@ from ecinstruct_builder.sources.mave import Mave
 
 # where each adapter finds its per-line Python reader (the reference)
 PYTHON_READER = {
-    Amazon2018: (_amazon, "record_row"),
-    Amazon2014: (_amazon, "record_row"),
-    Mave: (mave_module, "json_row"),
-    AmazonQA: (amazonqa_module, "json_row"),
+    Amazon2018: (amazon2018_module, "record_row"),
+    Amazon2014: (amazon2014_module, "record_row"),
+    Mave: (mave_module, "record_row"),
+    AmazonQA: (amazonqa_module, "record_row"),
 }
 GOOD_REVIEW = {"asin": "B0A", "reviewerID": "U1", "overall": 5.0, "reviewText": "fine", "unixReviewTime": 1}
 
