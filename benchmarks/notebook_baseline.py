@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import polars as pl
+import pyarrow.compute  # noqa: F401  (Polars imports it on its first Arrow conversion: 70 ms)
 
 from ecinstruct_builder.clean.filters import WordCount
 from ecinstruct_builder.hashing import hash_strings

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import numpy as np
 import polars as pl
@@ -65,6 +65,7 @@ Translate = Callable[[pl.Series], pl.Series]
 #: and `_good`: True for a finished row, False where the Python reader must decide, null to skip it
 Native = Callable[[pl.DataFrame], pl.DataFrame]
 GOOD = "_good"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,10 @@ def _numbered(chunk: Chunk, raw: pl.Series) -> pl.DataFrame:
         {"line": pl.int_range(chunk.first, chunk.first + len(raw), eager=True), "raw": raw},
         schema=_LINES_SCHEMA,
     )
-    blank = lines["raw"].str.contains(_BLANK_LINE)
+    # a JSON line starts with "{": only the others need the regex
+    blank = ~lines["raw"].str.starts_with("{")
+    if blank.any():
+        blank = blank & lines["raw"].str.contains(_BLANK_LINE)
     return lines.filter(~blank) if blank.any() else lines
 
 
@@ -115,14 +119,25 @@ def _checked_lines(chunk: Chunk) -> tuple[pl.DataFrame, list[tuple[int, bytes]]]
     return _numbered(chunk, raw), odd
 
 
-def _read_blocks(handle: IO[bytes]) -> Iterator[bytes]:
-    """Decompressed reads of CHUNK_BYTES, the next one read in a thread while the caller works on
-    this one (decompression and parsing both release the GIL, so they overlap on two cores)."""
+_DONE = object()
+
+
+def ahead(items: Iterator[T]) -> Iterator[T]:
+    """The items of `items`, the next one made in a thread while the caller works on this one.
+
+    Decompression, Arrow's parser and Polars release the GIL, so stages chained this way share the
+    two cores. The thread only ever runs `next(items)`; an exception raised there reaches the caller.
+    """
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(handle.read, CHUNK_BYTES)
-        while data := pending.result():
-            pending = pool.submit(handle.read, CHUNK_BYTES)
-            yield data
+        pending = pool.submit(next, items, _DONE)
+        while (item := pending.result()) is not _DONE:
+            pending = pool.submit(next, items, _DONE)
+            yield item  # type: ignore[misc]
+
+
+def _read_blocks(handle: IO[bytes]) -> Iterator[bytes]:
+    """Decompressed reads of CHUNK_BYTES, read ahead in a thread."""
+    return ahead(iter(lambda: handle.read(CHUNK_BYTES), b""))
 
 
 def line_chunks(path: Path, max_lines: int | None = None) -> Iterator[Chunk]:
@@ -232,8 +247,10 @@ def read_json_lines(
     order. Rows whose `_good` is null are skipped (filtering on a null keeps nothing). `translate`
     turns lines of another dialect into JSON where it can do so exactly (others stay as they are).
     """
-    for chunk in line_chunks(path, max_lines):
-        decoded, rejected, odd = decode(chunk, arrow_schema, translate)
+    # Arrow decodes the next chunk in a thread while this one is checked and written
+    for decoded, rejected, odd in ahead(
+        decode(chunk, arrow_schema, translate) for chunk in line_chunks(path, max_lines)
+    ):
         checked = native(decoded)
         good = checked[GOOD]
         leftovers = pl.concat([rejected, decoded.select(list(_LINES_SCHEMA)).filter(~good)])
@@ -278,8 +295,12 @@ def object_column(decoded: pl.DataFrame, key: str, name: str) -> pl.Series:
     present = decoded[key].is_not_null()
     rows = decoded.select("text").filter(present)
     cut, once = key_value(pl.col("text"), key, _CANONICAL_OBJECT)
-    keys = cut.str.extract_all(rf"({_CANONICAL_STRING}): ")
-    canonical = rows.select(pl.when(once & (keys.list.n_unique() == keys.list.len())).then(cut)).to_series()
+    # in steps, each column computed once (an expression used twice in one select is evaluated twice)
+    parts = rows.select(cut.alias("cut"), once.alias("once")).with_columns(
+        keys=pl.col("cut").str.extract_all(rf"({_CANONICAL_STRING}): ")
+    )
+    unique_keys = pl.col("keys").list.n_unique() == pl.col("keys").list.len()
+    canonical = parts.select(pl.when(pl.col("once") & unique_keys).then(pl.col("cut"))).to_series()
     if canonical.null_count():
         respaced, respaced_once = top_object_text(pl.col("text"), key)
         others = rows.select(pl.when(respaced_once).then(respaced)).to_series()
