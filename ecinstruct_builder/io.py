@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from isal import igzip
+
 from .errors import SourceFileError
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -38,7 +40,8 @@ def open_binary(path: Path) -> IO[bytes]:
             peek = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
             if peek != GZIP_MAGIC:
                 break
-            raw = io.BufferedReader(gzip.GzipFile(fileobj=raw, mode="rb"))  # type: ignore[arg-type]
+            # ISA-L's gzip reader: same format, checks and errors as the standard library's, ~3x faster
+            raw = io.BufferedReader(igzip.GzipFile(fileobj=raw, mode="rb"))  # type: ignore[arg-type]
     except OSError as exc:
         raw.close()
         raise SourceFileError(f"{path}: cannot read ({exc}); re-download the file") from exc

@@ -85,8 +85,8 @@ def test_markdown_tables() -> None:
         "notebook": [
             {
                 "task": "SA",
-                "notebook": {"seconds": 3.0, "peak_rss_mb": 700.0, "rows_out": 10},
-                "ours": {"seconds": 0.5, "peak_rss_mb": 600.0, "rows_out": 10},
+                "notebook": {"seconds": 3.0, "all_seconds": [3.2, 3.0], "peak_rss_mb": 700.0, "rows_out": 10},
+                "ours": {"seconds": 0.5, "all_seconds": [0.5], "peak_rss_mb": 600.0, "rows_out": 10},
                 "ratio": 6.0,
             }
         ],
@@ -94,5 +94,34 @@ def test_markdown_tables() -> None:
     host = {"nproc": 2, "ram_gb": 24.0, "cpu": "AMD EPYC", "python": "3.11.7"}
     text = pipeline.markdown([result], host)
     assert "| 0.1 | 8,000,000 | 1,500 | 40.0 | 100.0 | 140.0 | 900 | 2,500 | 250,000 |" in text
-    assert "| 0.1 | SA | 3.00 | 0.50 | 6× | 700 | 600 | 10 | 10 |" in text
+    assert "| 0.1 | SA | 3.00 (3.20, 3.00) | 0.50 | 6× | 700 | 600 | 10 | 10 |" in text
     assert "| fetch esci | 1.50 | 3,000 | 2,990 | 2,000 |" in text
+
+
+def test_notebook_comparison_alternates_keeps_the_fastest_and_skips_repeating_long_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # seconds each step prints, run after run: the notebook SR step is long after its first run
+    planned = {
+        "sa-notebook": [3.0, 2.5, 2.8],
+        "sa-ours": [0.6, 0.7, 0.5],
+        "sr-notebook": [pipeline.REPEAT_UNDER_S + 1],
+        "sr-ours": [4.0, 3.5, 3.9],
+    }
+    order = []
+
+    def fake_run(command: list[str], log: Path):
+        step = command[2]
+        order.append(step)
+        seconds = planned[step][sum(1 for s in order if s == step) - 1]
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(json.dumps({"step": step, "seconds": seconds, "rows_out": 5}) + "\n")
+        return pipeline.Run(seconds, 100.0)
+
+    monkeypatch.setattr(pipeline, "run_measured", fake_run)
+    sa, sr = pipeline.notebook_comparison(tmp_path, tmp_path, 0.1, repeats=3)
+    assert order[:4] == ["sa-notebook", "sa-ours"] * 2  # alternating: both sides see the same load
+    assert (sa["notebook"]["seconds"], sa["ours"]["seconds"], sa["ratio"]) == (2.5, 0.5, 5.0)
+    assert sa["notebook"]["all_seconds"] == [3.0, 2.5, 2.8]
+    assert sr["notebook"]["all_seconds"] == [pipeline.REPEAT_UNDER_S + 1]  # not repeated
+    assert sr["ours"]["all_seconds"] == [4.0, 3.5, 3.9]

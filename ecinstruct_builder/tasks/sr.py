@@ -34,6 +34,7 @@ import math
 from collections.abc import Callable, Iterator
 from typing import ClassVar
 
+import numpy as np
 import polars as pl
 from polars.io.plugins import register_io_source
 
@@ -195,47 +196,56 @@ def _step_table(seed: int, sizes: pl.DataFrame) -> pl.LazyFrame:
     return pl.LazyFrame(rows, schema={"pool": pl.String, "step_choice": pl.Int64, "step": pl.Int64})
 
 
-def _entries(users: pl.DataFrame, items: pl.DataFrame) -> pl.LazyFrame:
-    """One row per history item: `uid, pool, length, pos, item, text`."""
+def _catalogue(users: pl.DataFrame, items: pl.DataFrame, seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(pool, catalogue) of the items in the histories.
+
+    pool: `pool, text, item, pos`, each pool's distinct item texts in a seeded order (pos 0..size-1),
+    rows sorted by pool and pos. catalogue: `category, item, text, pos`, every history item with its
+    text's position in its pool, so no slice has to match texts again.
+    """
+    pairs = (
+        users.lazy()
+        .select("category", "pool", item="items")
+        .explode("item")
+        .unique()
+        .join(items.lazy(), on=["category", "item"])
+        .collect()
+    )
+    pool = (
+        pairs.lazy()
+        .group_by("pool", "text")
+        .agg(item=pl.col("item").min())  # the same text under several ASINs: one option, lowest ASIN
+        .with_columns(order=stable_id_expr("SR-pool", pl.lit(seed), "pool", "text"))
+        .sort("pool", "order", "text")
+        .select("pool", "text", "item", pos=pl.int_range(pl.len()).over("pool"))
+        .collect()
+    )
+    catalogue = pairs.join(pool.select("pool", "text", "pos"), on=["pool", "text"]).drop("pool")
+    return pool, catalogue
+
+
+def _entries(users: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
+    """One row per history item, in user and time order: `uid, length, index, text, pos`."""
     return (
         users.lazy()
         .select(
             "uid",
             "category",
-            "pool",
-            "items",
+            item="items",
             length=pl.col("items").list.len(),
-            pos=pl.int_ranges(0, pl.col("items").list.len()),
+            index=pl.int_ranges(0, pl.col("items").list.len()),
         )
-        .explode("items", "pos")
-        .rename({"items": "item"})
-        .join(items.lazy(), on=["category", "item"])
-        .drop("category")
-    )
-
-
-def _pool(users: pl.DataFrame, items: pl.DataFrame, seed: int) -> pl.DataFrame:
-    """`pool, pos, text, item, size`: each pool's distinct item texts in a seeded order (pos 0..size-1).
-
-    Built from the distinct (pool, item) pairs of all histories, so no per-entry text is materialised.
-    """
-    pairs = users.lazy().select("category", "pool", item="items").explode("item").unique()
-    return (
-        pairs.join(items.lazy(), on=["category", "item"])
-        .group_by("pool", "text")
-        .agg(item=pl.col("item").min())  # the same text under several ASINs: one option, lowest ASIN
-        .with_columns(order=stable_id_expr("SR-pool", pl.lit(seed), "pool", "text"))
-        .sort("pool", "order", "text")
-        .select("pool", "text", "item", pos=pl.int_range(pl.len()).over("pool"), size=pl.len().over("pool"))
+        .explode("item", "index")
+        .join(catalogue.lazy(), on=["category", "item"], maintain_order="left")
+        .drop("category", "item")
         .collect()
     )
 
 
 def _requests(
-    users: pl.DataFrame, entries: pl.LazyFrame, pool: pl.DataFrame, steps: pl.LazyFrame, seed: int
-) -> pl.LazyFrame:
+    users: pl.DataFrame, entries: pl.DataFrame, sizes: pl.DataFrame, steps: pl.DataFrame, seed: int
+) -> pl.DataFrame:
     """One row per (user, split): the target's index and pool position, and the request's seeded walk."""
-    sizes = pool.group_by("pool").agg(size=pl.len())  # one row per pool
     # One 64-bit draw per request, split into independent parts: walk start, step choice, target slot.
     draw = stable_id_expr("SR-draw", pl.lit(seed), "category", "user", "official_split").str.to_integer(
         base=16, dtype=pl.UInt64
@@ -243,12 +253,11 @@ def _requests(
     size = pl.col("size").cast(pl.UInt64)
     return (
         users.lazy()
-        .select("uid", "category", "user", "pool", "is_ood", length=pl.col("items").list.len())
+        .select("uid", "category", "user", "pool", "is_ood", "items", length=pl.col("items").list.len())
         .join(SPLITS, on="is_ood")
         .with_columns(target=pl.col("length") - pl.col("offset"))
         .filter(pl.col("target") >= 1)  # an empty history is no example (only possible with core < 3)
-        .join(entries.select("uid", target="pos", target_text="text"), on=["uid", "target"])
-        .join(pool.lazy().select("pool", target_text="text", target_pos="pos"), on=["pool", "target_text"])
+        .join(entries.lazy().select("uid", target="index", target_pos="pos"), on=["uid", "target"])
         .join(sizes.lazy(), on="pool")
         .with_columns(draw=draw)
         .with_columns(
@@ -256,53 +265,64 @@ def _requests(
             step_choice=(pl.col("draw") // size % STEP_CHOICES).cast(pl.Int64),
             slot=(pl.col("draw") // size // STEP_CHOICES % N_OPTIONS).cast(pl.Int64),
         )
-        .join(steps, on=["pool", "step_choice"])
+        .join(steps.lazy(), on=["pool", "step_choice"])
         .sort("uid", "offset", descending=[False, True])  # users in order, then train, validation, test
+        .collect()
     )
 
 
-def _negatives(requests: pl.LazyFrame, entries: pl.LazyFrame, pool: pl.DataFrame) -> pl.LazyFrame:
-    """`uid, offset, negatives`: the first 19 admissible pool positions of each request's walk."""
-    # Positions that may not be negatives: the texts of the user's last three items.
-    excluded = (
-        entries.filter(pl.col("pos") >= pl.col("length") - N_EXCLUDED)
-        .join(pool.lazy().select("pool", "text", excluded="pos"), on=["pool", "text"])
-        .select("uid", pos="excluded")
+def _excluded(requests: pl.DataFrame, entries: pl.DataFrame) -> np.ndarray:
+    """Per request, the pool positions of its user's last three items (-1 pads), as an n x 3 array."""
+    last = (
+        entries.filter(pl.col("index") >= pl.col("length") - N_EXCLUDED)
+        .group_by("uid")
+        .agg(excluded=pl.col("pos"))
     )
-    return (
-        requests.select(
-            "uid", "offset", "start", "step", "size", k=pl.int_ranges(0, N_NEGATIVES + N_EXCLUDED)
-        )
-        .explode("k")
-        .filter(pl.col("k") < pl.col("size"))  # a walk longer than the pool would revisit positions
-        .with_columns(pos=(pl.col("start") + pl.col("k") * pl.col("step")) % pl.col("size"))
-        .join(excluded, on=["uid", "pos"], how="anti")
-        .group_by("uid", "offset")
-        .agg(negatives=pl.col("pos").sort_by("k").head(N_NEGATIVES))
-        .filter(pl.col("negatives").list.len() == N_NEGATIVES)  # a pool too small for this user
+    padding = pl.lit([-1] * N_EXCLUDED, dtype=pl.List(pl.Int64))
+    padded = pl.col("excluded").cast(pl.List(pl.Int64)).list.concat(padding).list.head(N_EXCLUDED)
+    rows = requests.select("uid").join(last, on="uid", how="left", maintain_order="left")
+    return rows.select(padded.list.to_array(N_EXCLUDED)).to_series().to_numpy().reshape(-1, N_EXCLUDED)
+
+
+def walk_negatives(
+    start: np.ndarray, step: np.ndarray, size: np.ndarray, excluded: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(n x 19 negative positions, whether the request has 19): the first 19 positions of each walk
+    `start, start + step, ...` (mod size) that are not excluded. A walk stops before it would wrap."""
+    k = np.arange(N_NEGATIVES + N_EXCLUDED)
+    positions = (start[:, None] + k[None, :] * step[:, None]) % size[:, None]
+    blocked = (positions[:, :, None] == excluded[:, None, :]).any(axis=2) | (k[None, :] >= size[:, None])
+    first = np.argsort(blocked, axis=1, kind="stable")[:, :N_NEGATIVES]  # the open ones, in walk order
+    return np.take_along_axis(positions, first, axis=1), (~blocked).sum(axis=1) >= N_NEGATIVES
+
+
+def place_target(negatives: np.ndarray, target: np.ndarray, slot: np.ndarray) -> np.ndarray:
+    """n x 20 option positions: the negatives in walk order with the target inserted at its slot."""
+    j = np.arange(N_OPTIONS)[None, :]
+    from_negatives = np.take_along_axis(negatives, np.minimum(j - (j > slot[:, None]), N_NEGATIVES - 1), axis=1)
+    return np.where(j == slot[:, None], target[:, None], from_negatives)
+
+
+def _options(requests: pl.DataFrame, option_pos: np.ndarray, pool: pl.DataFrame) -> pl.DataFrame:
+    """`options, option_items` per request: the lettered texts and ASINs at its option positions."""
+    firsts = pool.with_row_index("row").group_by("pool").agg(first=pl.col("row").min())
+    first = requests.select(pl.col("pool").replace_strict(firsts["pool"], firsts["first"], return_dtype=pl.Int64))
+    rows = (option_pos + first.to_series().to_numpy()[:, None]).ravel()
+    letters = pl.Series(list(LETTERS) * len(requests))
+    lettered = pl.select(pl.concat_str([pl.lit(letters), pl.lit(": "), pl.lit(pool["text"].gather(rows))]))
+    shape = (len(requests), N_OPTIONS)
+    return pl.DataFrame(
+        {
+            "options": lettered.to_series().reshape(shape).cast(pl.List(pl.String)),
+            "option_items": pool["item"].gather(rows).reshape(shape).cast(pl.List(pl.String)),
+        }
     )
 
 
-def _options(rows: pl.LazyFrame, pool: pl.DataFrame) -> pl.LazyFrame:
-    """`uid, offset, options, option_items`: the lettered texts and ASINs of each request's options."""
-    return (
-        rows.select(
-            "uid", "offset", "pool", "option_pos", letter=pl.lit(list(LETTERS), dtype=pl.List(pl.String))
-        )
-        .explode("option_pos", "letter")
-        .join(pool.lazy().select("pool", "text", "item", option_pos="pos"), on=["pool", "option_pos"])
-        .group_by("uid", "offset")
-        .agg(
-            options=pl.concat_str([pl.col("letter"), pl.lit(": "), pl.col("text")]).sort_by("letter"),
-            option_items=pl.col("item").sort_by("letter"),
-        )
-    )
-
-
-def _history_lines(entries: pl.LazyFrame) -> pl.LazyFrame:
+def _history_lines(entries: pl.DataFrame) -> pl.LazyFrame:
     """`uid, lines`: the user's items as "1st: <text>", "2nd: <text>", ... in time order."""
-    line = pl.concat_str([ordinal(pl.col("pos") + 1), pl.lit(": "), pl.col("text")])
-    return entries.group_by("uid").agg(lines=line.sort_by("pos"))
+    line = pl.concat_str([ordinal(pl.col("index") + 1), pl.lit(": "), pl.col("text")])
+    return entries.lazy().group_by("uid").agg(lines=line.sort_by("index"))
 
 
 class SequentialRecommendation(TaskBuilder):
@@ -346,35 +366,38 @@ class SequentialRecommendation(TaskBuilder):
         Users are handled in slices (the pool is shared): memory is bounded by a slice's candidates,
         not by all of them, when the result is streamed.
         """
-        pool = _pool(users, items, seed)
-        steps = _step_table(seed, pool.group_by("pool").agg(size=pl.len())).collect().lazy()
+        pool, catalogue = _catalogue(users, items, seed)
+        sizes = pool.group_by("pool").agg(size=pl.len())
+        steps = _step_table(seed, sizes).collect()
 
         def slices() -> Iterator[pl.LazyFrame]:
             for start in range(0, max(users.height, 1), USER_BATCH):
-                yield self._slice_candidates(users.slice(start, USER_BATCH), items, pool, steps, seed)
+                users_slice = users.slice(start, USER_BATCH)
+                yield self._slice_candidates(users_slice, catalogue, pool, sizes, steps, seed)
 
         return lazy_slices(slices, self.schema())
 
     def _slice_candidates(
-        self, users: pl.DataFrame, items: pl.DataFrame, pool: pl.DataFrame, steps: pl.LazyFrame, seed: int
+        self,
+        users: pl.DataFrame,
+        catalogue: pl.DataFrame,
+        pool: pl.DataFrame,
+        sizes: pl.DataFrame,
+        steps: pl.DataFrame,
+        seed: int,
     ) -> pl.LazyFrame:
-        entries = _entries(users, items)
-        requests = _requests(users, entries, pool, steps, seed)
-        # The target goes to its seeded slot among the negatives (which are in random walk order).
-        option_pos = pl.concat_list(
-            pl.col("negatives").list.head(pl.col("slot")),
-            pl.col("target_pos"),
-            pl.col("negatives").list.slice(pl.col("slot")),
-        )
-        rows = requests.join(
-            _negatives(requests, entries, pool), on=["uid", "offset"], maintain_order="left"
-        ).with_columns(option_pos=option_pos)
+        entries = _entries(users, catalogue)
+        requests = _requests(users, entries, sizes, steps, seed)
+        walk = requests.select("start", "step", "size", "target_pos", "slot").to_numpy().T
+        negatives, complete = walk_negatives(walk[0], walk[1], walk[2], _excluded(requests, entries))
+        requests = requests.filter(pl.Series(complete))  # a pool too small for this user
+        option_pos = place_target(negatives[complete], walk[3][complete], walk[4][complete])
+        rows = pl.concat([requests, _options(requests, option_pos, pool)], how="horizontal")
         user_key = pl.concat_str([pl.col("category"), pl.col("user")], separator=":")
         lineage = pl.col("items").list.head(pl.col("target") + 1)  # the history items, then the target
         return (
-            rows.join(_options(rows, pool), on=["uid", "offset"], maintain_order="left")
+            rows.lazy()
             .join(_history_lines(entries), on="uid", maintain_order="left")
-            .join(users.lazy().select("uid", "items"), on="uid", maintain_order="left")
             .select(
                 candidate_id=stable_id_expr(self.abbr, "category", "user", "official_split"),
                 source=pl.lit("amazon2018+amazon2014"),
