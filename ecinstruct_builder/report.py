@@ -37,6 +37,24 @@ def _task_section(abbr: str, task: dict[str, Any]) -> list[str]:
     return out + _table(["split", "domain", "rows"], domains)
 
 
+def _timings_section(timings: dict[str, Any]) -> list[str]:
+    rows = [
+        [
+            abbr,
+            stage,
+            f"{t['seconds']:.2f}",
+            "–" if t["rows_in"] is None else f"{t['rows_in']:,}",
+            f"{t['rows_out']:,}",
+        ]
+        for abbr, stages in timings["tasks"].items()
+        for stage, t in stages.items()
+    ]
+    rows.append(["all", "cross-task leakage", f"{timings['cross_task_leakage']['seconds']:.2f}", "–", "–"])
+    out = ["## Stage timings", ""]
+    out += ["Wall time of this run (the one part of the report that differs between identical runs):", ""]
+    return out + _table(["task", "stage", "seconds", "rows in", "rows out"], rows)
+
+
 def markdown_report(report: dict[str, Any]) -> str:
     recipe = report["recipe"]
     out = [f"# Build report — recipe `{recipe['name']}` ({recipe['hash']}, seed {recipe['seed']})", ""]
@@ -60,6 +78,8 @@ def markdown_report(report: dict[str, Any]) -> str:
         out += ["None found.", ""]
     for abbr, task in report["tasks"].items():
         out += _task_section(abbr, task)
+    if "timings" in report:
+        out += _timings_section(report["timings"])
     return "\n".join(out)
 
 

@@ -41,3 +41,13 @@ def test_build_report_times_every_stage_of_every_task(demo_workdir: Path) -> Non
         assert stages["render"]["rows_out"] == task["rows"]
         assert all(stage["seconds"] >= 0 for stage in stages.values())
     assert timings["cross_task_leakage"]["seconds"] >= 0
+
+
+def test_build_markdown_lists_the_timings_of_every_task_stage(demo_workdir: Path) -> None:
+    report = json.loads((demo_workdir / "reports" / "build.json").read_text())
+    text = (demo_workdir / "reports" / "build.md").read_text()
+    section = text[text.index("## Stage timings") :]
+    for abbr, stages in report["timings"]["tasks"].items():
+        for stage, timing in stages.items():
+            assert f"| {abbr} | {stage} | {timing['seconds']:.2f} |" in section
+    assert "| all | cross-task leakage |" in section

@@ -299,15 +299,15 @@ def walk_negatives(
 def place_target(negatives: np.ndarray, target: np.ndarray, slot: np.ndarray) -> np.ndarray:
     """n x 20 option positions: the negatives in walk order with the target inserted at its slot."""
     j = np.arange(N_OPTIONS)[None, :]
-    from_negatives = np.take_along_axis(negatives, np.minimum(j - (j > slot[:, None]), N_NEGATIVES - 1), axis=1)
-    return np.where(j == slot[:, None], target[:, None], from_negatives)
+    negative = np.minimum(j - (j > slot[:, None]), N_NEGATIVES - 1)  # option j's negative (j != slot)
+    return np.where(j == slot[:, None], target[:, None], np.take_along_axis(negatives, negative, axis=1))
 
 
 def _options(requests: pl.DataFrame, option_pos: np.ndarray, pool: pl.DataFrame) -> pl.DataFrame:
     """`options, option_items` per request: the lettered texts and ASINs at its option positions."""
     firsts = pool.with_row_index("row").group_by("pool").agg(first=pl.col("row").min())
-    first = requests.select(pl.col("pool").replace_strict(firsts["pool"], firsts["first"], return_dtype=pl.Int64))
-    rows = (option_pos + first.to_series().to_numpy()[:, None]).ravel()
+    first = pl.col("pool").replace_strict(firsts["pool"], firsts["first"], return_dtype=pl.Int64)
+    rows = (option_pos + requests.select(first).to_series().to_numpy()[:, None]).ravel()
     letters = pl.Series(list(LETTERS) * len(requests))
     lettered = pl.select(pl.concat_str([pl.lit(letters), pl.lit(": "), pl.lit(pool["text"].gather(rows))]))
     shape = (len(requests), N_OPTIONS)

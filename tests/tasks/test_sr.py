@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -7,7 +8,14 @@ from ecinstruct_builder.errors import RecipeError
 from ecinstruct_builder.recipe import TaskRecipe
 from ecinstruct_builder.sources.amazon2014 import Amazon2014
 from ecinstruct_builder.sources.amazon2018 import Amazon2018
-from ecinstruct_builder.tasks.sr import LETTERS, SequentialRecommendation, item_texts, ordinal
+from ecinstruct_builder.tasks.sr import (
+    LETTERS,
+    SequentialRecommendation,
+    item_texts,
+    ordinal,
+    place_target,
+    walk_negatives,
+)
 from ecinstruct_builder.templates import load_templates, render_fields
 
 RATINGS = Amazon2018.tables["amazon2018_ratings"]
@@ -296,3 +304,22 @@ def test_a_row_renders_as_ecinstruct_writes_it(mixed):
     assert rendered["options"] == json.dumps(row["options"])
     assert json.loads(rendered["options"])[0].startswith("A: ")
     assert rendered["output"] == row["label"]
+
+
+def test_a_walk_skips_excluded_positions_keeps_its_order_and_never_wraps():
+    start, step = np.array([2, 0, 0]), np.array([3, 1, 1])
+    size = np.array([100, 21, 21])
+    excluded = np.array([[5, 11, -1], [-1, -1, -1], [0, 1, 2]])
+    negatives, complete = walk_negatives(start, step, size, excluded)
+    # 2, 5 (excluded), 8, 11 (excluded), 14, ...: the first 19 open positions in walk order
+    assert negatives[0].tolist() == [2, 8, *range(14, 14 + 3 * 17, 3)]
+    assert complete.tolist() == [True, True, False]  # 21 positions hold 19; 21 minus 3 do not
+    assert negatives[1].tolist() == list(range(19))
+
+
+def test_the_target_goes_to_its_slot_between_the_negatives_in_walk_order():
+    negatives = np.arange(100, 119)[None, :].repeat(3, axis=0)
+    options = place_target(negatives, np.array([7, 7, 7]), np.array([0, 5, 19]))
+    assert options[0].tolist() == [7, *range(100, 119)]
+    assert options[1].tolist() == [100, 101, 102, 103, 104, 7, *range(105, 119)]
+    assert options[2].tolist() == [*range(100, 119), 7]
