@@ -188,8 +188,11 @@ def _joined(lines: pl.DataFrame, table: pa.Table | None) -> pl.DataFrame | None:
     return pl.concat([lines, pl.from_arrow(table)], how="horizontal")  # type: ignore[list-item]
 
 
+_UNPARSED = object()
+
+
 def decode(
-    chunk: Chunk, schema: pa.Schema, translate: Translate | None = None
+    chunk: Chunk, schema: pa.Schema, translate: Translate | None = None, whole: Any = _UNPARSED
 ) -> tuple[pl.DataFrame, pl.DataFrame, list[tuple[int, bytes]]]:
     """(decoded rows, rejected lines, non-UTF-8 lines) of a chunk, in line order. Rows carry `line`,
     `raw` (the line) and `text` (what was parsed: the line, or its JSON translation).
@@ -197,10 +200,11 @@ def decode(
     Without a translation the whole chunk is parsed straight from its bytes; when Arrow accepts it,
     every byte was valid UTF-8 (it checks strings, and anything else outside JSON's ASCII syntax is
     an error). Otherwise the lines are checked and the chunk halved until the halves decode, down to
-    blocks of BLOCK_LINES lines, which are rejected whole.
+    blocks of BLOCK_LINES lines, which are rejected whole. `whole` is Arrow's result for the whole
+    chunk when a previous stage has parsed it already.
     """
     if translate is None:
-        table = _arrow(chunk.block, schema)
+        table = _arrow(chunk.block, schema) if whole is _UNPARSED else whole
         if table is not None:
             lines = _numbered(chunk, pl.Series(_line_array(chunk.block)))
             whole = _joined(lines.with_columns(text=pl.col("raw")), table)
@@ -247,9 +251,14 @@ def read_json_lines(
     order. Rows whose `_good` is null are skipped (filtering on a null keeps nothing). `translate`
     turns lines of another dialect into JSON where it can do so exactly (others stay as they are).
     """
-    # Arrow decodes the next chunk in a thread while this one is checked and written
+    # Three stages in threads, each a chunk ahead of the next: Arrow parses the chunk, its lines are
+    # attached to the records (or it is taken apart when Arrow rejects it), then it is checked here.
+    chunks = line_chunks(path, max_lines)
+    parsed = ahead(
+        (chunk, _arrow(chunk.block, arrow_schema) if translate is None else None) for chunk in chunks
+    )
     for decoded, rejected, odd in ahead(
-        decode(chunk, arrow_schema, translate) for chunk in line_chunks(path, max_lines)
+        decode(chunk, arrow_schema, translate, whole) for chunk, whole in parsed
     ):
         checked = native(decoded)
         good = checked[GOOD]
