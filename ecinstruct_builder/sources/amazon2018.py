@@ -252,30 +252,15 @@ def _native_meta(decoded: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _checked_ratings(path: Path) -> pl.LazyFrame:
-    """Every line of a ratings CSV: its number, its four fields parsed, and why it is bad (null if good).
+# A line that passes every check of `_rating_reason` for sure: four fields, neither id empty, a plain
+# decimal rating, a timestamp that fits Int64, no replacement character. Only other lines need them.
+_PLAIN_RATING = r"^[^,\ufffd]+,[^,\ufffd]+,[0-9]{1,3}(?:\.[0-9]{1,6})?,[0-9]{1,18}$"
 
-    Each line is read whole as one string (the separator is the line end itself and quoting is off,
-    so nothing splits) and split afterwards, so a short or long line is caught instead of misread.
-    """
-    raw = pl.col("raw")
-    fields = raw.str.split(",")
-    n_fields = fields.list.len()
-    item, user, rating, timestamp = (fields.list.get(i, null_on_oob=True) for i in range(RATING_FIELDS))
-    rating = rating.cast(pl.Float64, strict=False)
-    timestamp = timestamp.cast(pl.Int64, strict=False)
-    reason = (
-        pl.when(raw.str.contains("\ufffd", literal=True))
-        .then(pl.lit("not valid UTF-8"))
-        .when(n_fields != RATING_FIELDS)
-        .then(pl.format("expected {} CSV fields, got {}", pl.lit(RATING_FIELDS), n_fields))
-        .when((item == "") | (user == ""))
-        .then(pl.lit("missing item or user"))
-        .when(rating.is_null())
-        .then(pl.lit("rating is not a number"))
-        .when(timestamp.is_null())
-        .then(pl.lit("timestamp is not an integer"))
-    )
+
+def _rating_lines(path: Path) -> pl.LazyFrame:
+    """`line, raw` of every non-empty line of a ratings CSV, read whole as one string (the separator
+    is the line end itself and quoting is off, so nothing splits) to be split afterwards, so that a
+    short or long line is caught instead of misread."""
     return (
         pl.scan_csv(
             path,
@@ -283,22 +268,44 @@ def _checked_ratings(path: Path) -> pl.LazyFrame:
             separator="\n",
             quote_char=None,
             schema={"raw": pl.String},
-            encoding="utf8-lossy",  # bad bytes become U+FFFD, flagged above, instead of failing the scan
+            encoding="utf8-lossy",  # bad bytes become U+FFFD, flagged below, instead of failing the scan
             empty_string_is_null=False,
             raise_if_empty=False,
             row_index_name="line",
             row_index_offset=1,
         )
-        .filter(raw != "")
-        .select(
-            pl.col("line").cast(pl.Int64),
-            raw,
-            item.alias("item"),
-            user.alias("user"),
-            rating.alias("rating"),
-            timestamp.alias("timestamp"),
-            reason.alias("reason"),
-        )
+        .filter(pl.col("raw") != "")
+        .with_columns(pl.col("line").cast(pl.Int64))
+    )
+
+
+def _rating_fields() -> dict[str, pl.Expr]:
+    """The four fields of `raw`, parsed (null where absent or not of their type)."""
+    fields = pl.col("raw").str.split(",")
+    item, user, rating, timestamp = (fields.list.get(i, null_on_oob=True) for i in range(RATING_FIELDS))
+    return {
+        "item": item,
+        "user": user,
+        "rating": rating.cast(pl.Float64, strict=False),
+        "timestamp": timestamp.cast(pl.Int64, strict=False),
+    }
+
+
+def _rating_reason() -> pl.Expr:
+    """Why a ratings line is bad; null when it is good."""
+    raw, parsed = pl.col("raw"), _rating_fields()
+    n_fields = raw.str.split(",").list.len()
+    return (
+        pl.when(raw.str.contains("\ufffd", literal=True))
+        .then(pl.lit("not valid UTF-8"))
+        .when(n_fields != RATING_FIELDS)
+        .then(pl.format("expected {} CSV fields, got {}", pl.lit(RATING_FIELDS), n_fields))
+        .when((parsed["item"] == "") | (parsed["user"] == ""))
+        .then(pl.lit("missing item or user"))
+        .when(parsed["rating"].is_null())
+        .then(pl.lit("rating is not a number"))
+        .when(parsed["timestamp"].is_null())
+        .then(pl.lit("timestamp is not an integer"))
     )
 
 
@@ -390,13 +397,15 @@ class Amazon2018(SourceAdapter):
     def _read_ratings(self, file: InputFile, quarantine: Quarantine) -> pl.LazyFrame:
         """Quarantine the bad lines now (only they are collected); return a lazy scan of the good ones."""
         require_readable(file.path)  # the scan is lazy: fail now, with the usual message
-        checked = _checked_ratings(file.path)
-        bad = checked.filter(pl.col("reason").is_not_null()).select("line", "raw", "reason").collect()
+        lines = _rating_lines(file.path)
+        # one cheap pattern clears nearly every line; the full checks run on the rest only
+        suspect = lines.filter(~pl.col("raw").str.contains(_PLAIN_RATING))
+        bad = suspect.select("line", "raw", reason=_rating_reason()).filter(pl.col("reason").is_not_null())
+        bad = bad.collect()
         for line, raw, reason in bad.iter_rows():
             quarantine.add(source=self.name, file=str(file.path), line=line, raw=raw, reason=reason)
-        return checked.filter(pl.col("reason").is_null()).select(
-            pl.lit(file.category, dtype=pl.String).alias("category"), "item", "user", "rating", "timestamp"
-        )
+        good = lines.filter(~pl.col("line").is_in(bad["line"].implode())) if bad.height else lines
+        return good.select(pl.lit(file.category, dtype=pl.String).alias("category"), **_rating_fields())
 
     def finalize(self, table: str, frame: pl.LazyFrame) -> pl.LazyFrame:
         """Duplicate ASIN rows in meta: keep the last per (category, asin), as ECInstruct's dict did."""

@@ -439,3 +439,30 @@ def test_remote_files_cover_each_category_from_three_mirrors() -> None:
     assert remote[0].urls[0] == "https://jmcauley.ucsd.edu/data/amazon_v2/categoryFiles/Electronics.json.gz"
     assert all(file.manual is None for file in remote)
     assert Amazon2018().remote_files({}) == []
+
+
+def test_ratings_lines_cleared_by_the_quick_pattern_are_exactly_the_good_ones(tmp_path: Path) -> None:
+    # plain lines, lines the quick pattern leaves to the full checks (good and bad), in one file
+    lines = [
+        "B01,U01,5.0,1500000000",
+        "B02,U02,4,1500000001",
+        "B03,U03,1e0,7",  # a number, though not plain decimal: kept
+        "B04,U04,3.0,-5",  # a negative timestamp is still an integer: kept
+        "B05,U05,3.0,99999999999999999999",  # too large for Int64
+        "B06,,2.0,1",
+        "B07,U07,two,1",
+        "B08,U08,2.0,1,extra",
+        "B09,U09,2.0,1.5",
+    ]
+    path = tmp_path / "Tools.csv"
+    path.write_text("\n".join(lines) + "\n")
+    quarantine = Quarantine()
+    ((_, scan),) = Amazon2018().read_file(InputFile(path, category="Tools"), {}, quarantine)
+    assert scan.collect()["item"].to_list() == ["B01", "B02", "B03", "B04"]
+    assert [(row["line"], row["reason"]) for row in quarantine.rows] == [
+        (5, "timestamp is not an integer"),
+        (6, "missing item or user"),
+        (7, "rating is not a number"),
+        (8, "expected 4 CSV fields, got 5"),
+        (9, "timestamp is not an integer"),
+    ]
