@@ -107,6 +107,24 @@ def ensure_inputs(scratch: Path, scale: float, seed: int) -> tuple[Path, dict[st
     return folder, made
 
 
+def ensure_full_reviews(scratch: Path, seed: int) -> Path:
+    """The 2018 review files alone at full size: 200,000 lines per category, all that ECInstruct's SA
+    read, so the SA comparison can run at the real size (every source at 1.0 would take hours)."""
+    from ecinstruct_builder.synthetic import amazon2018
+    from ecinstruct_builder.synthetic.common import Profile
+
+    folder = scratch / "inputs-reviews-1"
+    marker = folder / MARKER
+    wanted = {"scale": 1.0, "seed": seed, "generator": generator_fingerprint(), "only": "amazon2018 reviews"}
+    if marker.is_file() and json.loads(marker.read_text()) == wanted:
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    for category in amazon2018.CATEGORIES:
+        amazon2018.write_reviews(folder, Profile(scale=1.0), seed, False, category)
+    marker.write_text(json.dumps(wanted, indent=2) + "\n")
+    return folder
+
+
 def count_records(log: Path) -> int:
     """The total the generator prints last ("total  1,234")."""
     for line in reversed(log.read_text().splitlines()):
@@ -148,12 +166,14 @@ def render_stages(workdir: Path) -> list[dict[str, Any]]:
     return [*stages, {"stage": "cross-task leakage", "seconds": leakage, "rows_in": None, "rows_out": None}]
 
 
-def notebook_comparison(inputs: Path, scratch: Path, scale: float, repeats: int) -> list[dict[str, Any]]:
+def notebook_comparison(
+    inputs: Path, scratch: Path, scale: float, repeats: int, tasks: tuple[str, ...] = ("SA", "SR")
+) -> list[dict[str, Any]]:
     """Each notebook step and ours on the same files, each run in its own process, `repeats` times
     (alternating, so both sides see the same machine load) unless a run takes over REPEAT_UNDER_S;
     the fastest run of each side counts, as usual for timings disturbed by other work."""
     rows = []
-    for task, theirs, ours in NOTEBOOK_STEPS:
+    for task, theirs, ours in (step for step in NOTEBOOK_STEPS if step[0] in tasks):
         runs: dict[str, list[dict[str, Any]]] = {"notebook": [], "ours": []}
         for attempt in range(1, repeats + 1):
             for side, step in (("notebook", theirs), ("ours", ours)):
@@ -258,6 +278,7 @@ def machine() -> dict[str, Any]:
 
 def markdown(results: list[dict[str, Any]], host: dict[str, Any]) -> str:
     """The summary across scales, the notebook comparison, then per-stage figures per scale."""
+    builds = [r for r in results if not r.get("reviews_only")]  # the SA-only run at full size has no build
     out = [
         f"Machine: {host['nproc']} cores, {host['ram_gb']} GB RAM, {host['cpu']}, Python {host['python']}.",
         "",
@@ -274,13 +295,13 @@ def markdown(results: list[dict[str, Any]], host: dict[str, Any]) -> str:
             _number(r["render"]["peak_rss_mb"]),
             _number(r["rendered_rows"]),
         ]
-        for r in results
+        for r in builds
     ]
     header = ["scale", "input records", "input MB", "fetch s", "render s", "total s", "fetch peak RSS MB"]
     out += _table([*header, "render peak RSS MB", "rendered rows"], summary)
     comparison = [
         [
-            f"{r['scale']:g}",
+            f"{r['scale']:g}" + (" (review files only)" if r.get("reviews_only") else ""),
             c["task"],
             _runs(c["notebook"]),
             _runs(c["ours"]),
@@ -301,7 +322,7 @@ def markdown(results: list[dict[str, Any]], host: dict[str, Any]) -> str:
         ]
         header = ["scale", "step", "notebook s", "ours s", "ratio", "notebook RSS MB", "ours RSS MB"]
         out += _table([*header, "notebook rows out", "ours rows out"], comparison)
-    for r in results:
+    for r in builds:
         out += [f"#### Scale {r['scale']:g}", ""]
         stages = [
             [
@@ -339,7 +360,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--scales", type=float, nargs="+", default=[0.01, 0.03, 0.1, 0.3])
+    parser.add_argument("--scales", type=float, nargs="*", default=[0.01, 0.03, 0.1, 0.3])
     parser.add_argument(
         "--scratch", type=Path, default=Path("/tmp/ecbuild-bench"), help="inputs, work dirs, logs"
     )
@@ -351,6 +372,12 @@ def main() -> None:
         help="runs per side of the notebook comparison (the fastest counts; runs over a minute are "
         "not repeated); 0 skips the comparison",
     )
+    parser.add_argument(
+        "--sa-full",
+        action="store_true",
+        help="also time the SA comparison at full size (the review files alone, 200,000 lines per "
+        "category; written once, about 1.5 GB uncompressed)",
+    )
     parser.add_argument("--markdown", type=Path, help="also write the Markdown tables to this file")
     args = parser.parse_args()
     host = machine()
@@ -358,6 +385,14 @@ def main() -> None:
     for scale in args.scales:
         print(f"scale {scale:g} ...", file=sys.stderr, flush=True)
         results.append(run_scale(args.scratch, scale, args.seed, args.repeats))
+        (args.scratch / "results.json").write_text(
+            json.dumps({"machine": host, "results": results}, indent=2) + "\n"
+        )
+    if args.sa_full:
+        print("SA at full size ...", file=sys.stderr, flush=True)
+        reviews = ensure_full_reviews(args.scratch, args.seed)
+        comparison = notebook_comparison(reviews, args.scratch, 1.0, max(args.repeats, 1), ("SA",))
+        results.append({"scale": 1.0, "reviews_only": True, "notebook": comparison})
         (args.scratch / "results.json").write_text(
             json.dumps({"machine": host, "results": results}, indent=2) + "\n"
         )

@@ -91,8 +91,11 @@ def test_markdown_tables() -> None:
             }
         ],
     }
+    reviews_only = {"scale": 1.0, "reviews_only": True, "notebook": result["notebook"]}
     host = {"nproc": 2, "ram_gb": 24.0, "cpu": "AMD EPYC", "python": "3.11.7"}
-    text = pipeline.markdown([result], host)
+    text = pipeline.markdown([result, reviews_only], host)
+    assert "| 1 (review files only) | SA | 3.00 (3.20, 3.00) | 0.50 | 6× |" in text
+    assert "#### Scale 1" not in text  # no build, so no summary row and no stage table
     assert "| 0.1 | 8,000,000 | 1,500 | 40.0 | 100.0 | 140.0 | 900 | 2,500 | 250,000 |" in text
     assert "| 0.1 | SA | 3.00 (3.20, 3.00) | 0.50 | 6× | 700 | 600 | 10 | 10 |" in text
     assert "| fetch esci | 1.50 | 3,000 | 2,990 | 2,000 |" in text
