@@ -298,7 +298,8 @@ def markdown(results: list[dict[str, Any]], host: dict[str, Any]) -> str:
         for r in builds
     ]
     header = ["scale", "input records", "input MB", "fetch s", "render s", "total s", "fetch peak RSS MB"]
-    out += _table([*header, "render peak RSS MB", "rendered rows"], summary)
+    if summary:
+        out += _table([*header, "render peak RSS MB", "rendered rows"], summary)
     comparison = [
         [
             f"{r['scale']:g}" + (" (review files only)" if r.get("reviews_only") else ""),
