@@ -192,7 +192,7 @@ _UNPARSED = object()
 
 
 def decode(
-    chunk: Chunk, schema: pa.Schema, translate: Translate | None = None, whole: Any = _UNPARSED
+    chunk: Chunk, schema: pa.Schema, translate: Translate | None = None, parsed: Any = _UNPARSED
 ) -> tuple[pl.DataFrame, pl.DataFrame, list[tuple[int, bytes]]]:
     """(decoded rows, rejected lines, non-UTF-8 lines) of a chunk, in line order. Rows carry `line`,
     `raw` (the line) and `text` (what was parsed: the line, or its JSON translation).
@@ -200,11 +200,11 @@ def decode(
     Without a translation the whole chunk is parsed straight from its bytes; when Arrow accepts it,
     every byte was valid UTF-8 (it checks strings, and anything else outside JSON's ASCII syntax is
     an error). Otherwise the lines are checked and the chunk halved until the halves decode, down to
-    blocks of BLOCK_LINES lines, which are rejected whole. `whole` is Arrow's result for the whole
-    chunk when a previous stage has parsed it already.
+    blocks of BLOCK_LINES lines, which are rejected whole. `parsed` is Arrow's result for the whole
+    chunk (a table, or None when Arrow rejected it) when a previous stage has parsed it already.
     """
     if translate is None:
-        table = _arrow(chunk.block, schema) if whole is _UNPARSED else whole
+        table = _arrow(chunk.block, schema) if parsed is _UNPARSED else parsed
         if table is not None:
             lines = _numbered(chunk, pl.Series(_line_array(chunk.block)))
             whole = _joined(lines.with_columns(text=pl.col("raw")), table)
@@ -258,7 +258,7 @@ def read_json_lines(
         (chunk, _arrow(chunk.block, arrow_schema) if translate is None else None) for chunk in chunks
     )
     for decoded, rejected, odd in ahead(
-        decode(chunk, arrow_schema, translate, whole) for chunk, whole in parsed
+        decode(chunk, arrow_schema, translate, table) for chunk, table in parsed
     ):
         checked = native(decoded)
         good = checked[GOOD]
