@@ -110,6 +110,7 @@ def ensure_inputs(scratch: Path, scale: float, seed: int) -> tuple[Path, dict[st
 def ensure_full_reviews(scratch: Path, seed: int) -> Path:
     """The 2018 review files alone at full size: 200,000 lines per category, all that ECInstruct's SA
     read, so the SA comparison can run at the real size (every source at 1.0 would take hours)."""
+    # imported here only: everything else of ecbuild runs in child processes, measured on their own
     from ecinstruct_builder.synthetic import amazon2018
     from ecinstruct_builder.synthetic.common import Profile
 

@@ -69,15 +69,19 @@ def repr_to_json(lines: pl.Series) -> pl.Series:
     return text.to_series().scatter(mixed.arg_true(), converted)
 
 
+# Fields the upstream record and the table share, name and type.
+_SHARED_FIELDS: dict[str, pl.DataType] = {
+    "asin": pl.String(),
+    "title": pl.String(),
+    "brand": pl.String(),
+    "price": pl.Float64(),
+    "categories": pl.List(pl.List(pl.String)),
+    "description": pl.String(),
+}
 # The record as Arrow checks it (after `repr_to_json`); `salesRank` must be an object.
 _ARROW = arrow_schema(
     {
-        "asin": pl.String,
-        "title": pl.String,
-        "brand": pl.String,
-        "price": pl.Float64,
-        "categories": pl.List(pl.List(pl.String)),
-        "description": pl.String,
+        **_SHARED_FIELDS,
         "related": pl.Struct({name: pl.List(pl.String) for name in RELATED}),
         "salesRank": pl.Struct({}),
     }
@@ -116,12 +120,7 @@ class Amazon2014(SourceAdapter):
     tables: ClassVar[dict[str, dict[str, pl.DataType]]] = {
         "amazon2014_meta": {
             "category": pl.String,
-            "asin": pl.String,
-            "title": pl.String,
-            "brand": pl.String,
-            "price": pl.Float64,
-            "categories": pl.List(pl.List(pl.String)),
-            "description": pl.String,
+            **_SHARED_FIELDS,
             "also_bought": pl.List(pl.String),
             "also_viewed": pl.List(pl.String),
             "bought_together": pl.List(pl.String),
