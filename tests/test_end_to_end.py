@@ -8,9 +8,10 @@ import pytest
 from click.testing import CliRunner
 from demo_build import build_demo
 
-from ecinstruct_builder import fetch
+from ecinstruct_builder import config, fetch
 from ecinstruct_builder.cli import main
-from ecinstruct_builder.recipe import load_recipe
+from ecinstruct_builder.config import load_recipe
+from ecinstruct_builder.report import BuildReport, from_json
 from ecinstruct_builder.sources.base import RemoteFile, SourceAdapter
 from ecinstruct_builder.synthetic import PLANTED_BAD_LINES
 from ecinstruct_builder.tasks import builders
@@ -82,8 +83,8 @@ def test_quarantine_holds_exactly_the_planted_bad_lines(demo_workdir):
 
 
 def test_every_quota_of_the_demo_recipe_is_met(demo_workdir):
-    report = json.loads((demo_workdir / "reports" / "build.json").read_text())
-    assert {abbr: task["split"]["unmet"] for abbr, task in report["tasks"].items()} == {
+    report = from_json(BuildReport, (demo_workdir / "reports" / "build.json").read_text())
+    assert {abbr: task.split.unmet for abbr, task in report.tasks.items()} == {
         abbr: [] for abbr in builders()
     }
 
@@ -100,7 +101,7 @@ def cli(*args: str):
 
 def test_render_before_fetch_is_one_clear_line(tmp_path):
     result = cli("render", "--workdir", str(tmp_path), "--quiet")
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "run `ecbuild fetch" in result.output and "Traceback" not in result.output
 
 
@@ -114,7 +115,9 @@ def test_unknown_task_and_recipe_are_clear_errors(demo_workdir, tmp_path):
 def test_task_names_accept_abbreviations_and_full_names(demo_workdir, tmp_path):
     result = cli("render", "--task", "sa,Product_Matching", "--workdir", str(demo_workdir), "--quiet")
     assert result.exit_code == 0, result.output
-    assert "SA " in result.output and "PM " in result.output and "PRP" not in result.output
+    rendered = {line.split()[0] for line in result.output.splitlines() if line.endswith("]")}
+    assert rendered == {"SA", "PM"}  # one line per chosen task; the others are kept, not rebuilt
+    assert "kept from earlier runs: AVE, PRP" in result.output
 
 
 def test_download_failure_is_fast_and_names_the_url(tmp_path, monkeypatch):
@@ -135,8 +138,9 @@ def test_download_failure_is_fast_and_names_the_url(tmp_path, monkeypatch):
             return [RemoteFile(urls=(url,), relative_path="remote/file.json.gz")]
 
     monkeypatch.setattr(fetch, "adapters", lambda: {"remote": Remote()})
+    monkeypatch.setattr(config, "adapters", lambda: {"remote": Remote()})
     recipe = tmp_path / "r.toml"
     recipe.write_text('origin = "download"\n[sources.remote]\n')
     result = cli("fetch", "--recipe", str(recipe), "--workdir", str(tmp_path / "w"), "--quiet")
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert url in result.output and "Traceback" not in result.output

@@ -262,7 +262,7 @@ def _evaluation_table(build: Build, counts: pl.DataFrame) -> str:
 
 
 def _domains(build: Build, abbr: str, split: str) -> list[str]:
-    return [d["domain"] for d in build.task_report(abbr).get("domains", []) if d["split"] == split]
+    return [d.domain for d in build.task_report(abbr).domains if d.split == split]
 
 
 def _categories_table(build: Build) -> str:
@@ -270,7 +270,7 @@ def _categories_table(build: Build) -> str:
     rows = []
     for task in build.tasks:
         axis = known[task.abbr].ood_axis if task.abbr in known else "none"
-        recipe = build.recipe.tasks.get(task.abbr)
+        recipe = build.recipe.tasks.get(task.abbr)  # None: a task this code no longer knows
         if axis == "holdout":
             held_out = ", ".join(_domains(build, task.abbr, "test_ood")) or "none"
             rows.append([task.abbr, "every other attribute", f"held-out attributes: {held_out}"])
@@ -297,12 +297,12 @@ def _cleaning_tables(build: Build) -> tuple[str, str]:
     for task in build.tasks:
         report = build.task_report(task.abbr)
         by_stage: dict[str, int] = defaultdict(int)
-        for drop in report["clean"]["dropped"]:
-            by_stage[drop["stage"]] += drop["rows"]
-            detail.append([task.abbr, drop["stage"], f"`{drop['reason']}`", number(drop["rows"])])
-        selected = sum(q["selected"] for q in report["split"]["quotas"])
+        for drop in report.clean.dropped:
+            by_stage[drop.stage] += drop.rows
+            detail.append([task.abbr, drop.stage, f"`{drop.reason}`", number(drop.rows)])
+        selected = sum(q.selected for q in report.split.quotas)
         stages = (number(by_stage.get(s, 0)) for s in ("filter", "dedup", "decontaminate", "split"))
-        summary.append([task.abbr, number(report["split"]["candidates"]), *stages, number(selected)])
+        summary.append([task.abbr, number(report.split.candidates), *stages, number(selected)])
     header = ["task", "candidates", "filters", "dedup", "decontamination", "split", "published"]
     drops = table(["task", "stage", "reason", "rows"], detail) if detail else "Nothing was dropped."
     return table(header, summary), drops

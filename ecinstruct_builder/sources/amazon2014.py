@@ -17,7 +17,7 @@ from ..quarantine import Quarantine
 from . import _amazon as amz
 from ._common import record_row
 from ._fastjson import GOOD, arrow_schema, no_null_items, object_column, python_where, read_json_lines
-from .base import Frame, InputFile, RemoteFile, SourceAdapter
+from .base import CategoryOptions, Frame, InputFile, RemoteFile, SourceAdapter
 
 BASE_URL = "http://snap.stanford.edu/data/amazon/productGraph/categoryFiles/"
 TABLE = "amazon2014_meta"
@@ -113,6 +113,7 @@ class Amazon2014(SourceAdapter):
     then with `ast.literal_eval`, never `eval`. Option: `categories` (default: every category found).
     """
 
+    options_model = CategoryOptions
     name = "amazon2014"
     title = "Amazon product data (2014), metadata"
     licence = "no explicit licence (research use)"

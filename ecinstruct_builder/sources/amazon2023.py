@@ -19,7 +19,7 @@ from ..io import require_readable
 from ..quarantine import Quarantine
 from . import _amazon as amz
 from ._common import batched, record_rows
-from .base import Frame, InputFile, RemoteFile, SourceAdapter
+from .base import CategoryOptions, Frame, InputFile, RemoteFile, SourceAdapter
 
 BASE_URL = "https://datarepo.eng.ucsd.edu/mcauley_group/data/amazon_2023/raw/"
 REVIEWS, META = "amazon2023_reviews", "amazon2023_meta"
@@ -95,6 +95,7 @@ class Amazon2023(SourceAdapter):
     Option: `categories` (default: every category found).
     """
 
+    options_model = CategoryOptions
     name = "amazon2023"
     title = "Amazon Reviews 2023"
     licence = "no explicit licence (research use)"

@@ -15,7 +15,7 @@ import polars as pl
 from ..quarantine import Quarantine
 from ._common import RecordError, conform, record_row, string_list_option
 from ._fastjson import GOOD, arrow_schema, no_null_items, read_json_lines
-from .base import Frame, InputFile, RemoteFile, SourceAdapter
+from .base import CategoryOptions, Frame, InputFile, RemoteFile, SourceAdapter
 
 # File name -> official split, in order of preference for the test split.
 _FILES = {
@@ -33,6 +33,7 @@ _TEST_MANUAL = (
 
 
 class AmazonQA(SourceAdapter):
+    options_model = CategoryOptions
     name = "amazonqa"
     tables: ClassVar[dict[str, dict[str, pl.DataType]]] = {
         "amazonqa": {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from functools import cache
 
-from ..errors import EcbuildError
+from ..errors import UsageError
 from ..registry import discover
 from .base import TaskBuilder
 
@@ -39,9 +39,9 @@ def resolve_tasks(spec: str) -> list[TaskBuilder]:
             continue
         builder = lookup.get(part.lower())
         if builder is None:
-            raise EcbuildError(f"unknown task {part!r}; use all or some of: {', '.join(known)}")
+            raise UsageError(f"unknown task {part!r}; use all or some of: {', '.join(known)}")
         if builder not in chosen:
             chosen.append(builder)
     if not chosen:
-        raise EcbuildError(f"--task is empty; use all or some of: {', '.join(known)}")
+        raise UsageError(f"--task is empty; use all or some of: {', '.join(known)}")
     return chosen

@@ -3,13 +3,15 @@ answer is the community answer with the most helpful votes."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
-from ..recipe import TaskRecipe
 from ._amazonqa import TABLE, qa_candidates, qa_rows
 from .base import TaskBuilder
+
+if TYPE_CHECKING:
+    from ..config import TaskConfig
 
 
 def gold_answer() -> pl.Expr:
@@ -33,11 +35,10 @@ class AnswerGeneration(TaskBuilder):
     tables = (TABLE,)
     fields: ClassVar[dict[str, pl.DataType]] = {"question": pl.String, "document": pl.List(pl.String)}
 
-    def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:
-        self.params(recipe, {})  # AG has no parameters; this rejects misspelled ones
+    def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
         gold = pl.col("gold_answer")
         rows = (
-            qa_rows(tables, recipe)
+            qa_rows(tables, config)
             .filter((pl.col("question_type") == "descriptive") & (pl.col("is_answerable") == 1))
             .with_columns(gold_answer=gold_answer())
             # No answer with a helpful vote (or a best of 0 votes): no trustworthy gold answer, skip.

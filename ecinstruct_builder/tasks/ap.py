@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
-from ..recipe import TaskRecipe
 from ._amazonqa import TABLE, qa_candidates, qa_rows
 from .base import TaskBuilder
+
+if TYPE_CHECKING:
+    from ..config import TaskConfig
 
 
 class AnswerabilityPrediction(TaskBuilder):
@@ -19,7 +21,6 @@ class AnswerabilityPrediction(TaskBuilder):
     tables = (TABLE,)
     fields: ClassVar[dict[str, pl.DataType]] = {"question": pl.String, "document": pl.List(pl.String)}
 
-    def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:
-        self.params(recipe, {})  # AP has no parameters; this rejects misspelled ones
+    def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
         label = pl.when(pl.col("is_answerable") == 1).then(pl.lit("yes")).otherwise(pl.lit("no"))
-        return qa_candidates(self, qa_rows(tables, recipe), label)
+        return qa_candidates(self, qa_rows(tables, config), label)

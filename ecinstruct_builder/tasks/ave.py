@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
-from ..recipe import TaskRecipe
 from .base import TaskBuilder, stable_id_expr
+
+if TYPE_CHECKING:
+    from ..config import TaskConfig
 
 # What ECInstruct writes as value and source of an attribute that has no evidence (a MAVE negative).
 NO_EVIDENCE = "None"
@@ -103,8 +105,7 @@ class AttributeValueExtraction(TaskBuilder):
     # a duplicate, so duplicates are looked for within an attribute
     dedup_partition = "domain"
 
-    def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:
-        self.params(recipe, {})  # no parameters: this still rejects unknown recipe keys
+    def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
         # A line without attributes has nothing to extract. The row number is a join key only.
         lines = tables["mave"].filter(pl.col("attributes").list.len() > 0).with_row_index("row")
         paragraphs = paragraph_sources(lines)

@@ -9,12 +9,15 @@ dedup, category for IND/OOD) plus lineage. It knows nothing about files, Jinja o
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
 from ..hashing import fraction, hex_expr, stable_hex
-from ..recipe import TaskRecipe
+from ..schema import NoOptions
+
+if TYPE_CHECKING:
+    from ..config import TaskConfig
 
 # Columns every candidate frame has, in this order, followed by the builder's `fields`.
 CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
@@ -72,9 +75,11 @@ class TaskBuilder(ABC):
     #: "category" (recipe lists OOD categories) or "holdout" (AVE: whole domain values are held out
     #: from the test split until the OOD quota is met) or "none"
     ood_axis: ClassVar[str] = "category"
+    #: the dataclass of the builder's own recipe parameters (keys of its [tasks.X] table)
+    params_model: ClassVar[type] = NoOptions
 
     @abstractmethod
-    def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:
+    def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
         """Return the candidates as a LazyFrame in CANDIDATE_SCHEMA + `fields`, deterministically."""
 
     def schema(self) -> dict[str, pl.DataType]:
@@ -87,15 +92,3 @@ class TaskBuilder(ABC):
 
     def required_columns(self) -> tuple[str, ...]:
         return self.text_columns() if self.required_fields is None else self.required_fields
-
-    def params(self, recipe: TaskRecipe, defaults: dict[str, Any]) -> dict[str, Any]:
-        """Builder parameters from the recipe over the builder's defaults; unknown keys are errors."""
-        from ..errors import RecipeError
-
-        unknown = set(recipe.params) - set(defaults)
-        if unknown:
-            raise RecipeError(
-                f"recipe: tasks.{self.abbr} has unknown parameter(s) {', '.join(sorted(unknown))}; "
-                f"known: {', '.join(sorted(defaults)) or 'none'}"
-            )
-        return {**defaults, **recipe.params}

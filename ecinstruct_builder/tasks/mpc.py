@@ -3,13 +3,15 @@ four ESCI judgements (Exact, Substitute, Complement, Irrelevant) shown as option
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
-from ..recipe import TaskRecipe
-from ._esci import DEFAULT_LOCALE, LABELS, TABLE, esci_rows, query_product_candidates
+from ._esci import LABELS, TABLE, EsciParams, esci_rows, query_product_candidates
 from .base import TaskBuilder
+
+if TYPE_CHECKING:
+    from ..config import TaskConfig
 
 # One option per ESCI judgement, in the order of `LABELS` (E -> A ... I -> D), as ECInstruct.
 MPC_OPTIONS = [
@@ -29,8 +31,9 @@ class MulticlassProductClassification(TaskBuilder):
     tables = (TABLE,)
     fields: ClassVar[dict[str, pl.DataType]] = {"query": pl.String, "product_title": pl.String}
     ood_axis = "none"
+    params_model = EsciParams
 
-    def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:
-        params = self.params(recipe, {"locale": DEFAULT_LOCALE})
+    def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
+        params: EsciParams = config.params
         label = pl.col("esci_label").replace_strict(dict(zip(LABELS, MPC_OPTIONS, strict=True)))
-        return query_product_candidates(self, esci_rows(tables, params["locale"]), label, MPC_OPTIONS)
+        return query_product_candidates(self, esci_rows(tables, params.locale), label, MPC_OPTIONS)

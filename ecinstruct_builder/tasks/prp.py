@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
-from ..recipe import TaskRecipe
 from .base import TaskBuilder, stable_id_expr
+
+if TYPE_CHECKING:
+    from ..config import TaskConfig
 
 # Relation list column of the meta table -> option letter (ECInstruct's A / B / C order).
 RELATIONS = {"also_buy": "A", "also_view": "B", "similar_item": "C"}
@@ -62,8 +64,7 @@ class ProductRelationPrediction(TaskBuilder):
     tables = ("amazon2018_meta",)
     fields: ClassVar[dict[str, pl.DataType]] = {"title1": pl.String, "title2": pl.String}
 
-    def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:
-        self.params(recipe, {})  # no parameters: this still rejects unknown recipe keys
+    def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
         meta = latest_meta_rows(tables["amazon2018_meta"])
         # Both products need a real title; a partner missing from this category's meta has none here.
         titles = meta.select("category", "asin", "title").filter(pl.col("title").str.strip_chars() != "")

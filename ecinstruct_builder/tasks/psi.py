@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
-from ..recipe import TaskRecipe
-from ._esci import DEFAULT_LOCALE, TABLE, esci_rows, query_product_candidates
+from ._esci import TABLE, EsciParams, esci_rows, query_product_candidates
 from .base import TaskBuilder
+
+if TYPE_CHECKING:
+    from ..config import TaskConfig
 
 
 class ProductSubstituteIdentification(TaskBuilder):
@@ -20,8 +22,9 @@ class ProductSubstituteIdentification(TaskBuilder):
     tables = (TABLE,)
     fields: ClassVar[dict[str, pl.DataType]] = {"query": pl.String, "product_title": pl.String}
     ood_axis = "none"
+    params_model = EsciParams
 
-    def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:
-        params = self.params(recipe, {"locale": DEFAULT_LOCALE})
+    def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
+        params: EsciParams = config.params
         label = pl.when(pl.col("esci_label") == "S").then(pl.lit("yes")).otherwise(pl.lit("no"))
-        return query_product_candidates(self, esci_rows(tables, params["locale"]), label, [])
+        return query_product_candidates(self, esci_rows(tables, params.locale), label, [])

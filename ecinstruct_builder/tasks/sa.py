@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
-from ..recipe import TaskRecipe
 from .base import TaskBuilder, stable_id_expr
+
+if TYPE_CHECKING:
+    from ..config import TaskConfig
 
 # 5 stars -> A ... 1 star -> E, as ECInstruct.
 SENTIMENT_OPTIONS = ["A: very positive", "B: positive", "C: neutral", "D: negative", "E: very negative"]
@@ -21,10 +23,9 @@ class SentimentAnalysis(TaskBuilder):
     tables = ("amazon2018_reviews",)
     fields: ClassVar[dict[str, pl.DataType]] = {"review": pl.String, "rating": pl.Int64}
 
-    def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:
+    def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
         # ECInstruct's >= 10 words rule is a length filter of the recipe ([tasks.SA.filters]), so
         # short reviews are counted in the rejects instead of silently never becoming candidates
-        self.params(recipe, {})
         reviews = tables["amazon2018_reviews"]
         rating = pl.col("overall").cast(pl.Int64, strict=False)
         usable = reviews.filter(

@@ -27,8 +27,9 @@ def invoke(*args: str | Path, color: bool = False) -> Result:
     return CliRunner().invoke(eval_command, [str(a) for a in args], color=color)
 
 
-def error_line(result: Result) -> str:
-    assert result.exit_code == 2, result.output
+def error_line(result: Result, code: int = 1) -> str:
+    """The one error line; exit status 1 for data errors, 2 for usage errors."""
+    assert result.exit_code == code, result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1, result.output  # one line, no traceback
     return lines[0]
@@ -122,10 +123,10 @@ def test_not_utf8_and_aligned_count_mismatch(tmp_path: Path, workdir: Path) -> N
 def test_bad_options(tmp_path: Path, workdir: Path) -> None:
     preds = write_predictions(tmp_path / "p.jsonl", {"pm1": "yes"})
     assert "unknown setting 'IND'" in error_line(
-        invoke("-p", preds, "--dataset", workdir, "--setting", "IND")
+        invoke("-p", preds, "--dataset", workdir, "--setting", "IND"), code=2
     )
     assert "unknown task 'XYZ'; use some of: AVE, PRP" in error_line(
-        invoke("-p", preds, "--dataset", workdir, "--task", "SA,XYZ")
+        invoke("-p", preds, "--dataset", workdir, "--task", "SA,XYZ"), code=2
     )
     assert "no such folder" in error_line(invoke("-p", preds, "--dataset", tmp_path / "nowhere"))
 

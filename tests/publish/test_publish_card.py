@@ -54,7 +54,7 @@ def test_card_describes_tasks_counts_and_categories(built: Build, exported) -> N
     assert "| SA | 100 | 20 | 20 | 20 |" in text  # Diverse rows per split, from the data
     assert "| PRP | Electronics, Home_and_Kitchen, Sports_and_Outdoors | Tools_and_Home_Improvement |" in text
     assert "| PM | all (the source has no category) | no OOD test set |" in text
-    held_out = [d["domain"] for d in built.task_report("AVE")["domains"] if d["split"] == "test_ood"]
+    held_out = [d.domain for d in built.task_report("AVE").domains if d.split == "test_ood"]
     assert f"held-out attributes: {', '.join(held_out)}" in text
     assert "Synthetic demo data" in text
 
@@ -70,8 +70,8 @@ def test_card_marks_base_and_held_out_instruction_of_every_task(built: Build, ex
 
 def test_card_has_drop_table_licences_recipe_and_citations(built: Build, exported) -> None:
     text = (exported.out / "README.md").read_text()
-    sa = built.task_report("SA")["clean"]["dropped"][0]
-    assert f"| SA | {sa['stage']} | `{sa['reason']}` | {sa['rows']:,} |" in text
+    sa = built.task_report("SA").clean.dropped[0]
+    assert f"| SA | {sa.stage} | `{sa.reason}` | {sa.rows:,} |" in text
     assert (
         "Amazon review data (2018 reviews and metadata, 2014 metadata)\n"
         "and AmazonQA come with no explicit licence" in text
