@@ -36,9 +36,9 @@ import polars as pl
 import pyarrow.compute  # noqa: F401  (Polars imports it on its first Arrow conversion: 70 ms)
 
 from ecinstruct_builder.clean.filters import WordCount
+from ecinstruct_builder.config import load_recipe
 from ecinstruct_builder.hashing import hash_strings
 from ecinstruct_builder.quarantine import Quarantine
-from ecinstruct_builder.config import load_recipe
 from ecinstruct_builder.sources.amazon2018 import Amazon2018
 from ecinstruct_builder.sources.base import InputFile
 from ecinstruct_builder.split import assign_buckets, assign_sides, assign_splits

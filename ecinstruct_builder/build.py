@@ -87,8 +87,8 @@ def check_categories(builder: TaskBuilder, recipe: Recipe, tables: dict[str, pl.
     missing = [c for c in wanted if c not in found]
     if missing:
         raise RecipeError(
-            f"recipe {recipe.path.name}: tasks.{builder.abbr} names category {missing[0]!r}, which the fetched "
-            f"{', '.join(builder.tables)} do not have (they have: {', '.join(sorted(found)) or 'none'}); "
+            f"recipe {recipe.path.name}: tasks.{builder.abbr} names category {missing[0]!r}, which the "
+            f"fetched {', '.join(builder.tables)} do not have (they have: {', '.join(sorted(found)) or 'none'}); "
             "fix the recipe or fetch that category"
         )
 

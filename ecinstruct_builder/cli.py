@@ -10,9 +10,9 @@ import click
 
 from . import __version__
 from .errors import EcbuildError, UsageError
-from .workdir import WorkDir, environment_error
 from .evaluate.command import eval_command
 from .publish.command import export_command, push_command, samples_command
+from .workdir import WorkDir, environment_error
 
 WORKDIR_HELP = "Working folder for every stage's output."
 

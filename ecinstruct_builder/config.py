@@ -332,7 +332,6 @@ def load_recipe(name_or_path: str) -> Recipe:
     return parse_recipe(_read_toml(path), path)
 
 
-
 def task_config(builder: TaskBuilder, table: dict[str, Any] | None = None, seed: int = 1) -> TaskConfig:
     """One task's config from a `[tasks.X]`-style table over the default sections (for library use
     and tests); checked like a recipe's, except that no source restricts the categories."""

@@ -209,8 +209,8 @@ def _task_section(task: TaskReport) -> list[str]:
             "none": "no out-of-domain quota was asked for",
         }[held.stopped_by]
         out += [
-            f"Held out {len(held.domains)} of {held.eval_domains} values ({held.eval_rows:,} evaluation rows); "
-            f"it stopped because {why}.",
+            f"Held out {len(held.domains)} of {held.eval_domains} values "
+            f"({held.eval_rows:,} evaluation rows); it stopped because {why}.",
             "",
         ]
     quotas = [[q.split, q.cap, q.available, q.selected, "yes" if q.met else "**no**"] for q in split.quotas]
