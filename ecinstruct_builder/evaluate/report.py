@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import click
 
 from .metrics import Scores
-from .paper import PAPER_METRIC
 from .scorer import EvalReport, GroupResult
 
 # Short labels for the table; the JSON keeps the metric names.
@@ -87,10 +86,9 @@ def _row(result: GroupResult, show_paper: bool) -> list[Cell]:
 
 def _paper_text(result: GroupResult) -> str:
     # Name the paper's metric when ours differs (AG scored with ROUGE-L because F_BERT could not run).
-    metric, paper_label = PAPER_METRIC[result.abbr]
-    if result.paper is None or metric == result.primary:
+    if result.paper is None or result.paper_metric == result.primary:
         return number(result.paper)
-    return f"{number(result.paper)} ({paper_label})"
+    return f"{number(result.paper)} ({result.paper_label})"
 
 
 def _line(cells: Sequence[Cell], widths: Sequence[int]) -> str:

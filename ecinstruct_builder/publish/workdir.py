@@ -11,7 +11,7 @@ from ..build import dataset_dir, reports_dir
 from ..errors import EcbuildError
 from ..fetch import MANIFEST, sources_dir
 from ..recipe import Recipe
-from ..tasks import TASK_ORDER
+from ..tasks import builders
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,8 @@ def _read_json(path: Path, what_to_run: str) -> dict[str, Any]:
 
 
 def _task_order(abbr: str) -> int:
-    return TASK_ORDER.index(abbr) if abbr in TASK_ORDER else len(TASK_ORDER)
+    order = list(builders())
+    return order.index(abbr) if abbr in order else len(order)
 
 
 def load_build(workdir: Path, recipe: Recipe) -> Build:

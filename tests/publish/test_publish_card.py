@@ -7,8 +7,9 @@ from fnmatch import fnmatch
 
 from huggingface_hub import DatasetCard
 
-from ecinstruct_builder.publish.card import SOURCE_CITATIONS, size_category, sources_used
+from ecinstruct_builder.publish.card import size_category, sources_used
 from ecinstruct_builder.publish.workdir import Build
+from ecinstruct_builder.sources import adapters
 from ecinstruct_builder.templates import load_templates
 
 SECTIONS = [
@@ -84,7 +85,7 @@ def test_card_has_drop_table_licences_recipe_and_citations(built: Build, exporte
     used = sources_used(built)
     assert set(used) == {"amazon2014", "amazon2018", "amazon_google", "amazonqa", "esci", "mave"}
     for name in used:
-        assert SOURCE_CITATIONS[name].splitlines()[0] in text
+        assert adapters()[name].citation.splitlines()[0] in text
     assert "hou2024bridging" not in text  # Amazon 2023 feeds no task of this recipe
 
 
