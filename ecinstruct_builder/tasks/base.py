@@ -34,6 +34,10 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+# ECInstruct's task groups, in its order.
+TASK_GROUPS = ("product understanding", "user understanding", "query-product matching", "product QA")
+
+
 class AnswerFormat(StrEnum):
     """How a task's gold output is written (a closed list): evaluation reads and scores by it."""
 
@@ -94,9 +98,7 @@ class TaskBuilder(ABC):
     abbr: ClassVar[str]  # "SA"
     name: ClassVar[str]  # the ECInstruct `task` value, e.g. "Sentiment_Analysis"
     title: ClassVar[str]  # "Sentiment Analysis"
-    group: ClassVar[
-        str
-    ]  # "product understanding" | "user understanding" | "query-product matching" | "product QA"
+    group: ClassVar[str]  # one of TASK_GROUPS
     tables: ClassVar[tuple[str, ...]]  # source tables read, e.g. ("amazon2018_reviews",)
     fields: ClassVar[dict[str, pl.DataType]]  # task columns after CANDIDATE_SCHEMA; templates use them
     #: the fields holding natural-language text (cleaned, filtered); default: every String or
