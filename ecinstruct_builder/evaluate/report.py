@@ -7,29 +7,9 @@ from dataclasses import dataclass
 
 import click
 
-from .metrics import Scores
+from .metrics import Scores, label
 from .scorer import EvalReport, GroupResult
 
-# Short labels for the table; the JSON keeps the metric names.
-METRIC_LABELS = {
-    "accuracy": "Acc",
-    "precision": "P",
-    "recall": "R",
-    "f1": "F1",
-    "specificity": "Spec",
-    "npr": "NPR",
-    "macro_precision": "M-P",
-    "macro_recall": "M-R",
-    "macro_f1": "M-F1",
-    "hr@1": "HR@1",
-    "ndcg": "NDCG",
-    "rouge_l": "ROUGE-L",
-    "token_f1": "tok-F1",
-    "bert_precision": "P_BERT",
-    "bert_recall": "R_BERT",
-    "f_bert": "F_BERT",
-    "bleurt": "BLEURT",
-}
 # id problem -> (what it is, what was done about it)
 _ID_ISSUES = {
     "duplicate_ids": ("duplicate ids", "the first line is used"),
@@ -51,10 +31,6 @@ class Cell:
     @classmethod
     def text(cls, value: object, right: bool = False) -> Cell:
         return cls(str(value), str(value), right)
-
-
-def label(metric: str) -> str:
-    return METRIC_LABELS.get(metric, metric)
 
 
 def number(value: float | None) -> str:

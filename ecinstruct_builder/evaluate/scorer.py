@@ -16,9 +16,10 @@ from typing import Any
 import polars as pl
 
 from ..errors import EcbuildError
+from ..tasks.base import AnswerFormat
 from . import neural
 from .gold import GoldSet, load_gold
-from .metrics import Scores
+from .metrics import Scores, label
 from .paper import paper_value
 from .predictions import read_aligned, read_keyed
 from .tasks import SETTINGS, TaskSpec, spec_by_name, task_aliases, task_specs
@@ -265,21 +266,36 @@ def _notes(joined: pl.DataFrame, results: Sequence[GroupResult]) -> list[str]:
         for r in results
         if r.gold_invalid
     ]
-    scored = {r.abbr for r in results}
-    if "AVE" in scored:
-        notes.append(
-            "AVE: exact triple match on IND settings; on OOD settings the paper's lenient match "
-            "(same attribute, value and source each contained in the other)"
-        )
-    qpr = joined.filter(pl.col("task") == "Query_Product_Rank")
-    unlabelled = qpr.filter(pl.col("labels").is_null() | (pl.col("labels").str.strip_chars() == "")).height
-    if "QPR" in scored and unlabelled:
-        notes.append(
-            f"QPR: {unlabelled} rows have no `labels` column value, so their gold order is taken as the "
-            "ideal ranking with gains 1, 0.1, 0.01, 0 by position; these NDCG values are approximate"
-        )
-    if "AG" in scored:
+    scored = [spec for spec in task_specs() if any(r.task == spec.name for r in results)]
+    for spec in scored:
+        notes.extend(_format_notes(spec, joined))
+    if any(spec.answer_format is AnswerFormat.FREE_TEXT for spec in scored):
         notes.extend(neural.skipped_notes())
-        if any(r.abbr == "AG" and r.primary != "f_bert" for r in results):
-            notes.append("AG: the primary metric is ROUGE-L here, because F_BERT (the paper's) could not run")
+    for spec in scored:
+        fallbacks = {r.primary for r in results if r.task == spec.name} - {spec.primary}
+        wanted = label(spec.primary)
+        if spec.paper is not None and spec.paper.metric == spec.primary:
+            wanted += " (the paper's)"
+        notes.extend(
+            f"{spec.abbr}: the primary metric is {label(used)} here, because {wanted} could not run"
+            for used in sorted(fallbacks)
+        )
     return notes
+
+
+def _format_notes(spec: TaskSpec, joined: pl.DataFrame) -> list[str]:
+    """How the task's answer format was scored, where a reader might assume otherwise."""
+    if spec.answer_format is AnswerFormat.JSON_TRIPLES:
+        return [
+            f"{spec.abbr}: exact triple match on IND settings; on OOD settings the paper's lenient match "
+            "(same attribute, value and source each contained in the other)"
+        ]
+    if spec.answer_format is AnswerFormat.LETTER_RANKING:
+        rows = joined.filter(pl.col("task") == spec.name)
+        blank = rows.filter(pl.col("labels").is_null() | (pl.col("labels").str.strip_chars() == "")).height
+        if blank:
+            return [
+                f"{spec.abbr}: {blank} rows have no `labels` column value, so their gold order is taken as "
+                "the ideal ranking with gains 1, 0.1, 0.01, 0 by position; these NDCG values are approximate"
+            ]
+    return []

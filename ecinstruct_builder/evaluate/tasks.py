@@ -58,6 +58,7 @@ class TaskSpec:
 
     abbr: str
     name: str
+    answer_format: AnswerFormat
     primary: str
     #: prediction text, gold row, parsed gold -> structured answer, or None when invalid
     read_prediction: Callable[[str, Row, Any], Any]
@@ -190,6 +191,7 @@ def task_spec(builder: TaskBuilder) -> TaskSpec:
     return TaskSpec(
         abbr=builder.abbr,
         name=builder.name,
+        answer_format=builder.answer_format,
         primary=builder.primary_metric,
         read_prediction=scoring.read_prediction,
         score=scoring.score,
