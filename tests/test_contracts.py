@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import polars as pl
 import pytest
@@ -18,7 +19,7 @@ from ecinstruct_builder.publish.card import ECELLM_CITATION
 from ecinstruct_builder.sources import adapters
 from ecinstruct_builder.sources.base import SourceAdapter
 from ecinstruct_builder.synthetic import writers
-from ecinstruct_builder.tasks import builders
+from ecinstruct_builder.tasks import builders, task_rank
 from ecinstruct_builder.tasks.base import PAPER_MODELS, TASK_GROUPS, AnswerFormat, PaperResult, TaskBuilder
 from ecinstruct_builder.templates import load_templates
 
@@ -182,6 +183,13 @@ def test_tasks_do_not_share_a_name_an_order_or_a_misspelling() -> None:
     assert len(wrong) == len(set(wrong))
     assert not set(wrong) & {b.name for b in TASKS}
     assert set(task_aliases()) == set(wrong)
+
+
+def test_tasks_sort_by_their_order_then_the_unranked_by_abbr() -> None:
+    ranked = [("ZZ", None), ("BB", 2), ("AA", None), ("CC", 1), ("AB", 2)]
+    fakes = [SimpleNamespace(abbr=abbr, order=order) for abbr, order in ranked]
+    assert [fake.abbr for fake in sorted(fakes, key=task_rank)] == ["CC", "AB", "BB", "AA", "ZZ"]  # type: ignore[arg-type]
+    assert list(builders()) == [b.abbr for b in sorted(builders().values(), key=task_rank)]
 
 
 @pytest.mark.parametrize("answer_format", list(AnswerFormat))
