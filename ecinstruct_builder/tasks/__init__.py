@@ -30,7 +30,7 @@ def resolve_tasks(spec: str) -> list[TaskBuilder]:
     lookup: dict[str, TaskBuilder] = {}
     for builder in known.values():
         for alias in (builder.abbr, builder.name, builder.title, builder.title.replace(" ", "_")):
-            lookup[alias.lower()] = builder
+            lookup.setdefault(alias.lower(), builder)  # a clash goes to the first task in order
     chosen: list[TaskBuilder] = []
     for part in (p.strip() for p in spec.split(",")):
         if not part:
