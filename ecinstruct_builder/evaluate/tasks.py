@@ -156,30 +156,21 @@ def _position_gain(position: int) -> float:
 
 @dataclass(frozen=True)
 class FormatScoring:
-    """How answers of one answer format are read and scored, and the metrics the scorer reports."""
+    """How answers of one answer format are read and scored."""
 
     read_prediction: Callable[[str, Row, Any], Any]
     score: Callable[[Sequence[Any], Sequence[Any], str], BothWays]
-    metrics: tuple[str, ...]
     read_gold: Callable[[Row], Any] | None = None
 
 
 # Every answer format a task can declare; a task with a new format needs an entry here.
 SCORING: dict[AnswerFormat, FormatScoring] = {
-    AnswerFormat.OPTION_LETTER: FormatScoring(
-        _read_choice, _corpus(choice_scores), ("accuracy", "macro_precision", "macro_recall", "macro_f1")
-    ),
-    AnswerFormat.CANDIDATE_LETTER: FormatScoring(_read_choice, _corpus(hit_rate_at_1), ("hr@1",)),
-    AnswerFormat.YES_NO: FormatScoring(
-        _read_yes_no, _corpus(binary_scores), ("accuracy", "precision", "recall", "f1", "specificity", "npr")
-    ),
-    AnswerFormat.JSON_TRIPLES: FormatScoring(_read_triples, _score_ave, ("precision", "recall", "f1")),
-    AnswerFormat.LETTER_RANKING: FormatScoring(
-        _read_ranking, _corpus(ranking_scores), ("ndcg",), read_gold=qpr_gains
-    ),
-    AnswerFormat.FREE_TEXT: FormatScoring(
-        _read_answer, _score_answers, (*ANSWER_METRICS, *neural.MODEL_METRIC_NAMES)
-    ),
+    AnswerFormat.OPTION_LETTER: FormatScoring(_read_choice, _corpus(choice_scores)),
+    AnswerFormat.CANDIDATE_LETTER: FormatScoring(_read_choice, _corpus(hit_rate_at_1)),
+    AnswerFormat.YES_NO: FormatScoring(_read_yes_no, _corpus(binary_scores)),
+    AnswerFormat.JSON_TRIPLES: FormatScoring(_read_triples, _score_ave),
+    AnswerFormat.LETTER_RANKING: FormatScoring(_read_ranking, _corpus(ranking_scores), read_gold=qpr_gains),
+    AnswerFormat.FREE_TEXT: FormatScoring(_read_answer, _score_answers),
 }
 
 
