@@ -118,12 +118,14 @@ def test_task_names_and_group(builder: TaskBuilder) -> None:
     assert builder.title.strip() and builder.title == builder.title.strip()
     assert builder.group in TASK_GROUPS
     assert builder.order is None or builder.order > 0
+    assert builder.ood_axis in ("category", "holdout", "none")
+    assert builder.split_protocol in ("grouped", "leave_one_out")
 
 
 @pytest.mark.parametrize("builder", TASKS, ids=task_id)
 def test_task_describes_itself(builder: TaskBuilder) -> None:
     # one sentence of our own: a capital, a full stop at the end and none before it
-    assert re.fullmatch(r"[A-Z][^.]*[^.\s]\.", builder.definition.replace("e.g.", "eg")), builder.definition
+    assert re.fullmatch(r"[A-Z][^.]*[^.\s]\.", builder.definition), builder.definition
     assert isinstance(builder.answer_format, AnswerFormat)
     assert builder.output_shape.strip()
     assert builder.scoring.strip()
