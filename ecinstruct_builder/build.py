@@ -88,8 +88,8 @@ def check_categories(builder: TaskBuilder, recipe: Recipe, tables: dict[str, pl.
     if missing:
         raise RecipeError(
             f"recipe {recipe.path.name}: tasks.{builder.abbr} names category {missing[0]!r}, which the "
-            f"fetched {', '.join(builder.tables)} do not have (they have: {', '.join(sorted(found)) or 'none'}); "
-            "fix the recipe or fetch that category"
+            f"fetched {', '.join(builder.tables)} do not have "
+            f"(they have: {', '.join(sorted(found)) or 'none'}); fix the recipe or fetch that category"
         )
 
 

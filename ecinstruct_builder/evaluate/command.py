@@ -11,7 +11,7 @@ from ..io import write_json
 from .paper import DEFAULT_PAPER_MODEL, PAPER_MODELS
 from .report import format_report
 from .scorer import Selection, evaluate
-from .tasks import SETTINGS, TASKS, TaskSpec, resolve_task
+from .tasks import SETTINGS, TaskSpec, resolve_task, task_specs
 
 EPILOG = """\b
 Examples:
@@ -54,7 +54,8 @@ def _tasks(values: tuple[str, ...]) -> tuple[TaskSpec, ...]:
     for name in _split_values(values):
         spec = resolve_task(name)
         if spec is None:
-            raise UsageError(f"unknown task {name!r}; use some of: {', '.join(t.abbr for t in TASKS)}")
+            known = ", ".join(t.abbr for t in task_specs())
+            raise UsageError(f"unknown task {name!r}; use some of: {known}")
         if spec not in chosen:
             chosen.append(spec)
     return tuple(chosen)

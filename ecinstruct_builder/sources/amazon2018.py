@@ -332,6 +332,12 @@ class Amazon2018(SourceAdapter):
     title = "Amazon Review Data (2018)"
     licence = "no explicit licence (research use)"
     homepage = "https://nijianmo.github.io/amazon/index.html"
+    citation = """@inproceedings{ni2019justifying,
+  title     = {Justifying Recommendations using Distantly-Labeled Reviews and Fine-Grained Aspects},
+  author    = {Ni, Jianmo and Li, Jiacheng and McAuley, Julian},
+  booktitle = {Proceedings of EMNLP-IJCNLP},
+  year      = {2019}
+}"""
     tables: ClassVar[dict[str, dict[str, pl.DataType]]] = {
         "amazon2018_reviews": {
             "category": pl.String,

@@ -100,6 +100,12 @@ class Amazon2023(SourceAdapter):
     title = "Amazon Reviews 2023"
     licence = "no explicit licence (research use)"
     homepage = "https://amazon-reviews-2023.github.io/"
+    citation = """@article{hou2024bridging,
+  title   = {Bridging Language and Items for Retrieval and Recommendation},
+  author  = {Hou, Yupeng and Li, Jiacheng and He, Zhankui and Yan, An and Chen, Xiusi and McAuley, Julian},
+  journal = {arXiv preprint arXiv:2403.03952},
+  year    = {2024}
+}"""
     tables: ClassVar[dict[str, dict[str, pl.DataType]]] = {
         "amazon2023_reviews": {
             "category": pl.String,

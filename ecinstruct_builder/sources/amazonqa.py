@@ -55,6 +55,13 @@ class AmazonQA(SourceAdapter):
     title = "AmazonQA: review-based product question answering"
     licence = "no explicit licence (research use)"
     homepage = "https://github.com/amazonqa/amazonqa"
+    citation = """@inproceedings{gupta2019amazonqa,
+  title     = {AmazonQA: A Review-Based Question Answering Task},
+  author    = {Gupta, Mansi and Kulkarni, Nitish and Chanda, Raghuveer and Rayasam, Anirudha and
+               Lipton, Zachary C.},
+  booktitle = {Proceedings of the 28th International Joint Conference on Artificial Intelligence (IJCAI)},
+  year      = {2019}
+}"""
 
     def discover(self, folder: Path, options: dict[str, Any]) -> list[InputFile]:
         """One file per split; `test-qar.jsonl` wins over `test-qar_all.jsonl` (same data, two names)."""

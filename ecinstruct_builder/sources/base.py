@@ -65,6 +65,8 @@ class SourceAdapter(ABC):
     title: ClassVar[str]
     licence: ClassVar[str]
     homepage: ClassVar[str]
+    #: BibTeX entries to cite when using the source (the card lists them)
+    citation: ClassVar[str]
     #: table name -> explicit Polars schema of what this adapter writes
     tables: ClassVar[dict[str, dict[str, pl.DataType]]]
     #: the dataclass of its `[sources.NAME]` options, validated when the recipe is loaded

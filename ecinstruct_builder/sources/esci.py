@@ -59,6 +59,14 @@ class Esci(SourceAdapter):
     title = "Shopping Queries Dataset (ESCI)"
     licence = "Apache-2.0"
     homepage = "https://github.com/amazon-science/esci-data"
+    citation = r"""@article{reddy2022shopping,
+  title   = {Shopping Queries Dataset: A Large-Scale {ESCI} Benchmark for Improving Product Search},
+  author  = {Reddy, Chandan K. and M{\`a}rquez, Llu{\'i}s and Valero, Fran and
+             Rao, Nikhil and Zaragoza, Hugo and Bandyopadhyay, Sambaran and Biswas, Arnab and Xing, Anlu and
+             Subbian, Karthik},
+  journal = {arXiv preprint arXiv:2206.06588},
+  year    = {2022}
+}"""
 
     def discover(self, folder: Path, options: dict[str, Any]) -> list[InputFile]:
         """The three upstream files that are present (all are listed so their changes are noticed)."""

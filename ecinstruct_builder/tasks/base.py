@@ -9,6 +9,8 @@ dedup, category for IND/OOD) plus lineage. It knows nothing about files, Jinja o
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
@@ -35,6 +37,48 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+# ECInstruct's task groups, in its order.
+TASK_GROUPS = ("product understanding", "user understanding", "query-product matching", "product QA")
+
+
+class AnswerFormat(StrEnum):
+    """How a task's gold output is written (a closed list): evaluation reads and scores by it."""
+
+    OPTION_LETTER = "option letter"  # one of the listed options, by letter ("A" or "A: ...")
+    CANDIDATE_LETTER = "candidate letter"  # the letter of the one right item among candidates
+    YES_NO = "yes/no"
+    JSON_TRIPLES = "JSON triples"  # a JSON list of {attribute, value, source} objects
+    LETTER_RANKING = "letter ranking"  # option letters best first, comma-separated
+    FREE_TEXT = "free text"
+
+
+#: The model rows of the eCeLLM paper's headline tables, in the order `PaperResult` lists values.
+PAPER_MODELS = ("eCeLLM-L", "eCeLLM-M", "eCeLLM-S", "GPT-4-Turbo", "SoTA")
+
+
+@dataclass(frozen=True)
+class PaperResult:
+    """The eCeLLM paper's reported numbers for one task, for comparison only (never computed here).
+
+    Source: Peng et al., "eCeLLM", ICML 2024, headline tables as published on the project site
+    (ninglab.github.io/eCeLLM, `tables/overall_performance_indomain.html` and `..._OOD.html`): the
+    task's primary metric on ECInstruct's diverse-instruction test sets, one value per model of
+    PAPER_MODELS, in that order; `ood` is empty when the paper has no OOD test set for the task.
+    The paper left invalid outputs out of its scores.
+    """
+
+    metric: str  # our name of the paper's metric, e.g. "f1"
+    label: str  # what the paper calls it, e.g. "F1*"
+    ind: tuple[float, ...]
+    ood: tuple[float, ...] = ()
+
+    def value(self, model: str, domain: str) -> float | None:
+        """The reported value for a model of PAPER_MODELS on "IND" or "OOD"; None when none is."""
+        values = {"IND": self.ind, "OOD": self.ood}.get(domain, ())
+        index = PAPER_MODELS.index(model)
+        return values[index] if index < len(values) else None
+
+
 def stable_id(*parts: object) -> str:
     """A short deterministic id (16 hex digits) from its parts, the same on every platform."""
     return stable_hex(*parts)
@@ -51,14 +95,13 @@ def seeded_fraction(seed: int, *parts: object) -> float:
 
 
 class TaskBuilder(ABC):
-    """One of the ten ECInstruct tasks. Subclasses set the class attributes and implement build()."""
+    """One ECInstruct task: everything known about it, and build(). Subclasses set the class
+    attributes (evaluation, the card and reports read them from here) and implement build()."""
 
     abbr: ClassVar[str]  # "SA"
     name: ClassVar[str]  # the ECInstruct `task` value, e.g. "Sentiment_Analysis"
     title: ClassVar[str]  # "Sentiment Analysis"
-    group: ClassVar[
-        str
-    ]  # "product understanding" | "user understanding" | "query-product matching" | "product QA"
+    group: ClassVar[str]  # one of TASK_GROUPS
     tables: ClassVar[tuple[str, ...]]  # source tables read, e.g. ("amazon2018_reviews",)
     fields: ClassVar[dict[str, pl.DataType]]  # task columns after CANDIDATE_SCHEMA; templates use them
     #: the fields holding natural-language text (cleaned, filtered); default: every String or
@@ -77,6 +120,25 @@ class TaskBuilder(ABC):
     ood_axis: ClassVar[str] = "category"
     #: the dataclass of the builder's own recipe parameters (keys of its [tasks.X] table)
     params_model: ClassVar[type] = NoOptions
+    #: the task's rank in ECInstruct's listing; reports follow it (None: after the ranked, by abbr)
+    order: ClassVar[int | None] = None
+    #: what the model is asked to do, in one sentence of our own
+    definition: ClassVar[str]
+    #: how the gold output is written; evaluation picks its reader and scorer by it
+    answer_format: ClassVar[AnswerFormat]
+    #: what an output looks like, for people (Markdown, shown in the card)
+    output_shape: ClassVar[str]
+    #: the metric names evaluation reports for the task, and which of them is the headline one
+    metrics: ClassVar[tuple[str, ...]]
+    primary_metric: ClassVar[str]
+    #: the headline metric when the primary one cannot be computed (AG without BERTScore)
+    fallback_metric: ClassVar[str | None] = None
+    #: how the task is scored, in words (shown in the card)
+    scoring: ClassVar[str]
+    #: the eCeLLM paper's numbers for the task; None when the paper reports none
+    paper: ClassVar[PaperResult | None] = None
+    #: names eCeLLM's evaluate.py used for the task by mistake, accepted wherever a name is read
+    misspellings: ClassVar[tuple[str, ...]] = ()
 
     @abstractmethod
     def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 import polars as pl
 
 from ._esci import LABELS, TABLE, EsciParams, esci_rows, query_product_candidates
-from .base import TaskBuilder
+from .base import AnswerFormat, PaperResult, TaskBuilder
 
 if TYPE_CHECKING:
     from ..config import TaskConfig
@@ -28,6 +28,16 @@ class MulticlassProductClassification(TaskBuilder):
     name = "Multiclass_Product_Classification"
     title = "Multi-class Product Classification"
     group = "query-product matching"
+    order = 6
+    definition = (
+        "Classify how a product relates to a search query: exact match, substitute, complement or irrelevant."
+    )
+    answer_format = AnswerFormat.OPTION_LETTER
+    output_shape = "the full option, e.g. `A: ...` (scored on its letter)"
+    metrics = ("accuracy", "macro_precision", "macro_recall", "macro_f1")
+    primary_metric = "accuracy"
+    scoring = "accuracy, macro precision / recall / F1"
+    paper = PaperResult("accuracy", "Accuracy", ind=(0.684, 0.696, 0.65, 0.611, 0.703))
     tables = (TABLE,)
     fields: ClassVar[dict[str, pl.DataType]] = {"query": pl.String, "product_title": pl.String}
     ood_axis = "none"

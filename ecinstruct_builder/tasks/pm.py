@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 import polars as pl
 
 from ..schema import option
-from .base import TaskBuilder, stable_id_expr
+from .base import AnswerFormat, PaperResult, TaskBuilder, stable_id_expr
 
 if TYPE_CHECKING:
     from ..config import TaskConfig
@@ -97,6 +97,14 @@ class ProductMatching(TaskBuilder):
     name = "Product_Matching"
     title = "Product Matching"
     group = "product understanding"
+    order = 3
+    definition = "Decide whether an Amazon record and a Google Shopping record describe the same product."
+    answer_format = AnswerFormat.YES_NO
+    output_shape = "`yes` or `no`"
+    metrics = ("accuracy", "precision", "recall", "f1", "specificity", "npr")
+    primary_metric = "f1"
+    scoring = "accuracy, precision, recall, F1, specificity, NPV"
+    paper = PaperResult("f1", "F1", ind=(0.995, 0.995, 0.991, 0.753, 0.995))
     tables = ("amazon_google_products", "amazon_google_mapping")
     # Product 1 is the Amazon record, product 2 the Google one.
     fields: ClassVar[dict[str, pl.DataType]] = {

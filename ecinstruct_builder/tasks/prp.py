@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
-from .base import TaskBuilder, stable_id_expr
+from .base import AnswerFormat, PaperResult, TaskBuilder, stable_id_expr
 
 if TYPE_CHECKING:
     from ..config import TaskConfig
@@ -61,6 +61,22 @@ class ProductRelationPrediction(TaskBuilder):
     name = "Product_Relation_Prediction"
     title = "Product Relation Prediction"
     group = "product understanding"
+    order = 2
+    definition = (
+        "Given two product titles, tell how they relate: bought together, viewed together or similar."
+    )
+    answer_format = AnswerFormat.OPTION_LETTER
+    output_shape = "option letter `A`, `B` or `C`"
+    metrics = ("accuracy", "macro_precision", "macro_recall", "macro_f1")
+    primary_metric = "macro_f1"
+    scoring = "accuracy, macro precision / recall / F1"
+    paper = PaperResult(
+        "macro_f1",
+        "Macro F1",
+        ind=(0.611, 0.558, 0.518, 0.326, 0.588),
+        ood=(0.558, 0.502, 0.52, 0.392, 0.507),
+    )
+    misspellings = ("Product_Relation_Predicition",)
     tables = ("amazon2018_meta",)
     fields: ClassVar[dict[str, pl.DataType]] = {"title1": pl.String, "title2": pl.String}
 

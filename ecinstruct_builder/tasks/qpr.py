@@ -10,7 +10,7 @@ import polars as pl
 
 from ..schema import option
 from ._esci import LABELS, SOURCE, TABLE, EsciParams, esci_rows, official_split
-from .base import TaskBuilder, stable_id_expr
+from .base import AnswerFormat, PaperResult, TaskBuilder, stable_id_expr
 
 if TYPE_CHECKING:
     from ..config import TaskConfig
@@ -105,6 +105,15 @@ class QueryProductRank(TaskBuilder):
     name = "Query_Product_Rank"
     title = "Query-Product Ranking"
     group = "query-product matching"
+    order = 8
+    definition = "Order two to four products by how well they serve a search query."
+    answer_format = AnswerFormat.LETTER_RANKING
+    output_shape = "letters best first, comma-separated, e.g. `B,A,C`"
+    metrics = ("ndcg",)
+    primary_metric = "ndcg"
+    scoring = "NDCG with ESCI gains (per-option labels in `labels`)"
+    paper = PaperResult("ndcg", "NDCG", ind=(0.87, 0.876, 0.87, 0.875, 0.859))
+    misspellings = ("Query_Product_Ranking",)
     tables = (TABLE,)
     fields: ClassVar[dict[str, pl.DataType]] = {
         "query": pl.String,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
-from .base import TaskBuilder, stable_id_expr
+from .base import AnswerFormat, PaperResult, TaskBuilder, stable_id_expr
 
 if TYPE_CHECKING:
     from ..config import TaskConfig
@@ -20,6 +20,16 @@ class SentimentAnalysis(TaskBuilder):
     name = "Sentiment_Analysis"
     title = "Sentiment Analysis"
     group = "user understanding"
+    order = 4
+    definition = "Rate the sentiment of a customer review on a five-level scale."
+    answer_format = AnswerFormat.OPTION_LETTER
+    output_shape = "the full option, e.g. `A: very positive` (scored on its letter)"
+    metrics = ("accuracy", "macro_precision", "macro_recall", "macro_f1")
+    primary_metric = "macro_f1"
+    scoring = "accuracy, macro precision / recall / F1"
+    paper = PaperResult(
+        "macro_f1", "Macro F1", ind=(0.648, 0.639, 0.596, 0.516, 0.573), ood=(0.629, 0.64, 0.565, 0.51, 0.567)
+    )
     tables = ("amazon2018_reviews",)
     fields: ClassVar[dict[str, pl.DataType]] = {"review": pl.String, "rating": pl.Int64}
 

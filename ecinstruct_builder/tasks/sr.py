@@ -40,7 +40,7 @@ import polars as pl
 from polars.io.plugins import register_io_source
 
 from ..schema import option
-from .base import TaskBuilder, seeded_fraction, stable_id_expr
+from .base import AnswerFormat, PaperResult, TaskBuilder, seeded_fraction, stable_id_expr
 
 if TYPE_CHECKING:
     from ..config import TaskConfig
@@ -340,6 +340,16 @@ class SequentialRecommendation(TaskBuilder):
     name = "Sequential_Recommendation"
     title = "Sequential Recommendation"
     group = "user understanding"
+    order = 5
+    definition = "From the products a user bought, in order, pick the one they buy next among 20 candidates."
+    answer_format = AnswerFormat.CANDIDATE_LETTER
+    output_shape = "option letter `A` to `T`"
+    metrics = ("hr@1",)
+    primary_metric = "hr@1"
+    scoring = "hit rate at 1"
+    paper = PaperResult(
+        "hr@1", "HR@1", ind=(0.526, 0.542, 0.479, 0.387, 0.265), ood=(0.273, 0.28, 0.241, 0.198, 0.081)
+    )
     tables = ("amazon2018_ratings", "amazon2018_meta", "amazon2014_meta")
     fields: ClassVar[dict[str, pl.DataType]] = {
         "history": pl.List(pl.String),  # "1st: <item text>", ... : rendered as Python str(list)

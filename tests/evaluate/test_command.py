@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from evaluate_helpers import gold_predictions, standard_rows, write_predictions, write_workdir
+from evaluate_helpers import gold_predictions, standard_rows, tasks_in, write_predictions, write_workdir
 
 from ecinstruct_builder.evaluate import neural
 from ecinstruct_builder.evaluate.command import eval_command
+from ecinstruct_builder.evaluate.tasks import task_specs
+from ecinstruct_builder.tasks import builders
 
 
 @pytest.fixture(autouse=True)
@@ -50,8 +53,32 @@ def test_table_json_and_paper_column(tmp_path: Path, workdir: Path) -> None:
     assert ag.endswith("0.842 (F_BERT)")  # ROUGE-L here, so the paper's metric is named
     assert f"wrote {out}" in lines
     payload = json.loads(out.read_text())
-    assert len(payload["results"]) == 10
+    assert [r["abbr"] for r in payload["results"]] == tasks_in(standard_rows())
     assert payload["results"][0]["metrics"] == {"f1": 1.0, "precision": 1.0, "recall": 1.0}
+
+
+@pytest.fixture
+def psi_without_paper(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """PSI as a task the paper reports nothing for."""
+    monkeypatch.setattr(type(builders()["PSI"]), "paper", None)
+    task_specs.cache_clear()
+    yield
+    monkeypatch.undo()
+    task_specs.cache_clear()
+
+
+@pytest.mark.usefixtures("psi_without_paper")
+def test_a_task_without_paper_numbers_shows_none(tmp_path: Path, workdir: Path) -> None:
+    preds = write_predictions(tmp_path / "p.jsonl", gold_predictions(standard_rows()))
+    out = tmp_path / "scores.json"
+    result = invoke("-p", preds, "--dataset", workdir, "--task", "PSI,SA", "--paper", "--json", out)
+    assert result.exit_code == 0, result.output
+    psi = next(line for line in result.output.splitlines() if line.startswith("PSI "))
+    assert psi.endswith("n/a")
+    assert next(line for line in result.output.splitlines() if line.startswith("SA ")).endswith("0.639")
+    papers = {r["abbr"]: r["paper"] for r in json.loads(out.read_text())["results"]}
+    assert papers["PSI"]["value"] is None and papers["PSI"]["metric"] is None
+    assert papers["SA"]["value"] == 0.639
 
 
 def test_primary_metric_is_bold(tmp_path: Path, workdir: Path) -> None:
