@@ -294,7 +294,7 @@ def parse_recipe(raw: dict[str, Any], path: Path) -> Recipe:
         "dedup": parse(DedupConfig, raw.get("dedup", {}), f"{where}: dedup"),
     }
     decontaminate = parse(DecontaminateConfig, raw.get("decontaminate", {}), f"{where}: decontaminate")
-    sources = _sources(raw.get("sources"), f"{where}: sources")
+    sources = _sources(raw.get("sources", {}), f"{where}: sources")
     task_tables = raw.get("tasks", {})
     if not isinstance(task_tables, dict):
         raise RecipeError(f"{where}: tasks must be a table of [tasks.ABBR] tables")

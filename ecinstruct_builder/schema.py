@@ -58,7 +58,7 @@ def unknown_key_error(where: str, key: str, known: Iterable[str]) -> RecipeError
 def _type_name(tp: Any) -> str:
     origin, args = get_origin(tp), get_args(tp)
     if origin is Literal:
-        return " | ".join(repr(a) for a in args)
+        return " / ".join(repr(a) for a in args)
     if origin in (Union, types.UnionType):
         return " or ".join(_type_name(a) for a in args if a is not type(None))
     if origin is tuple:

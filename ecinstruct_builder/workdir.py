@@ -29,6 +29,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from . import __version__
 from .errors import EcbuildError
 from .io import atomic_path
@@ -181,6 +184,14 @@ class WorkDir:
                 f"{path}: damaged or incomplete ({type(exc).__name__}: {exc}); "
                 f"run `{self.fetch_command(recipe)}` again"
             ) from exc
+        for info in tables.values():  # a table's footer is a few bytes: checked before any work
+            table = self.sources / info["path"]
+            try:
+                pq.read_metadata(table)
+            except (OSError, pa.ArrowException) as exc:
+                raise WorkdirError(
+                    f"{table}: damaged Parquet table ({exc}); run `{self.fetch_command(recipe)}` again"
+                ) from exc
         return manifest
 
     def read_record(self, cls: type[T], path: Path, what_to_run: str) -> T:

@@ -109,6 +109,14 @@ def test_a_damaged_manifest_is_one_line(workdir: Path) -> None:
     assert "ecbuild fetch" in result.output
 
 
+def test_a_damaged_table_is_one_line(workdir: Path) -> None:
+    table = workdir / "sources" / "esci.parquet"
+    table.write_bytes(table.read_bytes()[:-100])
+    result = cli("render", "--workdir", str(workdir), "--quiet")
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and "esci.parquet: damaged Parquet table" in result.output
+
+
 def test_a_workdir_under_a_file_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "afile").write_text("x")
     result = cli("fetch", "--workdir", str(tmp_path / "afile" / "sub"), "--quiet")
