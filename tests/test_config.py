@@ -156,6 +156,11 @@ BAD = [
         ),
         "filters.language must be a table or boolean, got 'en'",
     ),
+    (
+        "unknown leakage mode",
+        replaced('cross_task = "report"', 'cross_task = "delete"'),
+        "decontaminate.cross_task must be one of 'report', 'remove', got 'delete'",
+    ),
     ("empty file", lambda text: "", "is empty"),
     ("no sources", lambda text: 'name = "x"\n', "the recipe reads no source"),
 ]

@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 
 from ..errors import EcbuildError
-from ..render import SETTING_ORDER
+from ..records import SETTING_ORDER
 from ..tasks import builders
 from ..tasks.base import AnswerFormat, PaperResult, TaskBuilder
 from . import neural
