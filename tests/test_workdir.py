@@ -5,6 +5,7 @@ import os
 import shutil
 from pathlib import Path
 
+import polars as pl
 import pytest
 from click.testing import CliRunner
 from demo_build import build_demo
@@ -144,3 +145,29 @@ def test_a_full_disk_is_one_line(workdir: Path, monkeypatch) -> None:
     result = cli("render", "--task", "SA", "--workdir", str(workdir), "--quiet")
     assert result.exit_code == 1
     assert result.output.count("\n") == 1 and "the disk is full" in result.output
+
+
+def test_remove_mode_drops_leaked_rows_with_a_reject_and_reuses_the_selections(
+    workdir: Path, tmp_path
+) -> None:
+    recipe = tmp_path / "remove.toml"
+    text = (Path(__file__).parents[1] / "ecinstruct_builder" / "recipes" / "demo.toml").read_text()
+    recipe.write_text(text.replace('cross_task = "report"', 'cross_task = "remove"'))
+    leaks = report_of(workdir).cross_task_leakage.pairs
+    assert leaks  # the demo has some, reported only
+    selections = {p.name: p.stat().st_mtime_ns for p in (workdir / "selection").iterdir()}
+    result = cli("render", "--recipe", str(recipe), "--workdir", str(workdir), "--quiet")
+    assert result.exit_code == 0, result.output
+    report = report_of(workdir)
+    names = {b.name: abbr for abbr, b in builders().items()}
+    leaking = {p.task for p in leaks}
+    assert f"{len(leaking)} task(s) built" in result.output  # rendered again, not selected again
+    assert {p.name: p.stat().st_mtime_ns for p in (workdir / "selection").iterdir()} == selections
+    for task in leaking:
+        dropped = {(d.stage, d.reason): d.rows for d in report.tasks[names[task]].clean.dropped}
+        rejects = pl.read_parquet(workdir / "rejects" / f"{task}.parquet").filter(
+            pl.col("stage") == "cross_task"
+        )
+        assert dropped[("cross_task", "in_train_of_other_task")] == rejects.height > 0
+        published = pl.read_parquet(workdir / "dataset" / f"{task}.parquet")["source_ids"].to_list()
+        assert not {tuple(ids) for ids in rejects["source_ids"].to_list()} & {tuple(ids) for ids in published}
