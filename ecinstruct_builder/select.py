@@ -22,6 +22,7 @@ import polars as pl
 
 from .candidate_store import ROW, CandidateStore
 from .clean.stage import TaskCleaner
+from .clean.variants import variant_plan
 from .records import IND_EVAL_SPLITS, SPLITS
 from .report import HoldOutReport, Quota, SplitReport, StageTiming
 from .split import assign_buckets, assign_sides, assign_splits
@@ -181,9 +182,13 @@ def select_task(
     Memory holds the key columns of every candidate but full rows only for the rows the quotas
     reach; the full rows wait in a temporary store under `scratch`.
     """
-    cleaner = TaskCleaner.for_task(builder, config, seed)
     started = time.perf_counter()
     candidates = builder.build({t: tables[t] for t in builder.tables}, config, seed)
+    variants = None
+    if builder.copy_key is not None:  # a key-only pass: which products share copies of one example
+        keys = candidates.select("candidate_id", "group_key", builder.copy_key).collect()
+        variants = variant_plan(keys, builder.copy_key)
+    cleaner = TaskCleaner.for_task(builder, config, seed, variants)
     scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".candidates-{builder.abbr}-", dir=scratch) as folder:
         store = CandidateStore(Path(folder), seed)

@@ -18,6 +18,7 @@ from ..tasks.base import TaskBuilder
 from .dedup import DedupConfig, DuplicateIndex, Match
 from .filters import Filter, build_filters
 from .text import CleanConfig, clean_columns
+from .variants import VARIANT_REASON
 
 if TYPE_CHECKING:
     from ..config import TaskConfig
@@ -70,6 +71,8 @@ class TaskCleaner:
     clean_config: CleanConfig
     dedup: DedupConfig
     index: DuplicateIndex | None = None
+    #: copies of one example under several products (`variants.variant_plan`), collapsed first
+    variants: pl.DataFrame | None = None
     seen: list[tuple[str, str]] = field(default_factory=list)  # index position -> (candidate id, split)
     rejects: list[pl.DataFrame] = field(default_factory=list)
     funnel: Counter[str] = field(default_factory=Counter)  # cheap step -> rows left, over every batch
@@ -77,7 +80,9 @@ class TaskCleaner:
     touched: Counter[str] = field(default_factory=Counter)  # expensive step -> rows it examined
 
     @classmethod
-    def for_task(cls, builder: TaskBuilder, config: TaskConfig, seed: int) -> TaskCleaner:
+    def for_task(
+        cls, builder: TaskBuilder, config: TaskConfig, seed: int, variants: pl.DataFrame | None = None
+    ) -> TaskCleaner:
         filters = build_filters(
             config.filters, builder.text_columns(), builder.required_columns(), set(builder.schema()), seed
         )
@@ -89,6 +94,7 @@ class TaskCleaner:
             clean_config=config.clean,
             dedup=dedup,
             index=DuplicateIndex(dedup) if dedup.exact or dedup.near else None,
+            variants=variants,
         )
 
     def reject(self, rows: pl.DataFrame, stage: str, reasons: pl.Series | str, **extra: Any) -> None:
@@ -104,8 +110,8 @@ class TaskCleaner:
         # the dedup key is cleaned like the text it stands for: copies that differ only in markup
         # or entities render identically, so they must be exact duplicates
         columns = (*self.builder.text_columns(), "content_key")
-        rows = clean_columns(candidates, columns, self.clean_config)
-        self.funnel["candidates"] += rows.height
+        self.funnel["candidates"] += candidates.height
+        rows = clean_columns(self._collapse_variants(candidates), columns, self.clean_config)
         for step in self.cheap:
             reasons = step.reasons(rows)
             drop = reasons.is_not_null()
@@ -113,6 +119,25 @@ class TaskCleaner:
             rows = rows.filter(~drop)
             self.funnel[f"filter:{step.name}"] += rows.height
         return rows
+
+    def _collapse_variants(self, candidates: pl.DataFrame) -> pl.DataFrame:
+        """Keep one copy of each example shared by several products, split with its whole family."""
+        if self.variants is None:
+            return candidates
+        rows = candidates.join(self.variants, on="candidate_id", how="left", maintain_order="left")
+        copies = rows.filter(pl.col("kept_id").is_not_null())
+        kept_ids = copies["kept_id"].to_list()
+        self.reject(
+            copies,
+            "dedup",
+            VARIANT_REASON,
+            kept_id=kept_ids,
+            cluster_id=[f"{self.builder.abbr}-cluster-{k}" for k in kept_ids],
+            similarity=[1.0] * copies.height,
+        )
+        rows = rows.filter(pl.col("kept_id").is_null()).with_columns(group_key=pl.col("family"))
+        self.funnel["variant_copies"] += rows.height
+        return rows.drop("family", "kept_id")
 
     def accept(self, chunk: pl.DataFrame, need: int) -> tuple[pl.DataFrame, int]:
         """The expensive steps on a chunk of rows in selection order, stopping once `need` rows are kept.

@@ -118,6 +118,9 @@ class TaskBuilder(ABC):
     #: "category" (recipe lists OOD categories) or "holdout" (AVE: whole domain values are held out
     #: from the test split until the OOD quota is met) or "none"
     ood_axis: ClassVar[str] = "category"
+    #: a field naming one underlying example when the source lists it under several products (SA:
+    #: a review shared by a product family's variants); such copies are collapsed before the split
+    copy_key: ClassVar[str | None] = None
     #: the dataclass of the builder's own recipe parameters (keys of its [tasks.X] table)
     params_model: ClassVar[type] = NoOptions
     #: the task's rank in ECInstruct's listing; reports follow it (None: after the ranked, by abbr)

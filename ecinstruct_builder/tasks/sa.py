@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
+from ..hashing import hex_expr
 from .base import AnswerFormat, PaperResult, TaskBuilder, stable_id_expr
 
 if TYPE_CHECKING:
@@ -31,7 +32,14 @@ class SentimentAnalysis(TaskBuilder):
         "macro_f1", "Macro F1", ind=(0.648, 0.639, 0.596, 0.516, 0.573), ood=(0.629, 0.64, 0.565, 0.51, 0.567)
     )
     tables = ("amazon2018_reviews",)
-    fields: ClassVar[dict[str, pl.DataType]] = {"review": pl.String, "rating": pl.Int64}
+    fields: ClassVar[dict[str, pl.DataType]] = {
+        "review": pl.String,
+        "rating": pl.Int64,
+        "copy_key": pl.String,
+    }
+    text_fields = ("review",)
+    # the same reviewer's same text under several ASINs is one review listed for a product family
+    copy_key = "copy_key"
 
     def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
         # ECInstruct's >= 10 words rule is a length filter of the recipe ([tasks.SA.filters]), so
@@ -57,4 +65,5 @@ class SentimentAnalysis(TaskBuilder):
             options=pl.lit(pl.Series([SENTIMENT_OPTIONS])),
             review=pl.col("review_text"),
             rating=rating,
+            copy_key=hex_expr(pl.col("reviewer_id"), pl.col("review_text")),
         ).cast(self.schema())
