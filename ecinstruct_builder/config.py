@@ -100,6 +100,11 @@ class TaskConfig:
     clean: CleanConfig = option(CleanConfig(), "overrides of [clean] for this task")
     filters: FiltersConfig = option(FiltersConfig(), "overrides of [filters] for this task")
     dedup: DedupConfig = option(DedupConfig(), "overrides of [dedup] for this task")
+    category_mix: Literal["equal", "pooled"] | None = option(
+        None,
+        "several IND categories: an equal share each, or one draw from their union (proportional to "
+        "size); unset: as ECInstruct built the task",
+    )
     params: Any = field(default=None, metadata={"internal": True})  # the builder's own parameters
 
 

@@ -357,6 +357,7 @@ class SequentialRecommendation(TaskBuilder):
     }
     split_protocol = "leave_one_out"
     text_fields = ("history",)  # option_items are ASINs
+    category_mix = "equal"  # the SR notebook took an equal share of users per IND category
 
     params_model = SrParams
 
