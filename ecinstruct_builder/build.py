@@ -171,8 +171,8 @@ def run_render(
     recipe: Recipe, work: WorkDir, chosen: list[TaskBuilder], progress: bool = True
 ) -> RenderResult:
     """Select and render the chosen tasks (reusing what is up to date), then report every task present."""
+    tables, manifest = load_source_tables(work.root, recipe.name)  # before anything is created
     work.ensure_writable()
-    tables, manifest = load_source_tables(work.root, recipe.name)
     known = builders()
     skipped: dict[str, str] = {}
     runnable = []
