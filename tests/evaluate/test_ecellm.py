@@ -20,7 +20,6 @@ from evaluate_helpers import (
     write_workdir,
 )
 
-from ecinstruct_builder.evaluate import neural
 from ecinstruct_builder.evaluate.command import eval_command
 from ecinstruct_builder.evaluate.ecellm import ECELLM_SCORING
 from ecinstruct_builder.evaluate.scorer import EvalReport, GroupResult, evaluate
@@ -29,11 +28,6 @@ from ecinstruct_builder.tasks import builders
 from ecinstruct_builder.tasks.base import AnswerFormat
 
 approx = pytest.approx
-
-
-@pytest.fixture(autouse=True)
-def no_model_metrics(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(neural, "availability", lambda metric: (None, f"{metric.label} skipped: test"))
 
 
 def run(
