@@ -115,7 +115,7 @@ def _yes_no_gold(row: Row) -> str | None:
     return row["output"] if row["output"] in YES_NO else None
 
 
-def binary_scores_ecellm(golds: Sequence[str], preds: Sequence[str]) -> Scores:
+def _binary_scores(golds: Sequence[str], preds: Sequence[str]) -> Scores:
     """evaluate.py's binary metrics on valid pairs: scikit-learn's, plus 1e-8 in two denominators."""
     tp = sum(g == "yes" and p == "yes" for g, p in zip(golds, preds, strict=True))
     fp = sum(g == "no" and p == "yes" for g, p in zip(golds, preds, strict=True))
@@ -132,14 +132,18 @@ def binary_scores_ecellm(golds: Sequence[str], preds: Sequence[str]) -> Scores:
     }
 
 
+_score_valid_yes_no = _left_out_scoring(_yes_no, _binary_scores, BINARY_METRICS)
+
+
 def _score_yes_no(golds: Sequence[str], preds: Sequence[str | None], setting: str) -> GroupScores:
-    scored = _left_out_scoring(_yes_no, binary_scores_ecellm, BINARY_METRICS)(golds, preds, setting)
-    kept = {g for g, t in zip(golds, _texts(preds), strict=True) if _yes_no(t) is not None}
-    kept |= {a for t in _texts(preds) if (a := _yes_no(t)) is not None}
-    if len(kept) != 1:
+    scored = _score_valid_yes_no(golds, preds, setting)
+    answers = [_yes_no(t) for t in _texts(preds)]
+    # The classes evaluate.py's confusion matrix sees: the valid answers and their golds.
+    classes = {g for g, a in zip(golds, answers, strict=True) if a is not None} | set(answers) - {None}
+    if len(classes) != 1:
         return scored
     note = (
-        f"every valid answer and its gold say {kept.pop()!r}: evaluate.py stops here (a one-cell "
+        f"every valid answer and its gold say {classes.pop()!r}: evaluate.py stops here (a one-cell "
         "confusion matrix); scored with the empty cells as 0"
     )
     return GroupScores(scored.metrics, invalid=scored.invalid, notes=(*scored.notes, note))
