@@ -15,7 +15,8 @@ Read from ninglab/eCeLLM `evaluate.py` (commit f364c18) and re-implemented, not 
 - letter ranking (QPR): the answer is split on commas and each piece's first character looked up;
   unknown pieces are dropped (and counted as invalid, one per piece). NDCG is normalised by the ideal
   order of the items kept, with 1e-6 in the denominator, and averaged over all rows.
-- free text (AG): every answer is scored, a blank one as empty text (evaluate.py had no invalid AG).
+- free text (AG): every answer is scored, a blank one as empty text (evaluate.py had no invalid AG);
+  BERTScore reads the whole texts, BLEURT (and our ROUGE-L / token F1 fallback) texts cut to 300 words.
 
 A missing prediction is scored as an empty answer (evaluate.py read one answer per row). Where
 evaluate.py would stop with an exception we return the value its formula defines and add a note.
@@ -29,7 +30,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..tasks.base import AnswerFormat
-from .formats import FormatScoring, GroupScores, Protocol, Row, qpr_gains, score_answers
+from . import neural
+from .formats import FormatScoring, GroupScores, Protocol, Row, answer_scores, qpr_gains
 from .metrics import (
     BINARY_METRICS,
     CHOICE_METRICS,
@@ -39,6 +41,7 @@ from .metrics import (
     harmonic_mean,
     hit_rate_at_1,
     ratio,
+    truncate_words,
 )
 
 OPTION_LETTERS = frozenset("ABCDE")  # evaluate.py's valid first characters for option answers
@@ -246,7 +249,12 @@ def _score_ranking(
 
 
 def _score_free_text(golds: Sequence[str], preds: Sequence[str | None], setting: str) -> GroupScores:
-    metrics, _ = score_answers(golds, _texts(preds))
+    texts = _texts(preds)
+    # evaluate.py ran BERTScore on the whole texts and cut them to 300 words for BLEURT only.
+    extra = neural.metric_scores(neural.BERTSCORE, golds, texts) | neural.metric_scores(
+        neural.BLEURT, [truncate_words(g) for g in golds], [truncate_words(t) for t in texts]
+    )
+    metrics, _ = answer_scores(golds, texts, extra)
     return GroupScores(metrics, invalid=0)
 
 

@@ -80,12 +80,21 @@ def score_answers(golds: Sequence[str], preds: Sequence[str | None]) -> tuple[Sc
     The model metrics run once, on the valid answers, both texts cut to ANSWER_WORD_LIMIT words.
     """
     valid = [i for i, p in enumerate(preds) if p is not None]
-    rows: list[dict[str, float] | None] = [
-        answer_row_scores(g, p) if p is not None else None for g, p in zip(golds, preds, strict=True)
-    ]
     extra = neural.model_scores(
         [truncate_words(golds[i]) for i in valid], [truncate_words(preds[i] or "") for i in valid]
     )
+    return answer_scores(golds, preds, extra)
+
+
+def answer_scores(
+    golds: Sequence[str], preds: Sequence[str | None], extra: Mapping[str, Sequence[float]]
+) -> tuple[Scores, Scores]:
+    """Mean ROUGE-L, token F1 and the model metrics of `extra` (one value per valid answer, in
+    order), with invalid answers (None) as 0, and on the valid answers only."""
+    valid = [i for i, p in enumerate(preds) if p is not None]
+    rows: list[dict[str, float] | None] = [
+        answer_row_scores(g, p) if p is not None else None for g, p in zip(golds, preds, strict=True)
+    ]
     for name, values in extra.items():
         for i, value in zip(valid, values, strict=True):
             rows[i][name] = value  # type: ignore[index] - valid rows are dicts

@@ -20,6 +20,7 @@ from evaluate_helpers import (
     write_workdir,
 )
 
+from ecinstruct_builder.evaluate import neural
 from ecinstruct_builder.evaluate.command import eval_command
 from ecinstruct_builder.evaluate.ecellm import ECELLM_SCORING
 from ecinstruct_builder.evaluate.scorer import EvalReport, GroupResult, evaluate
@@ -181,3 +182,21 @@ def test_gold_scores_one_on_every_task(tmp_path: Path) -> None:
     for result in report.results:
         assert result.invalid == 0, result.abbr
         assert math.isclose(result.metrics[result.primary], 1.0, abs_tol=1e-5), result.abbr
+
+
+def test_ag_bertscore_reads_whole_texts_and_bleurt_cut_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: dict[str, list[str]] = {}
+
+    def fake_metric(metric: neural.ModelMetric, golds: list[str], preds: list[str]) -> dict[str, list[float]]:
+        seen[metric.label] = list(preds)
+        return {name: [0.5] * len(golds) for name in metric.names}
+
+    monkeypatch.setattr(neural, "metric_scores", fake_metric)
+    long_answer = " ".join(["word"] * 301)
+    rows = [row("g1", "Answer_Generation", "a short gold answer"), row("g2", "Answer_Generation", "another")]
+    ag = run(tmp_path, rows, {"g1": long_answer, "g2": " "}, "ecellm").results[0]
+    assert seen["BERTScore"] == [long_answer, " "]
+    assert seen["BLEURT"] == [" ".join(["word"] * 300), " "]
+    assert (ag.primary, ag.invalid, ag.metrics["f_bert"], ag.metrics["bleurt"]) == ("f_bert", 0, 0.5, 0.5)
