@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -134,6 +135,8 @@ def number(record: Record, key: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
+        if not math.isfinite(value):  # JSON has no NaN or Infinity, but Python's parser accepts them
+            raise RecordError(f"field {key}: {value} is not a finite number")
         return float(value)
     raise _wrong(key, "number", value)
 

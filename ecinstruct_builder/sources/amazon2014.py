@@ -16,7 +16,15 @@ import polars as pl
 from ..quarantine import Quarantine
 from . import _amazon as amz
 from ._common import record_row
-from ._fastjson import GOOD, arrow_schema, no_null_items, object_column, python_where, read_json_lines
+from ._fastjson import (
+    GOOD,
+    arrow_schema,
+    decode_entities,
+    no_null_items,
+    object_column,
+    python_where,
+    read_json_lines,
+)
 from .base import Frame, InputFile, RemoteFile, SourceAdapter
 
 BASE_URL = "http://snap.stanford.edu/data/amazon/productGraph/categoryFiles/"
@@ -146,7 +154,8 @@ class Amazon2014(SourceAdapter):
 
         schema = self.tables[TABLE]
         for frame in read_json_lines(file.path, _ARROW, native, python_row, schema, translate=repr_to_json):
-            yield TABLE, frame
+            # title and description are decoded by both readers already
+            yield TABLE, decode_entities(frame, ("brand", "categories"))
 
     def finalize(self, table: str, frame: pl.LazyFrame) -> pl.LazyFrame:
         """Duplicate ASIN rows: keep the last per (category, asin), as a dict keyed by ASIN does."""

@@ -21,6 +21,7 @@ from ._fastjson import (
     GOOD,
     STRING,
     arrow_schema,
+    decode_entities,
     key_value,
     object_column,
     python_where,
@@ -252,6 +253,19 @@ def _native_meta(decoded: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+# Text columns whose entities neither reader has decoded yet (title and description are decoded there).
+_ENTITY_COLUMNS = ("brand", "main_cat", "categories", "feature", "rank")
+
+
+def finish_meta(frame: pl.DataFrame) -> pl.DataFrame:
+    """Metadata rows from either reader, with HTML entities decoded in the remaining text columns and
+    `date` nulled where upstream's scraper stored a block of HTML there instead of a date."""
+    date = pl.col("date")
+    return decode_entities(frame, _ENTITY_COLUMNS).with_columns(
+        pl.when(date.str.contains("<", literal=True)).then(None).otherwise(date).alias("date")
+    )
+
+
 # A line that passes every check of `_rating_reason` for sure: four fields, neither id empty, a plain
 # decimal rating, a timestamp that fits Int64, no replacement character. Only other lines need them.
 _PLAIN_RATING = r"^[^,\ufffd]+,[^,\ufffd]+,[0-9]{1,3}(?:\.[0-9]{1,6})?,[0-9]{1,18}$"
@@ -340,7 +354,7 @@ class Amazon2018(SourceAdapter):
             "category": pl.String,
             "asin": pl.String,
             "title": pl.String,  # HTML entities unescaped
-            "brand": pl.String,
+            "brand": pl.String,  # HTML entities decoded here and in every text column below
             "main_cat": pl.String,  # `alt` of an <img> tag when upstream stored one
             "categories": pl.List(pl.String),  # upstream `category` breadcrumb
             "description": pl.List(pl.String),
@@ -351,7 +365,7 @@ class Amazon2018(SourceAdapter):
             "rank": pl.List(pl.String),  # str-or-list upstream, always a list here
             "price": pl.String,  # raw upstream string
             "price_value": pl.Float64,  # parsed number, null when absent or unparseable
-            "date": pl.String,
+            "date": pl.String,  # null where upstream holds HTML instead of a date
             "details": pl.String,  # JSON-encoded dict, or null
             "line": pl.Int64,
         },
@@ -392,7 +406,7 @@ class Amazon2018(SourceAdapter):
 
         max_lines = review_cap if is_review else None
         for frame in read_json_lines(file.path, arrow, native, python_row, self.tables[table], max_lines):
-            yield table, frame
+            yield table, frame if is_review else finish_meta(frame)
 
     def _read_ratings(self, file: InputFile, quarantine: Quarantine) -> pl.LazyFrame:
         """Quarantine the bad lines now (only they are collected); return a lazy scan of the good ones."""

@@ -19,6 +19,7 @@ from ..io import require_readable
 from ..quarantine import Quarantine
 from . import _amazon as amz
 from ._common import batched, record_rows
+from ._fastjson import decode_entities, decode_entities_lazy
 from .base import Frame, InputFile, RemoteFile, SourceAdapter
 
 BASE_URL = "https://datarepo.eng.ucsd.edu/mcauley_group/data/amazon_2023/raw/"
@@ -29,6 +30,9 @@ PATTERNS = (
     amz.FilePattern(META, re.compile(r"raw_meta_(?P<category>\w+)/[^/]+\.parquet")),
     amz.FilePattern(REVIEWS, re.compile(r"(?!meta_)(?P<category>\w+)\.jsonl(?:\.gz)?")),
 )
+
+# Metadata text columns, HTML entities decoded (reviews are the user's own text, left as written).
+META_TEXT = ("main_category", "title", "features", "description", "store", "categories")
 
 
 def _present(record: amz.Record, *keys: str) -> str:
@@ -137,7 +141,7 @@ class Amazon2023(SourceAdapter):
     ) -> Iterator[tuple[str, Frame]]:
         table = amz.table_of(file, PATTERNS, self.name)
         if file.path.suffix == ".parquet":
-            yield table, self._read_meta_parquet(file, quarantine)
+            yield table, decode_entities_lazy(self._read_meta_parquet(file, quarantine), META_TEXT)
             return
         row_of, with_line = (review_row, True) if table == REVIEWS else (meta_row, False)
 
@@ -145,7 +149,9 @@ class Amazon2023(SourceAdapter):
             row = {**row_of(record), "category": file.category}
             return {**row, "line": line} if with_line else row
 
-        yield from batched(table, record_rows(file.path, self.name, quarantine, to_row), self.tables[table])
+        frames = batched(table, record_rows(file.path, self.name, quarantine, to_row), self.tables[table])
+        for name, frame in frames:
+            yield name, frame if table == REVIEWS else decode_entities(frame, META_TEXT)
 
     def _read_meta_parquet(self, file: InputFile, quarantine: Quarantine) -> pl.LazyFrame:
         """A lazy scan of one Parquet shard in the table schema; rows without `parent_asin` quarantined."""

@@ -18,6 +18,7 @@ from ..errors import SourceFileError
 from ..io import open_binary, require_readable
 from ..quarantine import Quarantine
 from ._common import batched, csv_rows
+from ._fastjson import decode_entities
 from .base import Frame, InputFile, RemoteFile, SourceAdapter
 
 ARCHIVE = "Amazon-GoogleProducts.zip"
@@ -132,7 +133,7 @@ class AmazonGoogle(SourceAdapter):
         schema = {column: pl.String for column in layout.columns} | {"line": pl.Int64}
         for table, frame in batched(layout.table, rows, schema):
             if layout.side is not None:
-                frame = frame.with_columns(
+                frame = decode_entities(frame, ("title", "description", "manufacturer")).with_columns(
                     side=pl.lit(layout.side), price_value=_price_value(pl.col("price"))
                 )
             yield table, frame.select(list(self.tables[table]))

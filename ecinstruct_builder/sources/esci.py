@@ -16,6 +16,7 @@ from ..errors import SourceFileError
 from ..io import open_binary, require_readable
 from ..quarantine import Quarantine
 from ._common import csv_rows, string_list_option
+from ._fastjson import decode_entities_lazy
 from .base import Frame, InputFile, RemoteFile, SourceAdapter
 
 EXAMPLES = "shopping_queries_dataset_examples.parquet"
@@ -73,7 +74,7 @@ class Esci(SourceAdapter):
             return
         locales = string_list_option(options, "locales", self.name, default=("us",))
         examples = _scan(file.path, _EXAMPLE_COLUMNS)
-        products = _scan(folder / PRODUCTS, _PRODUCT_COLUMNS)
+        products = decode_entities_lazy(_scan(folder / PRODUCTS, _PRODUCT_COLUMNS), _PRODUCT_TEXT)
         if locales:
             examples = examples.filter(pl.col("product_locale").is_in(locales))
             products = products.filter(pl.col("product_locale").is_in(locales))
@@ -118,6 +119,14 @@ _PRODUCT_COLUMNS = {
         "product_color",
     )
 }
+
+_PRODUCT_TEXT = (
+    "product_title",
+    "product_description",
+    "product_bullet_point",
+    "product_brand",
+    "product_color",
+)
 
 
 def _compatible(found: pl.DataType, wanted: pl.DataType) -> bool:
