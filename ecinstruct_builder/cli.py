@@ -115,6 +115,8 @@ def fetch(recipe_name: str, workdir: Path, source_dir: Path | None, quiet: bool)
         click.echo(f"  {table:<28} {rows:>12,} rows")
     for note in result.skipped:
         click.echo(f"  skipped {note}")
+    for notice in result.notices:
+        click.secho(f"  note: {notice}", fg="yellow", err=True)
     click.echo(
         f"  quarantined {result.quarantined:,} bad record(s)"
         + (f": see {workdir / 'sources' / 'quarantine.parquet'}" if result.quarantined else "")

@@ -140,6 +140,9 @@ class Amazon2014(SourceAdapter):
     def discover(self, folder: Path, options: dict[str, Any]) -> list[InputFile]:
         return amz.discover_files(folder, PATTERNS, options, self.name)
 
+    def missing_files(self, folder: Path, options: dict[str, Any], found: list[InputFile]) -> list[str]:
+        return amz.missing_per_category(found, PATTERNS, options, self.name, {TABLE: "meta_{}.json.gz"})
+
     def read_file(
         self, file: InputFile, options: dict[str, Any], quarantine: Quarantine
     ) -> Iterator[tuple[str, Frame]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -35,16 +36,25 @@ MIRRORS = (
     "https://mcauleylab.ucsd.edu/public_datasets/data/amazon_v2/",
 )
 
-# Order matters: the first pattern a name matches wins. The 5-core files (`{Cat}_5.json.gz`), the
-# all-category meta dump and the 2014-style `ratings_{Cat}.csv` (user first) are other formats.
+# Order matters: the first pattern a name matches wins. The 5-core files (`{Cat}_5.json.gz`) hold a
+# subset of the reviews in the same format: read only when the full file is absent. The all-category
+# meta dump and the 2014-style `ratings_{Cat}.csv` (user first) are other formats.
+FIVE_CORE = amz.FilePattern("amazon2018_reviews", re.compile(r"(?!meta_)(?P<category>\w+)_5\.json\.gz"))
 PATTERNS = (
     amz.FilePattern("amazon2018_meta", re.compile(r"meta_(?P<category>\w+)\.json\.gz")),
     amz.FilePattern("amazon2018_ratings", re.compile(r"(?!ratings_)(?P<category>\w+)\.csv")),
+    FIVE_CORE,
     amz.FilePattern(
         "amazon2018_reviews",
         re.compile(r"(?!meta_|All_Amazon_Meta\.)(?P<category>\w+?)(?<!_5)\.json\.gz"),
     ),
 )
+# The file each table needs per category, as upstream names it.
+NEEDED = {
+    "amazon2018_reviews": "{}.json.gz",
+    "amazon2018_meta": "meta_{}.json.gz",
+    "amazon2018_ratings": "{}.csv",
+}
 
 # `main_cat` is sometimes an image tag instead of text: <img src="..." alt="Digital Music"/>.
 _IMG_ALT = re.compile(r"<img\b[^>]*?\balt\s*=\s*([\"'])(.*?)\1", re.IGNORECASE | re.DOTALL)
@@ -323,6 +333,20 @@ def _rating_reason() -> pl.Expr:
     )
 
 
+def _review_kind(file: InputFile) -> str | None:
+    """ "5-core" or "full" for a reviews file, None for the others."""
+    if FIVE_CORE.regex.fullmatch(file.path.name):
+        return "5-core"
+    return "full" if amz.table_of(file, PATTERNS, "amazon2018") == "amazon2018_reviews" else None
+
+
+def _five_core_note(file: InputFile) -> str:
+    return (
+        f"amazon2018: {file.category}.json.gz is absent; reading the 5-core subset {file.path.name} "
+        "(fewer reviews: only users and items with at least 5 each)"
+    )
+
+
 class Amazon2018(SourceAdapter):
     """Reviews, metadata and ratings of the 2018 release; category = the file name.
 
@@ -379,7 +403,17 @@ class Amazon2018(SourceAdapter):
     }
 
     def discover(self, folder: Path, options: dict[str, Any]) -> list[InputFile]:
-        return amz.discover_files(folder, PATTERNS, options, self.name)
+        """The upstream files; a category's 5-core reviews only when its full reviews file is absent."""
+        found = amz.discover_files(folder, PATTERNS, options, self.name)
+        full = {file.category for file in found if _review_kind(file) == "full"}
+        return [
+            file if _review_kind(file) != "5-core" else replace(file, note=_five_core_note(file))
+            for file in found
+            if not (_review_kind(file) == "5-core" and file.category in full)
+        ]
+
+    def missing_files(self, folder: Path, options: dict[str, Any], found: list[InputFile]) -> list[str]:
+        return amz.missing_per_category(found, PATTERNS, options, self.name, NEEDED)
 
     def read_file(
         self, file: InputFile, options: dict[str, Any], quarantine: Quarantine

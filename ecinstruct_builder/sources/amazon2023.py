@@ -136,6 +136,10 @@ class Amazon2023(SourceAdapter):
     def discover(self, folder: Path, options: dict[str, Any]) -> list[InputFile]:
         return amz.discover_files(folder, PATTERNS, options, self.name)
 
+    def missing_files(self, folder: Path, options: dict[str, Any], found: list[InputFile]) -> list[str]:
+        needed = {REVIEWS: "{}.jsonl.gz", META: "meta_{}.jsonl.gz"}
+        return amz.missing_per_category(found, PATTERNS, options, self.name, needed)
+
     def read_file(
         self, file: InputFile, options: dict[str, Any], quarantine: Quarantine
     ) -> Iterator[tuple[str, Frame]]:

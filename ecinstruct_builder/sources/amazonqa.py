@@ -15,7 +15,7 @@ import polars as pl
 from ..quarantine import Quarantine
 from ._common import RecordError, conform, record_row, string_list_option
 from ._fastjson import GOOD, arrow_schema, no_null_items, read_json_lines
-from .base import Frame, InputFile, RemoteFile, SourceAdapter
+from .base import Frame, InputFile, RemoteFile, SourceAdapter, present
 
 # File name -> official split, in order of preference for the test split.
 _FILES = {
@@ -59,9 +59,14 @@ class AmazonQA(SourceAdapter):
         """One file per split; `test-qar.jsonl` wins over `test-qar_all.jsonl` (same data, two names)."""
         found: dict[str, InputFile] = {}
         for name, split in _FILES.items():
-            if split not in found and (folder / name).is_file():
+            if split not in found and present(folder / name):
                 found[split] = InputFile(path=folder / name, split=split)
         return sorted(found.values(), key=lambda file: file.path)
+
+    def missing_files(self, folder: Path, options: dict[str, Any], found: list[InputFile]) -> list[str]:
+        """One file per split (named as upstream's S3 copy is) that discovery did not find."""
+        have = {file.split for file in found}
+        return [name for name, split in _FILES.items() if split not in have and name != "test-qar_all.jsonl"]
 
     def read_file(
         self, file: InputFile, options: dict[str, Any], quarantine: Quarantine

@@ -6,6 +6,7 @@ Layout: `esci/shopping_queries_dataset_{examples,products}.parquet`,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -17,14 +18,17 @@ from ..io import open_binary, require_readable
 from ..quarantine import Quarantine
 from ._common import csv_rows, string_list_option
 from ._fastjson import decode_entities_lazy
-from .base import Frame, InputFile, RemoteFile, SourceAdapter
+from .base import Frame, InputFile, RemoteFile, SourceAdapter, present
 
 EXAMPLES = "shopping_queries_dataset_examples.parquet"
 PRODUCTS = "shopping_queries_dataset_products.parquet"
 SOURCES = "shopping_queries_dataset_sources.csv"
+_NAMES = (EXAMPLES, PRODUCTS, SOURCES)
 _RAW_URL = "https://github.com/amazon-science/esci-data/raw/main/shopping_queries_dataset"
 _JOIN_KEY = ["product_locale", "product_id"]
 _SOURCES_HEADER = ("query_id", "source")
+# Upstream's query sources are lower-case identifiers ("parse_pattern"); anything else is debris.
+_LABEL = re.compile(r"[a-z_]*")
 
 
 class Esci(SourceAdapter):
@@ -55,11 +59,10 @@ class Esci(SourceAdapter):
 
     def discover(self, folder: Path, options: dict[str, Any]) -> list[InputFile]:
         """The three upstream files that are present (all are listed so their changes are noticed)."""
-        return [
-            InputFile(path=folder / name)
-            for name in sorted((EXAMPLES, PRODUCTS, SOURCES))
-            if (folder / name).is_file()
-        ]
+        return [InputFile(path=folder / name) for name in sorted(_NAMES) if present(folder / name)]
+
+    def missing_files(self, folder: Path, options: dict[str, Any], found: list[InputFile]) -> list[str]:
+        return [name for name in _NAMES if not present(folder / name)]
 
     def read_file(
         self, file: InputFile, options: dict[str, Any], quarantine: Quarantine
@@ -178,6 +181,6 @@ def _sources_row_problem(query_id: str, label: str, kept: dict[int, tuple[int, s
         return f"query_id is not an integer: {query_id!r}"
     if int(query_id) in kept:
         return f"duplicate query_id {query_id} (first on line {kept[int(query_id)][0]})"
-    if "\ufffd" in label:
-        return "not valid UTF-8"
+    if not _LABEL.fullmatch(label):
+        return f"source is not a label: {label!r}"
     return None

@@ -174,7 +174,7 @@ def test_malformed_sources_rows_are_quarantined(tmp_path: Path) -> None:
         (SOURCES, 3, "query_id is not an integer: 'abc'"),
         (SOURCES, 4, "expected 2 CSV fields, got 3"),
         (SOURCES, 5, "duplicate query_id 1 (first on line 2)"),
-        (SOURCES, 6, "not valid UTF-8"),
+        (SOURCES, 6, "source is not a label: '\xff\xfe'"),
     ]
     assert quarantine.rows[1]["raw"] == "2,nlqec,extra"
 
