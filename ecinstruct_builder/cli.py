@@ -12,6 +12,7 @@ from . import __version__
 from .errors import EcbuildError
 from .evaluate.command import eval_command
 from .publish.command import export_command, push_command, samples_command
+from .quarantine_command import quarantine_command
 
 WORKDIR_HELP = "Working folder for every stage's output."
 
@@ -187,7 +188,7 @@ def synth(out: Path, scale: float | None, seed: int, quiet: bool) -> None:
     click.echo(f"wrote {sum(written.values()):,} records in {len(written)} files under {out}")
 
 
-for command in (export_command, push_command, eval_command, samples_command):
+for command in (export_command, push_command, eval_command, samples_command, quarantine_command):
     main.add_command(command)
 
 if __name__ == "__main__":  # pragma: no cover

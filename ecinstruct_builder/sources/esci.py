@@ -156,7 +156,27 @@ def _scan(path: Path, columns: dict[str, pl.DataType]) -> pl.LazyFrame:
         raise SourceFileError(
             f"{path}: unexpected column type(s): {', '.join(wrong)}; re-download the original file"
         )
+    _check_fits(path, [name for name in columns if schema[name] == pl.UInt64])
     return pl.scan_parquet(path).select(pl.col(name).cast(dtype) for name, dtype in columns.items())
+
+
+_INT64_MAX = 2**63 - 1
+
+
+def _check_fits(path: Path, unsigned: list[str]) -> None:
+    """SourceFileError when a UInt64 column holds a value Int64 cannot (an id of 2**63 or more)."""
+    if not unsigned:
+        return
+    largest = pl.scan_parquet(path).select(pl.col(unsigned).max()).collect().row(0)
+    too_big = [
+        (name, value) for name, value in zip(unsigned, largest, strict=True) if (value or 0) > _INT64_MAX
+    ]
+    if too_big:
+        name, value = too_big[0]
+        raise SourceFileError(
+            f"{path}: column {name} holds {value}, larger than a 64-bit signed integer can hold "
+            "(upstream ids are smaller); re-download the original file"
+        )
 
 
 def _read_sources(path: Path, source: str, quarantine: Quarantine) -> pl.DataFrame:
