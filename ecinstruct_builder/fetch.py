@@ -116,7 +116,7 @@ def _read_source(
                 raise EcbuildError(f"internal: adapter {adapter.name} produced {table} with schema {schema}")
             rows[table] += _write_part(frame, staging / table / f"part-{part:06d}.parquet")
             part += 1
-        if not rows and quarantine.per_file[str(file.path)] > before:
+        if not sum(rows.values()) and quarantine.per_file[str(file.path)] > before:
             raise all_quarantined_error(file.path, quarantine)
         records.append(
             {

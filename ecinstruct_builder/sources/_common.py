@@ -201,6 +201,8 @@ def csv_rows(
         empty = False
         if fields is not None and len(fields) != len(header):
             error = f"expected {len(header)} CSV fields, got {len(fields)}"
+        elif "\x00" in raw:  # text holds no NUL: this is binary or UTF-16 data
+            error = "NUL byte in the record (binary or UTF-16 data)"
         if error is not None:
             quarantine.add(source=source, file=file, line=line, raw=raw, reason=error)
             continue

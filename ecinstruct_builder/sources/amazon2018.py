@@ -328,6 +328,8 @@ def _rating_reason() -> pl.Expr:
         .then(pl.lit("missing item or user"))
         .when(parsed["rating"].is_null())
         .then(pl.lit("rating is not a number"))
+        .when(~parsed["rating"].is_finite())
+        .then(pl.lit("rating is not a finite number"))
         .when(parsed["timestamp"].is_null())
         .then(pl.lit("timestamp is not an integer"))
     )
