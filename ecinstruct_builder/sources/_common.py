@@ -179,7 +179,13 @@ def record_row(
 
 
 def csv_rows(
-    handle: IO[bytes], file: str, header: tuple[str, ...], source: str, quarantine: Quarantine
+    handle: IO[bytes],
+    file: str,
+    header: tuple[str, ...],
+    source: str,
+    quarantine: Quarantine,
+    *,
+    multiline: bool = True,
 ) -> Iterator[tuple[int, str, list[str]]]:
     """Stream a quoted CSV as (starting line, raw text, fields), one per data record.
 
@@ -187,11 +193,12 @@ def csv_rows(
     for the manifest), never with replacement characters. The first record must equal `header`
     (SourceFileError otherwise), and at least one record must follow it. Records whose field count
     differs from the header's, or that the csv module rejects, go to the quarantine; a record that
-    runs over several lines and is wrong (an unclosed quote) costs only its first line.
+    runs over several lines and is wrong (an unclosed quote) costs only its first line. Without
+    `multiline` (files whose fields never hold a line break) every record spanning lines is wrong.
     """
     text, encoding = decode_text(handle.read())
     quarantine.note_encoding(file, encoding)
-    records = _csv_records(text, len(header))
+    records = _csv_records(text, len(header), multiline)
     first = next(records, None)
     _check_header(file, first[2] if first else None, header)
     empty = True
@@ -246,26 +253,37 @@ def _decode_line(raw: bytes) -> tuple[str, str]:
     raise AssertionError("Latin-1 decodes every byte")  # pragma: no cover
 
 
-def _csv_records(text: str, width: int) -> Iterator[tuple[int, str, list[str] | None, str | None]]:
+def _csv_records(
+    text: str, width: int, multiline: bool
+) -> Iterator[tuple[int, str, list[str] | None, str | None]]:
     """(starting line, raw text, fields or None, csv error or None) per CSV record.
 
     Line numbers count physical lines, so a quoted field with embedded newlines spans several. A
-    record spanning several lines that the csv module rejects or that has not `width` fields was
-    opened by a stray quote: only its first line is reported (as an unclosed quote) and reading
-    starts again on the next line, so the records it swallowed are not lost.
+    record spanning several lines that was opened by a stray quote (`_unclosed`) is reported by its
+    first line only, and reading starts again on the next line, so the records it swallowed are kept.
     """
     lines = io.StringIO(text, newline="").readlines()
     start = 0
     while start < len(lines):
         for record in _records_from(lines, start):
             first, used, fields, error = record
-            if used > 1 and (error is not None or len(fields or ()) != width):
+            if used > 1 and (not multiline or _unclosed(lines, first, used, fields, error, width)):
                 yield first + 1, lines[first].rstrip("\r\n"), None, "malformed CSV: unclosed quote"
                 start = first + 1
                 break
             yield first + 1, "".join(lines[first : first + used]).rstrip("\r\n"), fields, error
         else:
             return
+
+
+def _unclosed(
+    lines: list[str], first: int, used: int, fields: list[str] | None, error: str | None, width: int
+) -> bool:
+    """Whether a record over several lines is a stray quote's doing: the csv module rejects it, it has
+    not `width` fields, or it runs to the end of the file without its quote ever closing."""
+    if error is not None or len(fields or ()) != width:
+        return True
+    return first + used == len(lines) and not lines[-1].rstrip().endswith('"')
 
 
 def _records_from(lines: list[str], start: int) -> Iterator[tuple[int, int, list[str] | None, str | None]]:

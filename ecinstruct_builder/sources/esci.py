@@ -183,7 +183,9 @@ def _read_sources(path: Path, source: str, quarantine: Quarantine) -> pl.DataFra
     """sources.csv as (query_id, query_source); a small file (1.7 MB), so it is read whole."""
     kept: dict[int, tuple[int, str | None]] = {}  # query_id -> (line, source), in file order
     with open_binary(path) as handle:
-        for line, raw, (query_id, label) in csv_rows(handle, str(path), _SOURCES_HEADER, source, quarantine):
+        # a query id and a label never hold a line break: a record spanning lines is a stray quote's
+        records = csv_rows(handle, str(path), _SOURCES_HEADER, source, quarantine, multiline=False)
+        for line, raw, (query_id, label) in records:
             reason = _sources_row_problem(query_id, label, kept)
             if reason is not None:
                 quarantine.add(source=source, file=str(path), line=line, raw=raw, reason=reason)
