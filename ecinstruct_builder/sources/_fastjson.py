@@ -378,14 +378,21 @@ def python_where(
 def decoded_entities(series: pl.Series) -> pl.Series:
     """A text column (String, or lists of them at any depth) with HTML entities decoded (`&amp;` ->
     `&`) by Python's `html.unescape`, run only on the values that hold an `&`."""
-    has_entity = series.to_frame().select(_all_text(pl.col(series.name), series.dtype).str.contains("&"))
+    has_entity = series.to_frame().select(_all_text(pl.col(series.name), series.dtype).str.contains(_ENTITY))
     return python_where(series, series, has_entity.to_series(), _unescaped)
 
 
+# `html.unescape` changes only an `&` followed by a letter or `#`: "Home & Kitchen" needs no Python.
+_ENTITY = "&[#A-Za-z]"
+
+
 def _all_text(column: pl.Expr, dtype: pl.DataType) -> pl.Expr:
-    """All the text of a String or (nested) List(String) value in one string."""
+    """All the text of a String or (nested) List(String) value in one string (items joined by a
+    space, so that no entity is made up across two of them)."""
     if isinstance(dtype, pl.List):
-        return column.list.eval(_all_text(pl.element(), dtype.inner)).list.join("")
+        inner = dtype.inner
+        items = column if inner == pl.String else column.list.eval(_all_text(pl.element(), inner))
+        return items.list.join(" ")
     return column
 
 
