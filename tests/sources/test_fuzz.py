@@ -11,9 +11,11 @@ that was not in the input). The counts are printed (`pytest -s`) and recorded in
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import random
+import zipfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from ecinstruct_builder.fetch import run_fetch
 from ecinstruct_builder.recipe import load_recipe
 
 CATEGORY = "Widgets"
+MAPPING = "Amzon_GoogleProducts_perfectMapping.csv"
 GOOD_LINES = 4  # good records per corrupted file; the bad line goes before the first, among or after them
 PLACEHOLDER = "@@BAD@@"
 
@@ -567,8 +570,60 @@ def _file_case(
     tally.fail("silent loss", case, "fetch succeeded on a damaged file")
 
 
+def _zip_members(drop: str | None = None, header_only: str | None = None) -> dict[str, bytes]:
+    members = {}
+    for spec in SOURCES["amazon_google"]:
+        assert isinstance(spec, CsvFile) and spec.header is not None
+        lines = [] if spec.path == header_only else _good_lines(spec)
+        if spec.path != drop:
+            members[f"Amazon-GoogleProducts/{spec.path}"] = b"\n".join([spec.header, *lines]) + b"\n"
+    return members
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _flipped(data: bytes) -> bytes:
+    middle = bytearray(data)
+    for offset in range(len(middle) // 4, len(middle) // 4 + 8):  # inside the first member's data
+        middle[offset] ^= 0x5A
+    return bytes(middle)
+
+
+# The zip the Leipzig site serves, damaged: (name, archive bytes, the name the error must give).
+ZIP_DAMAGE: list[tuple[str, Callable[[], bytes], str]] = [
+    ("truncated zip", lambda: _zip(_zip_members())[:200], "Amazon-GoogleProducts.zip"),
+    ("zip without the mapping", lambda: _zip(_zip_members(drop=MAPPING)), MAPPING),
+    ("zip with a header-only member", lambda: _zip(_zip_members(header_only="Amazon.csv")), "Amazon.csv"),
+    ("zip with corrupt bytes", lambda: _flipped(_zip(_zip_members())), "Amazon-GoogleProducts.zip"),
+    ("zip of nothing", lambda: _zip({}), "Amzon_GoogleProducts_perfectMapping.csv"),
+]
+
+
+def _zip_case(tmp: Path, tally: Tally, name: str, archive: Callable[[], bytes], named: str) -> None:
+    folder = tmp / "src" / "amazon_google"
+    folder.mkdir(parents=True)
+    (folder / "Amazon-GoogleProducts.zip").write_bytes(archive())
+    case = f"amazon_google/Amazon-GoogleProducts.zip: {name}"
+    tally.tried += 1
+    outcome, detail = _fetch(tmp, "amazon_google")
+    if outcome == "traceback":
+        return tally.fail("traceback", case, repr(detail))
+    if outcome == "error":
+        return _clean_error(tally, case, str(detail), named)
+    tally.fail("silent loss", case, "fetch succeeded on a damaged archive")
+
+
 def _cases() -> list[tuple[str, Callable[[Path, Tally], None]]]:
-    cases = []
+    cases = [
+        (name, lambda tmp, tally, n=name, a=archive, w=named: _zip_case(tmp, tally, n, a, w))
+        for name, archive, named in ZIP_DAMAGE
+    ]
     for source, files in SOURCES.items():
         target = files[0]
         assert not isinstance(target, BinaryFile)
