@@ -44,7 +44,7 @@ class Quarantine:
 
     def add(self, source: str, file: str, line: int | None, raw: bytes | str, reason: str) -> None:
         if isinstance(raw, bytes):
-            raw = raw.decode("utf-8", errors="replace")
+            raw = raw.decode("utf-8", errors="backslashreplace")  # undecodable bytes shown as \xNN
         self.rows.append(
             {"source": source, "file": file, "line": line, "raw": raw[:MAX_RAW_CHARS], "reason": reason}
         )
