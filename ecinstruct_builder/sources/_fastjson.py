@@ -376,30 +376,44 @@ def python_where(
 
 
 def decoded_entities(series: pl.Series) -> pl.Series:
-    """A text column (String, or lists of them at any depth) with HTML entities decoded (`&amp;` ->
-    `&`) by Python's `html.unescape`, run only on the values that hold an `&`."""
-    has_entity = series.to_frame().select(_all_text(pl.col(series.name), series.dtype).str.contains(_ENTITY))
-    return python_where(series, series, has_entity.to_series(), _unescaped)
+    """A text column (String, or lists and structs of them at any depth) with HTML entities decoded
+    (`&amp;` -> `&`) by Python's `html.unescape`, run only on the values that hold one."""
+    text = _all_text(pl.col(series.name), series.dtype)
+    if text is None:
+        return series
+    has_entity = series.to_frame().select(text.str.contains(_ENTITY)).to_series()
+    return python_where(series, series, has_entity, _unescaped)
 
 
 # `html.unescape` changes only an `&` followed by a letter or `#`: "Home & Kitchen" needs no Python.
 _ENTITY = "&[#A-Za-z]"
 
 
-def _all_text(column: pl.Expr, dtype: pl.DataType) -> pl.Expr:
-    """All the text of a String or (nested) List(String) value in one string (items joined by a
-    space, so that no entity is made up across two of them)."""
+def _all_text(column: pl.Expr, dtype: pl.DataType) -> pl.Expr | None:
+    """All the text of a value in one string (parts joined by a space, so that no entity is made up
+    across two of them); None for a type that holds no text."""
+    if dtype == pl.String:
+        return column
     if isinstance(dtype, pl.List):
-        inner = dtype.inner
-        items = column if inner == pl.String else column.list.eval(_all_text(pl.element(), inner))
-        return items.list.join(" ")
-    return column
+        inner = _all_text(pl.element(), dtype.inner)
+        if inner is None:
+            return None
+        return (column if dtype.inner == pl.String else column.list.eval(inner)).list.join(" ")
+    if isinstance(dtype, pl.Struct):
+        parts = [_all_text(column.struct.field(f.name), f.dtype) for f in dtype.fields]
+        texts = [part for part in parts if part is not None]
+        return pl.concat_str(texts, separator=" ", ignore_nulls=True) if texts else None
+    return None
 
 
 def _unescaped(value: Any) -> Any:
+    if isinstance(value, str):
+        return html.unescape(value)
     if isinstance(value, list):
         return [_unescaped(item) for item in value]
-    return html.unescape(value) if value else value
+    if isinstance(value, dict):
+        return {key: _unescaped(item) for key, item in value.items()}
+    return value
 
 
 def decode_entities(frame: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:

@@ -263,6 +263,8 @@ def _native_meta(decoded: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+# Upstream scraped the text with its HTML entities (`&#34;` for a quote is common in reviews).
+_REVIEW_TEXT = ("review_text", "summary")
 # Text columns whose entities neither reader has decoded yet (title and description are decoded there).
 _ENTITY_COLUMNS = ("brand", "main_cat", "categories", "feature", "rank")
 
@@ -442,7 +444,7 @@ class Amazon2018(SourceAdapter):
 
         max_lines = review_cap if is_review else None
         for frame in read_json_lines(file.path, arrow, native, python_row, self.tables[table], max_lines):
-            yield table, frame if is_review else finish_meta(frame)
+            yield table, decode_entities(frame, _REVIEW_TEXT) if is_review else finish_meta(frame)
 
     def _read_ratings(self, file: InputFile, quarantine: Quarantine) -> pl.LazyFrame:
         """Quarantine the bad lines now (only they are collected); return a lazy scan of the good ones."""

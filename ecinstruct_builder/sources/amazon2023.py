@@ -31,8 +31,9 @@ PATTERNS = (
     amz.FilePattern(REVIEWS, re.compile(r"(?!meta_)(?P<category>\w+)\.jsonl(?:\.gz)?")),
 )
 
-# Metadata text columns, HTML entities decoded (reviews are the user's own text, left as written).
+# Text columns whose HTML entities are decoded.
 META_TEXT = ("main_category", "title", "features", "description", "store", "categories")
+REVIEW_TEXT = ("title", "text")
 
 
 def _present(record: amz.Record, *keys: str) -> str:
@@ -155,7 +156,7 @@ class Amazon2023(SourceAdapter):
 
         frames = batched(table, record_rows(file.path, self.name, quarantine, to_row), self.tables[table])
         for name, frame in frames:
-            yield name, frame if table == REVIEWS else decode_entities(frame, META_TEXT)
+            yield name, decode_entities(frame, REVIEW_TEXT if table == REVIEWS else META_TEXT)
 
     def _read_meta_parquet(self, file: InputFile, quarantine: Quarantine) -> pl.LazyFrame:
         """A lazy scan of one Parquet shard in the table schema; rows without `parent_asin` quarantined."""

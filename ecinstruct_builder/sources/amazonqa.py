@@ -14,7 +14,7 @@ import polars as pl
 
 from ..quarantine import Quarantine
 from ._common import RecordError, conform, record_row, string_list_option
-from ._fastjson import GOOD, arrow_schema, no_null_items, read_json_lines
+from ._fastjson import GOOD, arrow_schema, decode_entities, no_null_items, read_json_lines
 from .base import Frame, InputFile, RemoteFile, SourceAdapter, present
 
 # File name -> official split, in order of preference for the test split.
@@ -93,7 +93,10 @@ class AmazonQA(SourceAdapter):
             return _native_rows(decoded, wanted, file.split)
 
         for frame in read_json_lines(file.path, _ARROW, native, python_row, _UPSTREAM_SCHEMA):
-            yield self.name, _to_table(frame)
+            yield (
+                self.name,
+                decode_entities(_to_table(frame), ("question_text", "review_snippets", "answers")),
+            )
 
     def remote_files(self, options: dict[str, Any]) -> list[RemoteFile]:
         """Train and validation from S3; the test split needs a manual Google Drive download."""

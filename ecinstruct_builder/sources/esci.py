@@ -77,7 +77,7 @@ class Esci(SourceAdapter):
             return
         locales = string_list_option(options, "locales", self.name, default=("us",))
         examples = _scan(file.path, _EXAMPLE_COLUMNS)
-        products = decode_entities_lazy(_scan(folder / PRODUCTS, _PRODUCT_COLUMNS), _PRODUCT_TEXT)
+        products = _scan(folder / PRODUCTS, _PRODUCT_COLUMNS)
         if locales:
             examples = examples.filter(pl.col("product_locale").is_in(locales))
             products = products.filter(pl.col("product_locale").is_in(locales))
@@ -85,7 +85,7 @@ class Esci(SourceAdapter):
         joined = examples.join(products, on=_JOIN_KEY, how="left", maintain_order="left").join(
             query_sources.lazy(), on="query_id", how="left", maintain_order="left"
         )
-        yield self.name, joined.select(list(_TABLE))
+        yield self.name, decode_entities_lazy(joined.select(list(_TABLE)), _TEXT)
 
     def remote_files(self, options: dict[str, Any]) -> list[RemoteFile]:
         """The three files from the GitHub repository (the Parquets are served through Git LFS)."""
@@ -123,7 +123,9 @@ _PRODUCT_COLUMNS = {
     )
 }
 
-_PRODUCT_TEXT = (
+# Text columns whose HTML entities are decoded.
+_TEXT = (
+    "query",
     "product_title",
     "product_description",
     "product_bullet_point",

@@ -2,6 +2,8 @@
 
 Layout: `mave/mave_positives.jsonl`, `mave/mave_negatives.jsonl`, or the split layout
 `mave/splits/PRODUCT/{train,eval,test}/00_All/mave_{positives,negatives}.jsonl` (`eval` -> validation).
+Unlike the other sources, HTML entities are left as they are: the evidence offsets count characters
+of the paragraph text as written, and decoding an entity would move every offset after it.
 """
 
 from __future__ import annotations

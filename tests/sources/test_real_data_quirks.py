@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import os
 from pathlib import Path
 
@@ -340,3 +341,29 @@ def test_entities_are_decoded_in_every_metadata_text_field_and_html_dates_are_nu
             ),
             ("Cap", None, None, None, None, "June 6, 2014"),
         ]
+
+
+def test_entities_are_decoded_in_reviews_questions_answers_and_queries(tmp_path: Path) -> None:
+    from test_amazonqa import question
+    from test_esci import EXAMPLE_ROWS, PRODUCT_ROWS, write_esci
+
+    from ecinstruct_builder.sources.amazonqa import AmazonQA
+
+    write_jsonl_gz(
+        tmp_path / "2018" / "Electronics.json.gz",
+        '{"asin": "B0ENT00001", "reviewText": "A &#34;quiet&#34; fan", "summary": "Fan &amp; timer"}',
+    )
+    reviews = read_all(Amazon2018(), tmp_path / "2018")[0]["amazon2018_reviews"]
+    assert reviews.select("review_text", "summary").rows() == [('A "quiet" fan', "Fan & timer")]
+
+    qa = question(1, questionText="Fits 15&quot; laptops?", review_snippets=["Snug &amp; safe."])
+    qa["answers"] = [{"answerText": "Yes &amp; no.", "answerType": "Y", "helpful": [1, 2]}]
+    write(tmp_path / "qa" / "train-qar.jsonl", json.dumps(qa).encode() + b"\n")
+    row = read_all(AmazonQA(), tmp_path / "qa")[0]["amazonqa"].row(0, named=True)
+    assert (row["question_text"], row["review_snippets"]) == ('Fits 15" laptops?', ["Snug & safe."])
+    assert row["answers"] == [{"answer_text": "Yes & no.", "answer_type": "Y", "helpful": [1, 2]}]
+
+    queries = ["fan &amp; light", *EXAMPLE_ROWS["query"][1:]]
+    write_esci(tmp_path / "esci", examples={**EXAMPLE_ROWS, "query": queries}, products=PRODUCT_ROWS)
+    esci = read_all(Esci(), tmp_path / "esci")[0]["esci"]
+    assert esci["query"][0] == "fan & light"
