@@ -33,9 +33,11 @@ def check_source_dir(root: Path, sources: Collection[str]) -> None:
 
 
 def missing_files_error(folder: Path, missing: list[str]) -> SourceFileError:
+    """The files the recipe needs that are absent, and what the folder holds instead."""
     return SourceFileError(
         f"{folder}: the recipe needs {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} "
-        "not there; add the upstream file(s) or remove the category from the recipe"
+        f"not there (found: {_names(folder) or 'nothing'}); add the upstream file(s) or remove the "
+        "category from the recipe"
     )
 
 

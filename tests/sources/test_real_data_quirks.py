@@ -218,9 +218,9 @@ def test_a_needed_file_that_is_absent_is_an_error_naming_it(tmp_path: Path) -> N
     _amazon2018_files(tmp_path / "src" / "amazon2018")
     (tmp_path / "src" / "amazon2018" / "meta_Electronics.json.gz").unlink()
 
-    with pytest.raises(
-        SourceFileError, match=r"the recipe needs meta_Electronics\.json\.gz, which is not there"
-    ):
+    needs = r"the recipe needs meta_Electronics\.json\.gz, which is not there"
+    found = r" \(found: Electronics\.csv, Electronics\.json\.gz\)"
+    with pytest.raises(SourceFileError, match=needs + found):
         _fetch(tmp_path, "amazon2018", 'categories = ["Electronics"]')
 
 
