@@ -464,12 +464,9 @@ def _line_case(tmp: Path, tally: Tally, source: str, name: str, bad: bytes, posi
         _write(folder, spec, lines if spec is target else None)
     header = 1 if isinstance(target, CsvFile) and target.header is not None else 0
     case = f"{source}/{target.path} line {position + 1 + header}: {name}"
-    tally.tried += 1
-    outcome, detail = _fetch(tmp, source)
-    if outcome == "traceback":
-        return tally.fail("traceback", case, repr(detail))
-    if outcome == "error":
-        return _clean_error(tally, case, str(detail), target.path)
+    detail = _run(tmp, tally, source, case, target.path)
+    if detail is None:
+        return None
     arrived, expected = _arrived(detail, files), _expected(files)
     if arrived != expected:
         return tally.fail("silent loss", case, f"missing {expected - arrived}, extra {arrived - expected}")
@@ -478,6 +475,21 @@ def _line_case(tmp: Path, tally: Tally, source: str, name: str, bad: bytes, posi
     if [line for line, _ in where] != [position + 1 + header] or not all(reason for _, reason in where):
         return tally.fail("silent loss", case, f"quarantine holds {where}")
     tally.outcomes["quarantined"] += 1
+
+
+def _run(tmp: Path, tally: Tally, source: str, case: str, named: str) -> Path | None:
+    """Fetch one input and count it; the workdir when fetch succeeded, None when it failed (a clean
+    error naming `named`, or not: both are tallied here)."""
+    tally.tried += 1
+    outcome, detail = _fetch(tmp, source)
+    if outcome == "traceback":
+        tally.fail("traceback", case, repr(detail))
+    elif outcome == "error":
+        _clean_error(tally, case, str(detail), named)
+    else:
+        assert isinstance(detail, Path)
+        return detail
+    return None
 
 
 def _clean_error(tally: Tally, case: str, message: str, name: str) -> None:
@@ -561,13 +573,8 @@ def _file_case(
             _write(folder, spec)
     damage(folder / damaged.path, damaged)
     case = f"{source}/{damaged.path}: {name}"
-    tally.tried += 1
-    outcome, detail = _fetch(tmp, source)
-    if outcome == "traceback":
-        return tally.fail("traceback", case, repr(detail))
-    if outcome == "error":
-        return _clean_error(tally, case, str(detail), damaged.path)
-    tally.fail("silent loss", case, "fetch succeeded on a damaged file")
+    if _run(tmp, tally, source, case, damaged.path) is not None:
+        tally.fail("silent loss", case, "fetch succeeded on a damaged file")
 
 
 def _zip_members(drop: str | None = None, header_only: str | None = None) -> dict[str, bytes]:
@@ -610,13 +617,8 @@ def _zip_case(tmp: Path, tally: Tally, name: str, archive: Callable[[], bytes], 
     folder.mkdir(parents=True)
     (folder / "Amazon-GoogleProducts.zip").write_bytes(archive())
     case = f"amazon_google/Amazon-GoogleProducts.zip: {name}"
-    tally.tried += 1
-    outcome, detail = _fetch(tmp, "amazon_google")
-    if outcome == "traceback":
-        return tally.fail("traceback", case, repr(detail))
-    if outcome == "error":
-        return _clean_error(tally, case, str(detail), named)
-    tally.fail("silent loss", case, "fetch succeeded on a damaged archive")
+    if _run(tmp, tally, "amazon_google", case, named) is not None:
+        tally.fail("silent loss", case, "fetch succeeded on a damaged archive")
 
 
 def _cases() -> list[tuple[str, Callable[[Path, Tally], None]]]:
