@@ -27,7 +27,7 @@ STREAM_ERRORS = (EOFError, OSError, zlib.error, isal_zlib.IsalError)
 
 
 def require_readable(path: Path) -> None:
-    """SourceFileError unless `path` is a readable regular file with some content (not an LFS pointer)."""
+    """SourceFileError unless `path` is a readable regular file (and not a Git LFS pointer)."""
     if path.is_symlink() and not path.exists():
         raise SourceFileError(f"{path}: dangling symbolic link; point it at the real file")
     if path.is_dir():
@@ -45,6 +45,12 @@ def require_readable(path: Path) -> None:
             f"{path}: is a Git LFS pointer, not the data; run `git lfs pull` in the clone it came from, "
             "or download the file itself from the source's homepage"
         )
+
+
+def require_content(path: Path) -> None:
+    """`require_readable`, and SourceFileError when the (decompressed) file is empty or blank: an
+    upstream source file always holds records, so an empty one is a broken download or copy."""
+    require_readable(path)
     if not _has_content(path):
         raise SourceFileError(f"{path}: holds no records (empty, blank or an empty gzip); re-download it")
 

@@ -14,7 +14,7 @@ from typing import IO, Any
 import polars as pl
 
 from ..errors import RecipeError, SourceFileError
-from ..io import UTF8_BOM, iter_lines
+from ..io import UTF8_BOM, iter_lines, require_content
 from ..quarantine import Quarantine
 from .base import BATCH_ROWS, batch_frame
 
@@ -152,6 +152,7 @@ def record_rows(
     with the line. `loose` accepts Python literals; `max_lines` reads only the first lines of the file
     (counted whether good or bad). Blank lines hold no record and are skipped.
     """
+    require_content(path)
     for lineno, raw in itertools.islice(iter_lines(path), max_lines):
         row = record_row(path, source, quarantine, convert, lineno, raw, loose=loose)
         if row is not None:

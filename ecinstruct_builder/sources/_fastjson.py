@@ -24,7 +24,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.json as pa_json
 
-from ..io import STREAM_ERRORS, UTF8_BOM, broken_stream, open_binary
+from ..io import STREAM_ERRORS, UTF8_BOM, broken_stream, open_binary, require_content
 from . import _common
 from .base import batch_frame
 
@@ -154,6 +154,7 @@ def line_chunks(path: Path, max_lines: int | None = None) -> Iterator[Chunk]:
     """Stream a (possibly gzipped) file as chunks of whole lines; `max_lines` stops after that many
     lines, blank or not."""
     first, rest = 1, b""
+    require_content(path)
     with open_binary(path) as handle:
         blocks = _read_blocks(handle)
         while max_lines is None or first <= max_lines:

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import polars as pl
 
-from ..io import require_readable
+from ..io import require_content
 from ..quarantine import Quarantine
 from . import _amazon as amz
 from ._common import record_row
@@ -448,7 +448,7 @@ class Amazon2018(SourceAdapter):
 
     def _read_ratings(self, file: InputFile, quarantine: Quarantine) -> pl.LazyFrame:
         """Quarantine the bad lines now (only they are collected); return a lazy scan of the good ones."""
-        require_readable(file.path)  # the scan is lazy: fail now, with the usual message
+        require_content(file.path)  # the scan is lazy: fail now, with the usual message
         lines = _rating_lines(file.path)
         # one cheap pattern clears nearly every line; the full checks run on the rest only
         suspect = lines.filter(~pl.col("raw").str.contains(_PLAIN_RATING))
