@@ -1,5 +1,6 @@
-"""Fuzzing every adapter through `run_fetch`: line-level corruption inside otherwise valid files and
-file-level damage, each in a fresh tiny source dir.
+"""Fuzzing every adapter through `run_fetch`: line-level corruption inside otherwise valid files,
+file-level damage, and harmless variants (BOM, CRLF...) that must be read intact, each in a fresh tiny
+source dir.
 
 For every input the outcome must be one of: every good record arrives and every bad line is in the
 quarantine with its file, line and a reason; or fetch fails with an EcbuildError whose message is one
@@ -577,6 +578,38 @@ def _file_case(
         tally.fail("silent loss", case, "fetch succeeded on a damaged file")
 
 
+# Harmless differences every reader must take in its stride: (name, transform of the file's bytes).
+GOOD_VARIANTS: list[tuple[str, Callable[[bytes], bytes]]] = [
+    ("UTF-8 byte-order mark", lambda data: b"\xef\xbb\xbf" + data),
+    ("CRLF line ends", lambda data: data.replace(b"\n", b"\r\n")),
+    ("no newline at the end", lambda data: data.rstrip(b"\n")),
+    ("blank lines between records", lambda data: data.replace(b"\n", b"\n\n")),
+]
+
+
+def _variant_case(
+    tmp: Path, tally: Tally, source: str, changed: SourceFile, name: str, change: Callable
+) -> None:
+    folder = tmp / "src" / source
+    folder.mkdir(parents=True)
+    for spec in SOURCES[source]:
+        _write(folder, spec)
+    path = folder / changed.path
+    plain = gzip.decompress(path.read_bytes()) if path.name.endswith(".gz") else path.read_bytes()
+    path.write_bytes(_gz(path.name, change(plain)))
+    case = f"{source}/{changed.path}: {name}"
+    workdir = _run(tmp, tally, source, case, changed.path)
+    if workdir is None:
+        return
+    arrived, expected = _arrived(workdir, SOURCES[source]), _expected(SOURCES[source])
+    quarantine = pl.read_parquet(workdir / "sources" / "quarantine.parquet")
+    if arrived != expected or quarantine.height:
+        return tally.fail(
+            "silent loss", case, f"missing {expected - arrived}, quarantined {quarantine.rows()}"
+        )
+    tally.outcomes["read intact"] += 1
+
+
 def _zip_members(drop: str | None = None, header_only: str | None = None) -> dict[str, bytes]:
     members = {}
     for spec in SOURCES["amazon_google"]:
@@ -644,6 +677,16 @@ def _cases() -> list[tuple[str, Callable[[Path, Tally], None]]]:
                 )
             )
         for spec in files:
+            if not isinstance(spec, BinaryFile):
+                cases += [
+                    (
+                        f"{source} {spec.path} {name}",
+                        lambda tmp, tally, s=source, d=spec, n=name, f=change: _variant_case(
+                            tmp, tally, s, d, n, f
+                        ),
+                    )
+                    for name, change in GOOD_VARIANTS
+                ]
             for name, applies, damage in FILE_DAMAGE:
                 if applies(spec):
                     cases.append(
@@ -665,7 +708,7 @@ def test_fuzzed_inputs_give_no_traceback_and_no_silent_loss(tmp_path: Path) -> N
     print("\nfuzz:", json.dumps(summary))  # the counts in docs/robustness.md
     assert tally.failures == [], "\n".join(tally.failures)
     assert tally.tried >= 200
-    assert tally.outcomes["clean error"] + tally.outcomes["quarantined"] == tally.tried
+    assert sum(tally.outcomes[kind] for kind in ("clean error", "quarantined", "read intact")) == tally.tried
 
 
 @pytest.mark.parametrize("position", [0, 2, 4])
