@@ -148,11 +148,27 @@ def _finalize_tables(adapter: SourceAdapter, staging: Path, out_dir: Path) -> di
     return counts
 
 
+def _discover_all(
+    recipe: Recipe, root: Path
+) -> list[tuple[SourceAdapter, dict[str, Any], Path, list[InputFile]]]:
+    """Every source's files, found before anything is read, so that a missing file fails at once."""
+    found = []
+    for adapter, options in recipe_adapters(recipe):
+        folder = root / adapter.name
+        files = adapter.discover(folder, options) if folder.is_dir() else []
+        missing = adapter.missing_files(folder, options, files) if folder.is_dir() else []
+        if missing:
+            raise missing_files_error(folder, missing)
+        found.append((adapter, options, folder, files))
+    return found
+
+
 def run_fetch(
     recipe: Recipe, workdir: Path, source_dir: Path | None = None, progress: bool = True
 ) -> FetchResult:
     """Fetch (or locate) the recipe's sources and write the normalised tables and the manifest."""
     root = resolve_source_root(recipe, workdir, source_dir, progress)
+    discovered = _discover_all(recipe, root)  # before the old tables go: a missing file leaves them
     out_dir = sources_dir(workdir)
     if out_dir.exists():
         shutil.rmtree(out_dir)  # a fetch rewrites every table; stale tables must not survive
@@ -160,12 +176,7 @@ def run_fetch(
     result = FetchResult(source_root=root)
     quarantine = Quarantine()
     table_sources: dict[str, str] = {}
-    for adapter, options in recipe_adapters(recipe):
-        folder = root / adapter.name
-        files = adapter.discover(folder, options) if folder.is_dir() else []
-        missing = adapter.missing_files(folder, options, files) if folder.is_dir() else []
-        if missing:
-            raise missing_files_error(folder, missing)
+    for adapter, options, folder, files in discovered:
         if not files:
             result.skipped.append(no_input_note(adapter.name, folder, options))
             continue
