@@ -367,3 +367,41 @@ def test_entities_are_decoded_in_reviews_questions_answers_and_queries(tmp_path:
     write_esci(tmp_path / "esci", examples={**EXAMPLE_ROWS, "query": queries}, products=PRODUCT_ROWS)
     esci = read_all(Esci(), tmp_path / "esci")[0]["esci"]
     assert esci["query"][0] == "fan & light"
+
+
+def _cli_fetch(tmp_path: Path) -> tuple[int, list[str]]:
+    from click.testing import CliRunner
+
+    from ecinstruct_builder.cli import main
+
+    recipe_path = tmp_path / "recipe.toml"
+    recipe_path.write_text(
+        'name = "t"\norigin = "bundled"\n[sources.amazon2018]\ncategories = ["Electronics"]\n'
+    )
+    args = ["fetch", "--quiet", "--recipe", str(recipe_path), "--workdir", str(tmp_path / "w")]
+    result = CliRunner().invoke(main, [*args, "--source-dir", str(tmp_path / "src")])
+    return result.exit_code, result.output.strip().splitlines()
+
+
+def test_the_cli_prints_a_broken_gzip_as_one_line_with_exit_2(tmp_path: Path) -> None:
+    folder = tmp_path / "src" / "amazon2018"
+    _amazon2018_files(folder)
+    data = gzip.compress(b"".join(b'{"asin": "B%08d"}\n' % i for i in range(5000)), mtime=0)
+    write(folder / "Electronics.json.gz", data[: len(data) // 2])
+
+    code, output = _cli_fetch(tmp_path)
+
+    assert code == 2
+    assert len(output) == 1
+    assert output[0].startswith(
+        f"Error: {folder / 'Electronics.json.gz'}: compressed stream broken after line "
+    )
+
+
+def test_the_cli_notes_the_5_core_fallback(tmp_path: Path) -> None:
+    _amazon2018_files(tmp_path / "src" / "amazon2018", reviews="Electronics_5.json.gz")
+
+    code, output = _cli_fetch(tmp_path)
+
+    assert code == 0
+    assert any(line.startswith("  note: amazon2018: Electronics.json.gz is absent") for line in output)
