@@ -564,14 +564,20 @@ FILE_DAMAGE: list[tuple[str, Callable[[SourceFile], bool], Callable[[Path, Sourc
 ]
 
 
-def _file_case(
-    tmp: Path, tally: Tally, source: str, damaged: SourceFile, name: str, damage: Callable
-) -> None:
+def _source_folder(tmp: Path, source: str, without: SourceFile | None = None) -> Path:
+    """A source folder holding the good version of each of the source's files but `without`."""
     folder = tmp / "src" / source
     folder.mkdir(parents=True)
     for spec in SOURCES[source]:
-        if spec is not damaged:
+        if spec is not without:
             _write(folder, spec)
+    return folder
+
+
+def _file_case(
+    tmp: Path, tally: Tally, source: str, damaged: SourceFile, name: str, damage: Callable
+) -> None:
+    folder = _source_folder(tmp, source, without=damaged)
     damage(folder / damaged.path, damaged)
     case = f"{source}/{damaged.path}: {name}"
     if _run(tmp, tally, source, case, damaged.path) is not None:
@@ -590,11 +596,7 @@ GOOD_VARIANTS: list[tuple[str, Callable[[bytes], bytes]]] = [
 def _variant_case(
     tmp: Path, tally: Tally, source: str, changed: SourceFile, name: str, change: Callable
 ) -> None:
-    folder = tmp / "src" / source
-    folder.mkdir(parents=True)
-    for spec in SOURCES[source]:
-        _write(folder, spec)
-    path = folder / changed.path
+    path = _source_folder(tmp, source) / changed.path
     plain = gzip.decompress(path.read_bytes()) if path.name.endswith(".gz") else path.read_bytes()
     path.write_bytes(_gz(path.name, change(plain)))
     case = f"{source}/{changed.path}: {name}"
