@@ -9,17 +9,14 @@ import click
 import polars as pl
 
 from .errors import EcbuildError
+from .workdir import WorkDir
 
 # Raw text of an example is cut to this many characters: enough to recognise the record.
 EXAMPLE_CHARS = 120
 
 
-def quarantine_path(workdir: Path) -> Path:
-    return workdir / "sources" / "quarantine.parquet"  # where fetch writes it
-
-
 def read_quarantine(workdir: Path) -> pl.DataFrame:
-    path = quarantine_path(workdir)
+    path = WorkDir(workdir).quarantine_path
     if not path.is_file():
         raise EcbuildError(f"no quarantine in {workdir}; run `ecbuild fetch --workdir {workdir}` first")
     try:

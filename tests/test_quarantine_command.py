@@ -7,7 +7,8 @@ from click.testing import CliRunner
 
 from ecinstruct_builder.cli import main
 from ecinstruct_builder.quarantine import Quarantine
-from ecinstruct_builder.quarantine_command import quarantine_path, summary_lines
+from ecinstruct_builder.quarantine_command import summary_lines
+from ecinstruct_builder.workdir import WorkDir
 
 
 def _quarantine(rows: list[tuple[str, str, int, str, str]]) -> pl.DataFrame:
@@ -56,7 +57,7 @@ def test_command_reports_the_fetch_of_the_bundled_samples(tmp_path: Path) -> Non
     runner = CliRunner()
     fetched = runner.invoke(main, ["fetch", "--workdir", str(tmp_path), "--quiet"])
     assert fetched.exit_code == 0, fetched.output
-    stored = pl.read_parquet(quarantine_path(tmp_path))
+    stored = pl.read_parquet(WorkDir(tmp_path).quarantine_path)
 
     result = runner.invoke(main, ["quarantine", "--workdir", str(tmp_path), "--examples", "2"])
 

@@ -21,7 +21,7 @@ from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, co
 from huggingface_hub.errors import HfHubHTTPError, HTTPError
 
 from .. import __version__
-from ..errors import EcbuildError
+from ..errors import EcbuildError, UsageError
 from .export import ExportResult, export_dataset
 from .workdir import Build
 
@@ -52,7 +52,7 @@ class PushOutcome:
 
 def check_repo_id(repo_id: str) -> str:
     if not _REPO_ID.fullmatch(repo_id) or ".." in repo_id:
-        raise EcbuildError(
+        raise UsageError(
             f"--repo {repo_id!r} is not a Hub repo id; write it as namespace/name, e.g. org/ECInstruct"
         )
     return repo_id

@@ -4,7 +4,7 @@ source dir.
 
 For every input the outcome must be one of: every good record arrives and every bad line is in the
 quarantine with its file, line and a reason; or fetch fails with an EcbuildError whose message is one
-line naming the damaged file (what the CLI prints, exit 2). Anything else is a traceback (another
+line naming the damaged file (what the CLI prints, exit 1). Anything else is a traceback (another
 exception) or a silent loss (a good record missing, a bad line not quarantined where it was, a U+FFFD
 that was not in the input). The counts are printed (`pytest -s`) and recorded in docs/robustness.md.
 """
@@ -25,9 +25,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from ecinstruct_builder.config import load_recipe
 from ecinstruct_builder.errors import EcbuildError
 from ecinstruct_builder.fetch import run_fetch
-from ecinstruct_builder.recipe import load_recipe
 
 CATEGORY = "Widgets"
 MAPPING = "Amzon_GoogleProducts_perfectMapping.csv"

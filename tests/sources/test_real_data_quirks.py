@@ -14,11 +14,11 @@ import pytest
 from helpers_h1 import write_jsonl_gz
 from helpers_h2 import quarantined, read_all, write
 
+from ecinstruct_builder.config import load_recipe
 from ecinstruct_builder.errors import SourceFileError
 from ecinstruct_builder.fetch import run_fetch
 from ecinstruct_builder.io import iter_lines
 from ecinstruct_builder.quarantine import Quarantine
-from ecinstruct_builder.recipe import load_recipe
 from ecinstruct_builder.sources._common import csv_rows, decode_text
 from ecinstruct_builder.sources.amazon2018 import Amazon2018
 from ecinstruct_builder.sources.amazon_google import AmazonGoogle
@@ -383,7 +383,7 @@ def _cli_fetch(tmp_path: Path) -> tuple[int, list[str]]:
     return result.exit_code, result.output.strip().splitlines()
 
 
-def test_the_cli_prints_a_broken_gzip_as_one_line_with_exit_2(tmp_path: Path) -> None:
+def test_the_cli_prints_a_broken_gzip_as_one_line_and_exits_non_zero(tmp_path: Path) -> None:
     folder = tmp_path / "src" / "amazon2018"
     _amazon2018_files(folder)
     data = gzip.compress(b"".join(b'{"asin": "B%08d"}\n' % i for i in range(5000)), mtime=0)
@@ -391,7 +391,7 @@ def test_the_cli_prints_a_broken_gzip_as_one_line_with_exit_2(tmp_path: Path) ->
 
     code, output = _cli_fetch(tmp_path)
 
-    assert code == 2
+    assert code == SourceFileError.exit_code
     assert len(output) == 1
     assert output[0].startswith(
         f"Error: {folder / 'Electronics.json.gz'}: compressed stream broken after line "

@@ -19,33 +19,16 @@ from click.testing import CliRunner
 from langdetect import DetectorFactory, detect
 
 from ecinstruct_builder.cli import main as cli_main
+from ecinstruct_builder.errors import SourceFileError
 from ecinstruct_builder.paths import raw_sources_dir
+from ecinstruct_builder.sources import adapters
 from ecinstruct_builder.synthetic import PLANTED_BAD_LINES, generate
 from ecinstruct_builder.synthetic.__main__ import main
+from ecinstruct_builder.synthetic.amazon2018 import FIVE_CORE_CATEGORIES
 from ecinstruct_builder.synthetic.common import Profile, lfs_pointer
 from ecinstruct_builder.synthetic.text import FOREIGN_SENTENCES
 
 CATEGORIES_2018 = ("Electronics", "Home_and_Kitchen", "Sports_and_Outdoors", "Tools_and_Home_Improvement")
-EXPECTED_FILES = {
-    *(f"amazon2018/{c}.json.gz" for c in CATEGORIES_2018),
-    *(f"amazon2018/meta_{c}.json.gz" for c in CATEGORIES_2018),
-    *(f"amazon2018/{c}.csv" for c in CATEGORIES_2018),
-    "amazon2018/Electronics_5.json.gz",  # the 5-core subset, for the fallback when the full file is absent
-    *(f"amazon2014/meta_{c}.json.gz" for c in CATEGORIES_2018),
-    *(f"amazon2023/{c}.jsonl" for c in ("Electronics", "Home_and_Kitchen")),
-    *(f"amazon2023/meta_{c}.jsonl" for c in ("Electronics", "Home_and_Kitchen")),
-    "mave/mave_positives.jsonl",
-    "mave/mave_negatives.jsonl",
-    "esci/shopping_queries_dataset_examples.parquet",
-    "esci/shopping_queries_dataset_products.parquet",
-    "esci/shopping_queries_dataset_sources.csv",
-    "amazonqa/train-qar.jsonl",
-    "amazonqa/val-qar.jsonl",
-    "amazonqa/test-qar.jsonl",
-    "amazon_google/Amazon.csv",
-    "amazon_google/GoogleProducts.csv",
-    "amazon_google/Amzon_GoogleProducts_perfectMapping.csv",
-}
 META_2018_FIELDS = {
     "category", "tech1", "description", "fit", "title", "also_buy", "tech2", "brand", "feature", "rank",
     "also_view", "main_cat", "similar_item", "date", "price", "asin", "imageURL", "imageURLHighRes",
@@ -72,6 +55,17 @@ CSV_FIELDS = {
     "amazon_google/GoogleProducts.csv": 5,
     "amazon_google/Amzon_GoogleProducts_perfectMapping.csv": 2,
 }
+
+
+def upstream_files(out: Path) -> set[str]:
+    """Every file some registered adapter reads under `out` (default options), as relative paths,
+    and the 5-core review files, which are read only when the full file is absent."""
+    read = {
+        file.path.relative_to(out).as_posix()
+        for name, adapter in adapters().items()
+        for file in adapter.discover(out / name, {})
+    }
+    return read | {f"amazon2018/{category}_5.json.gz" for category in FIVE_CORE_CATEGORIES}
 
 
 @pytest.fixture(scope="module")
@@ -136,14 +130,16 @@ def test_another_seed_changes_every_file(demo, tmp_path):
 
 def test_every_upstream_file_is_written_under_its_upstream_name(demo):
     out, rows = demo
-    assert set(rows) == EXPECTED_FILES
-    assert set(files_under(out)) == EXPECTED_FILES  # nothing else, e.g. no leftover temp files
-    assert all(rows[name] > 0 for name in EXPECTED_FILES)
+    expected = upstream_files(out)
+    assert {name.split("/")[0] for name in expected} == set(adapters())  # every source gets files
+    assert set(rows) == expected
+    assert set(files_under(out)) == expected  # nothing else, e.g. no leftover temp files
+    assert all(rows[name] > 0 for name in expected)
 
 
 def test_gzip_headers_carry_no_name_or_time(demo):
-    out, _ = demo
-    for name in EXPECTED_FILES:
+    out, rows = demo
+    for name in rows:
         if name.endswith(".gz"):
             header = (out / name).read_bytes()[:10]
             assert header[3] == 0, name  # FLG: no FNAME field
@@ -180,9 +176,9 @@ def test_bundled_samples_stay_small():
 
 
 def test_planted_bad_lines_are_exactly_the_unreadable_records(demo):
-    out, _ = demo
+    out, rows = demo
     assert sum(PLANTED_BAD_LINES.values()) == 10
-    for name in EXPECTED_FILES:
+    for name in rows:
         path = out / name
         if name.endswith(".parquet"):
             continue
@@ -448,7 +444,7 @@ def test_small_scale_writes_more_ratings_than_the_demo_and_is_fast(demo, tmp_pat
     started = time.monotonic()
     rows = generate(tmp_path, scale=0.0002)
     assert time.monotonic() - started < 30
-    assert set(rows) == EXPECTED_FILES
+    assert set(rows) == upstream_files(tmp_path)
     for category in CATEGORIES_2018:
         name = f"amazon2018/{category}.csv"
         assert rows[name] > 2 * demo_rows[name]
@@ -475,7 +471,7 @@ def test_an_lfs_pointer_in_place_of_a_bundled_file_stops_fetch_saying_so(tmp_pat
         cli_main, ["fetch", "--quiet", "--workdir", str(tmp_path / "w"), "--source-dir", str(source)]
     )
 
-    assert result.exit_code == 2
+    assert result.exit_code == SourceFileError.exit_code
     assert result.output.strip().splitlines() == [
         f"Error: {target}: is a Git LFS pointer, not the data; run `git lfs pull` in the clone it came from, "
         "or download the file itself from the source's homepage"
