@@ -426,7 +426,9 @@ def decode_entities_lazy(frame: pl.LazyFrame, columns: Iterable[str]) -> pl.Lazy
     """`decode_entities` for a lazy scan (each batch is decoded as it streams)."""
     schema = frame.collect_schema()
     return frame.with_columns(
-        pl.col(name).map_batches(decoded_entities, return_dtype=schema[name]) for name in columns
+        # value by value, so the scan can keep streaming batch by batch
+        pl.col(name).map_batches(decoded_entities, return_dtype=schema[name], is_elementwise=True)
+        for name in columns
     )
 
 
