@@ -284,7 +284,13 @@ def _unclosed(
     not `width` fields, or it runs to the end of the file without its quote ever closing."""
     if error is not None or len(fields or ()) != width:
         return True
-    return first + used == len(lines) and not lines[-1].rstrip().endswith('"')
+    if first + used < len(lines):
+        return False
+    try:  # at the end of the file: in strict mode the csv module says whether a quote is still open
+        list(csv.reader(lines[first:], strict=True))
+    except csv.Error:
+        return True
+    return False
 
 
 def _records_from(lines: list[str], start: int) -> Iterator[tuple[int, int, list[str] | None, str | None]]:

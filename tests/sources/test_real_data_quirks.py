@@ -171,6 +171,16 @@ def test_an_unclosed_quote_in_the_esci_sources_does_not_remove_the_rows_after_it
     assert quarantined(quarantine) == [("sources.csv", 3, "malformed CSV: unclosed quote")]
 
 
+def test_a_multi_line_last_record_with_an_unquoted_number_is_one_record(tmp_path: Path) -> None:
+    _amazon_google(tmp_path, AMAZON_HEADER + b'"a1","Suite","first\nsecond","maker",0\n')
+
+    tables, quarantine = read_all(AmazonGoogle(), tmp_path)
+
+    amazon = tables["amazon_google_products"].filter(side="amazon")
+    assert amazon.select("id", "description", "price").rows() == [("a1", "first\nsecond", "0")]
+    assert len(quarantine) == 0
+
+
 def test_a_header_only_csv_is_an_error_naming_it(tmp_path: Path) -> None:
     _amazon_google(tmp_path, AMAZON_HEADER)
 
