@@ -137,7 +137,9 @@ def sa_ours(source_dir: Path) -> dict[str, Any]:
     )
     candidates = builder.build({"amazon2018_reviews": reviews.lazy()}, task, recipe.seed).collect()
     kept = candidates.filter(WordCount({"review": MIN_WORDS}, {}).reasons(candidates).is_null())
-    sided, _, _ = assign_sides(assign_buckets(kept, recipe.seed), builder, task, recipe.seed, recipe.split)
+    sided, _, _ = assign_sides(
+        assign_buckets(kept, recipe.seed, builder.abbr), builder, task, recipe.seed, recipe.split
+    )
     split = assign_splits(sided, recipe.split.fractions)
     counts = dict(sorted(split.group_by("split").len().iter_rows()))
     return {"rows_in": reviews.height + len(quarantine), "rows_out": split.height, "splits": counts}

@@ -100,6 +100,11 @@ class TaskConfig:
     clean: CleanConfig = option(CleanConfig(), "overrides of [clean] for this task")
     filters: FiltersConfig = option(FiltersConfig(), "overrides of [filters] for this task")
     dedup: DedupConfig = option(DedupConfig(), "overrides of [dedup] for this task")
+    category_mix: Literal["equal", "pooled"] | None = option(
+        None,
+        "several IND categories: an equal share each, or one draw from their union (proportional to "
+        "size); unset: as ECInstruct built the task",
+    )
     params: Any = field(default=None, metadata={"internal": True})  # the builder's own parameters
 
 
@@ -123,6 +128,7 @@ class Recipe:
     sources: dict[str, Any]  # adapter name -> its typed options
     tasks: dict[str, TaskConfig]
     declared_tasks: tuple[str, ...]  # the tasks the recipe has a [tasks.X] table for
+    templates: Path | None  # the user's template folder, if any
     path: Path
     raw: dict[str, Any]
 
@@ -148,6 +154,11 @@ class RecipeHeader:
     seed: int = option(1, "seed of every hash and random choice", minimum=0, maximum=2**32 - 1)
     origin: Literal["bundled", "download"] = option(
         "bundled", "where `ecbuild fetch` gets files without --source-dir: bundled samples or a download"
+    )
+    templates: str | None = option(
+        None,
+        "a folder of your own template files (<ABBR>.toml, validated like the bundled ones) replacing the "
+        "bundled wording of those tasks; relative to the recipe file; `render --templates` overrides it",
     )
 
 
@@ -280,6 +291,15 @@ def _check_task(
     )
 
 
+def _template_folder(value: str | None, recipe: Path, where: str) -> Path | None:
+    if value is None:
+        return None
+    folder = (recipe.parent / value).resolve()
+    if not folder.is_dir():
+        raise RecipeError(f"{where}.templates: {folder} is not a folder of template files")
+    return folder
+
+
 def parse_recipe(raw: dict[str, Any], path: Path) -> Recipe:
     """The typed recipe from parsed TOML; every problem is a one-line RecipeError naming the key."""
     where = f"recipe {path.name}"
@@ -320,6 +340,7 @@ def parse_recipe(raw: dict[str, Any], path: Path) -> Recipe:
         sources=sources,
         tasks=tasks,
         declared_tasks=tuple(abbr for abbr in known if abbr in task_tables),
+        templates=_template_folder(header.templates, path, where),
         path=path,
         raw=raw,
         **base,

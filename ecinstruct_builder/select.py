@@ -2,8 +2,9 @@
 
 This module owns the quota loop. Candidates stream from the builder in batches; each batch is
 cleaned and cheap-filtered (`clean.stage.TaskCleaner.prepare`) and parked in a `CandidateStore`,
-which gives each row its split bucket once. The rows are then placed (`split.py`: side and split),
-and each split's quota is filled in bucket order: rows are offered in chunks a little larger than
+which gives each row its split bucket and its (task-salted) selection order once. The rows are then
+placed (`split.py`: side and split), and each split's quota is filled in that order: rows are
+offered in chunks a little larger than
 what is still needed, their full rows are read back from the store, and the expensive steps
 (language id, exact and near-duplicate removal, decontamination) run on them until the quota is
 full. Rows past that point leave no trace, so the result equals running every step on every row.
@@ -85,8 +86,9 @@ class Selector:
         return taken, got, start
 
     def take(self, pool: pl.DataFrame, cap: int, equal_shares: bool) -> pl.DataFrame:
-        """`cap` kept rows in bucket order; with several domains, equal shares first, then fill up."""
-        ordered = pool.sort("bucket", "candidate_id")
+        """`cap` kept rows in selection order; with `equal_shares` and several domains, an equal share
+        of each domain first, then fill up from what they have left."""
+        ordered = pool.sort("order", "candidate_id")
         domains = sorted(d for d in ordered["domain"].unique().to_list() if d is not None)
         if not equal_shares or len(domains) < 2:
             chunks, _, _ = self._fill(ordered, 0, cap)
@@ -101,10 +103,10 @@ class Selector:
             chunks += taken
             total += got
         # fill up from what the domains have left, still in bucket order
-        rest = pl.concat([streams[d].slice(positions[d]) for d in domains]).sort("bucket", "candidate_id")
+        rest = pl.concat([streams[d].slice(positions[d]) for d in domains]).sort("order", "candidate_id")
         taken, _, _ = self._fill(rest, 0, cap - total)
         chunks += taken
-        return pl.concat(chunks).sort("bucket", "candidate_id") if chunks else ordered.head(0)
+        return pl.concat(chunks).sort("order", "candidate_id") if chunks else ordered.head(0)
 
     def select(self, keys: pl.DataFrame) -> tuple[pl.DataFrame, SplitReport]:
         """Place the candidates and fill every split's quota, train first, so evaluation rows can be
@@ -128,8 +130,9 @@ class Selector:
                 overlap += leaked.height
                 self.cleaner.reject(self._full(leaked), "split", "group_in_train")
                 pool = pool.filter(~in_train)
-            # equal shares per category only where the recipe pools several IND categories
-            equal_shares = split != "test_ood" and len(self.config.ind_categories) > 1
+            # ECInstruct's mix of several IND categories: equal shares (SA, SR) or a pooled draw
+            mix = self.config.category_mix or self.builder.category_mix
+            equal_shares = split != "test_ood" and mix == "equal" and len(self.config.ind_categories) > 1
             taken = self.take(pool, cap, equal_shares)
             if split == "train":
                 train_groups = taken["group_key"].unique()
@@ -166,7 +169,7 @@ def select_rows(
 ) -> tuple[pl.DataFrame, SplitReport]:
     """Selection over candidates already in memory (full rows, cleaned and cheap-filtered)."""
     selector = Selector(builder, config, seed, split, cleaner)
-    return selector.select(assign_buckets(candidates, seed))
+    return selector.select(assign_buckets(candidates, seed, builder.abbr))
 
 
 def select_task(
@@ -191,7 +194,7 @@ def select_task(
     cleaner = TaskCleaner.for_task(builder, config, seed, variants)
     scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".candidates-{builder.abbr}-", dir=scratch) as folder:
-        store = CandidateStore(Path(folder), seed)
+        store = CandidateStore(Path(folder), seed, builder.abbr)
         batches = candidates.collect_batches(chunk_size=CANDIDATE_BATCH_ROWS)
         keys = [store.add(cleaner.prepare(batch)) for batch in batches]
         if not keys:  # no candidates: still one (empty) pass, for the funnel and the schema

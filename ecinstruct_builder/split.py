@@ -36,15 +36,22 @@ def hashed_fraction(column: str, seed: int, salt: str) -> pl.Expr:
     return fraction_expr(pl.lit(str(seed)), pl.lit(salt), column)
 
 
-def assign_buckets(candidates: pl.DataFrame, seed: int) -> pl.DataFrame:
-    """Add `bucket` (hash of the group key: the order quotas take rows in) and `halve` (a second,
-    independent hash for halving an official test split)."""
+def assign_buckets(candidates: pl.DataFrame, seed: int, task: str) -> pl.DataFrame:
+    """Add `bucket` (hash of the group key: which split a hash-split row goes to), `halve` (a second,
+    independent hash for halving an official test split) and `order` (the order quotas take groups in;
+    a group's rows follow each other by candidate id).
+
+    The bucket is shared by every task, so a product sits on the same side in each; the order is
+    salted with the task, so two tasks drawing from one pool (MPC and PSI from ESCI) draw
+    independently, as the ECInstruct notebooks' separate random samples did.
+    """
     keys = (
         candidates.select("group_key")
         .unique()
         .with_columns(
             bucket=hashed_fraction("group_key", seed, f"{BUCKET_SALT}:split"),
             halve=hashed_fraction("group_key", seed, f"{BUCKET_SALT}:halve"),
+            order=hashed_fraction("group_key", seed, f"{task}:order"),
         )
     )
     return candidates.join(keys, on="group_key", how="left", maintain_order="left")

@@ -45,7 +45,7 @@ def candidates(n: int = 500) -> pl.DataFrame:
 
 
 def stored(tmp_path: Path, frame: pl.DataFrame) -> tuple[CandidateStore, pl.DataFrame]:
-    store = CandidateStore(tmp_path / "store", seed=1)
+    store = CandidateStore(tmp_path / "store", seed=1, task="SA")
     keys = pl.concat([store.add(frame.slice(start, 170)) for start in range(0, frame.height, 170)])
     return store, keys
 
@@ -54,7 +54,7 @@ def test_add_keeps_key_columns_and_parks_the_rest(tmp_path: Path) -> None:
     frame = candidates()
     store, keys = stored(tmp_path, frame)
     assert len(store.parts) == 3 and store.rows == frame.height
-    assert keys.columns == [*frame.columns, "bucket", "halve", ROW]
+    assert keys.columns == [*frame.columns, "bucket", "halve", "order", ROW]
     assert keys.select(KEY_COLUMNS).equals(frame.select(KEY_COLUMNS))
     assert keys["review"].null_count() == frame.height and keys[ROW].to_list() == list(range(frame.height))
 
@@ -82,6 +82,6 @@ def test_selection_through_the_store_equals_selection_on_full_rows(tmp_path: Pat
 def test_attach_refuses_rows_with_buckets_it_did_not_give(tmp_path: Path) -> None:
     frame = candidates(60)
     store, keys = stored(tmp_path, frame)
-    assert store.attach(keys.reverse()).drop(ROW, "bucket", "halve").equals(frame.reverse())
+    assert store.attach(keys.reverse()).drop(ROW, "bucket", "halve", "order").equals(frame.reverse())
     with pytest.raises(EcbuildError, match="internal"):
-        store.attach(keys.with_columns(bucket=pl.lit(0.5)))
+        store.attach(keys.with_columns(order=pl.lit(0.5)))

@@ -79,7 +79,7 @@ def test_report_and_rejects(demo_workdir):
     report = json.loads((demo_workdir / "reports" / "build.json").read_text())
     assert set(report["tasks"]) == set(builders())
     assert (demo_workdir / "reports" / "build.md").read_text().startswith("# Build report")
-    rejects = pl.read_parquet(demo_workdir / "rejects" / "Sentiment_Analysis.parquet")
+    rejects = pl.read_parquet(demo_workdir / "rejects" / "*.parquet")
     assert {"filter", "dedup"} <= set(rejects["stage"])
     assert rejects.filter(pl.col("stage") == "dedup")["kept_id"].is_not_null().all()
 

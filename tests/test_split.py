@@ -104,7 +104,7 @@ def test_caps_and_unmet_quotas_are_reported():
 
 def test_ind_pool_takes_equal_shares_per_category():
     frame = candidates(3000, domains=("A", "B", "C"))
-    out, _ = run(frame, sizes={"train": 90}, ind_categories=("A", "B", "C"))
+    out, _ = run(frame, sizes={"train": 90}, ind_categories=("A", "B", "C"), category_mix="equal")
     assert dict(out.filter(pl.col("split") == "train")["domain"].value_counts().iter_rows()) == {
         "A": 30,
         "B": 30,
@@ -121,7 +121,7 @@ def test_short_category_is_filled_up_from_the_others():
             ),
         ]
     )
-    out, _ = run(frame, sizes={"train": 90}, ind_categories=("A", "B", "C"))
+    out, _ = run(frame, sizes={"train": 90}, ind_categories=("A", "B", "C"), category_mix="equal")
     train = dict(out.filter(pl.col("split") == "train")["domain"].value_counts().iter_rows())
     assert sum(train.values()) == 90 and train.get("C", 0) <= 5
 
@@ -191,3 +191,36 @@ def test_holdout_is_capped_so_the_in_domain_splits_keep_rows():
     counts = dict(out["split"].value_counts().iter_rows())
     assert counts["train"] > 0 and counts["test_ood"] > 0
     assert set(out.filter(pl.col("split") == "train")["domain"]).isdisjoint(report.holdout.domains)
+
+
+def test_a_pooled_mix_draws_from_the_union_in_proportion_to_size():
+    frame = candidates(6000, domains=("A", "A", "B"))  # A is twice as large as B
+    out, _ = run(frame, sizes={"train": 600}, ind_categories=("A", "B"), category_mix="pooled")
+    train = dict(out.filter(pl.col("split") == "train")["domain"].value_counts().iter_rows())
+    assert sum(train.values()) == 600
+    assert 1.6 < train["A"] / train["B"] < 2.5  # about 2:1, as the pool is; an equal mix gives 1:1
+    equal, _ = run(frame, sizes={"train": 600}, ind_categories=("A", "B"), category_mix="equal")
+    assert dict(equal.filter(pl.col("split") == "train")["domain"].value_counts().iter_rows()) == {
+        "A": 300,
+        "B": 300,
+    }
+
+
+class OtherDummy(Dummy):
+    abbr = "OD"
+
+
+def test_two_tasks_on_one_pool_draw_independently():
+    # MPC and PSI both draw from ESCI: their quotas must overlap as much as independent draws, not fully
+    frame = candidates(10_000)
+    cap, pool = 1000, None
+    picks = []
+    for builder in (Dummy(), OtherDummy()):
+        out, report = run(frame, builder=builder, sizes={"train": cap})
+        pool = next(q for q in report.quotas if q.split == "train").available
+        picks.append(set(out.filter(pl.col("split") == "train")["group_key"]))
+    expected = cap * cap / pool  # the overlap of two independent samples of `cap` from `pool`
+    assert abs(len(picks[0] & picks[1]) - expected) < 4 * expected**0.5 + 5
+    # while the split itself is shared: a product sits on the same side in both tasks
+    sides = [run(frame, builder=b)[0].select("group_key", "split") for b in (Dummy(), OtherDummy())]
+    assert sides[0].sort("group_key").equals(sides[1].sort("group_key"))

@@ -121,6 +121,9 @@ class TaskBuilder(ABC):
     #: a field naming one underlying example when the source lists it under several products (SA:
     #: a review shared by a product family's variants); such copies are collapsed before the split
     copy_key: ClassVar[str | None] = None
+    #: how ECInstruct mixed several IND categories: "equal" shares (SA, SR) or a "pooled" draw from
+    #: their union (PRP, AP, AG); a recipe's `category_mix` overrides it
+    category_mix: ClassVar[str] = "pooled"
     #: the dataclass of the builder's own recipe parameters (keys of its [tasks.X] table)
     params_model: ClassVar[type] = NoOptions
     #: the task's rank in ECInstruct's listing; reports follow it (None: after the ranked, by abbr)

@@ -38,6 +38,7 @@ class SentimentAnalysis(TaskBuilder):
         "copy_key": pl.String,
     }
     text_fields = ("review",)
+    category_mix = "equal"  # the SA notebook took an equal share per IND category
     # the same reviewer's same text under several ASINs is one review listed for a product family
     copy_key = "copy_key"
 

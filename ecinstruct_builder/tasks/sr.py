@@ -66,7 +66,7 @@ USER_BATCH = 20_000  # users per slice of candidates (each user gives up to thre
 
 # The candidates a user gives: an in-domain user one per split, an out-of-domain user only the test one.
 # `offset` counts from the end of the history: the target is the offset-th last item.
-SPLITS = pl.LazyFrame(
+TARGET_SPLITS = pl.LazyFrame(
     {
         "is_ood": [False, False, False, True],
         "official_split": ["train", "validation", "test", "test"],
@@ -264,7 +264,7 @@ def _requests(
     return (
         users.lazy()
         .select("uid", "category", "user", "pool", "is_ood", "items", length=pl.col("items").list.len())
-        .join(SPLITS, on="is_ood")
+        .join(TARGET_SPLITS, on="is_ood")
         .with_columns(target=pl.col("length") - pl.col("offset"))
         .filter(pl.col("target") >= 1)  # an empty history is no example (only possible with core < 3)
         .join(entries.lazy().select("uid", target="index", target_pos="pos"), on=["uid", "target"])
@@ -357,6 +357,7 @@ class SequentialRecommendation(TaskBuilder):
     }
     split_protocol = "leave_one_out"
     text_fields = ("history",)  # option_items are ASINs
+    category_mix = "equal"  # the SR notebook took an equal share of users per IND category
 
     params_model = SrParams
 
