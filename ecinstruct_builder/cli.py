@@ -12,6 +12,7 @@ from . import __version__
 from .errors import EcbuildError, UsageError
 from .evaluate.command import eval_command
 from .publish.command import export_command, push_command, samples_command
+from .quarantine_command import quarantine_command
 from .workdir import WorkDir, environment_error
 
 WORKDIR_HELP = "Working folder for every stage's output."
@@ -131,6 +132,8 @@ def fetch(recipe_name: str, workdir: Path, source_dir: Path | None, quiet: bool)
         click.echo(f"  {table:<28} {rows:>12,} rows")
     for note in result.skipped:
         click.echo(f"  skipped {note}")
+    for notice in result.notices:
+        click.secho(f"  note: {notice}", fg="yellow", err=True)
     click.echo(
         f"  quarantined {result.quarantined:,} bad record(s)"
         + (f": see {WorkDir(workdir).quarantine_path}" if result.quarantined else "")
@@ -265,7 +268,7 @@ def synth(out: Path, scale: float | None, seed: int, quiet: bool) -> None:
     click.echo(f"wrote {sum(written.values()):,} records in {len(written)} files under {out}")
 
 
-for command in (export_command, push_command, eval_command, samples_command):
+for command in (export_command, push_command, eval_command, samples_command, quarantine_command):
     main.add_command(command)
 
 if __name__ == "__main__":  # pragma: no cover
