@@ -16,11 +16,12 @@ import polars as pl
 
 from ..errors import RecipeError
 from .langid import ENGINES, detector
+from .text import ENTITY, MARKUP, markup_only
 
 # Mojibake from UTF-8 read as Latin-1/CP1252 ("Ã©", "â€™"), the replacement character, control characters.
 MOJIBAKE = r"Ã[\x80-\xBF¡-¿]|â€|Â[\x80-\xBF ]"
 CONTROL = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]"
-LEFTOVER_HTML = r"<\s*/?\s*[a-zA-Z][^<>]{0,200}>|&(#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});"
+LEFTOVER_HTML = f"{MARKUP}|{ENTITY}"
 
 
 def as_text(frame: pl.DataFrame, column: str) -> pl.Expr:
@@ -28,6 +29,13 @@ def as_text(frame: pl.DataFrame, column: str) -> pl.Expr:
     if frame.schema[column] == pl.List(pl.String):
         return pl.col(column).list.join(" ")
     return pl.col(column).cast(pl.String)
+
+
+def is_markup_only(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """True where the field (any item of a list field) is markup with nothing meaningful in it."""
+    if frame.schema[column] == pl.List(pl.String):
+        return pl.col(column).list.eval(markup_only(pl.element())).list.any()
+    return markup_only(pl.col(column).cast(pl.String))
 
 
 def first_reason(frame: pl.DataFrame, checks: list[tuple[pl.Expr, str]]) -> pl.Series:
@@ -51,7 +59,8 @@ class Filter(ABC):
 
 @dataclass
 class Required(Filter):
-    """The gold label and every text field must be present and non-empty."""
+    """The gold label and every text field must be present, non-empty and more than markup (scraping
+    debris such as `<span class="a-size-medium"` is `markup_only:<field>`, not `empty:<field>`)."""
 
     fields: tuple[str, ...]
     name: ClassVar[str] = "required"
@@ -61,6 +70,8 @@ class Required(Filter):
         for column in ("label", *self.fields):
             text = as_text(frame, column)
             checks.append((text.is_null() | (text.str.strip_chars() == ""), f"empty:{column}"))
+            if column in self.fields:
+                checks.append((is_markup_only(frame, column), f"markup_only:{column}"))
         return first_reason(frame, checks)
 
 
@@ -115,15 +126,20 @@ class Garbled(Filter):
 
 @dataclass
 class LeftoverHtml(Filter):
-    """HTML tags or entities still present after cleaning."""
+    """HTML tags, tag fragments or entities still present after cleaning; a field that is nothing
+    but markup (cleaning leaves those as they are) is `markup_only:<field>`."""
 
     fields: tuple[str, ...]
     name: ClassVar[str] = "html"
 
     def reasons(self, frame: pl.DataFrame) -> pl.Series:
-        return first_reason(
-            frame, [(as_text(frame, c).str.contains(LEFTOVER_HTML), f"html:{c}") for c in self.fields]
-        )
+        checks = []
+        for column in self.fields:
+            checks += [
+                (is_markup_only(frame, column), f"markup_only:{column}"),
+                (as_text(frame, column).str.contains(LEFTOVER_HTML), f"html:{column}"),
+            ]
+        return first_reason(frame, checks)
 
 
 class ValidOptions(Filter):

@@ -41,6 +41,21 @@ def test_required_names_the_first_empty_field_label_first():
     ]
 
 
+def test_required_tells_markup_only_fields_from_empty_ones():
+    rows = frame(
+        label=["5", "5", "5", "5", "5"],
+        review=['<span class="a-size-medium a-color-secondary"', '" Magazines" />', "", "ok", "3 < 5 inch"],
+        tags=[["a"], ["a"], ["a"], ["</div", "a"], ["a"]],
+    )
+    assert Required(("review", "tags")).reasons(rows).to_list() == [
+        "markup_only:review",
+        "markup_only:review",
+        "empty:review",
+        "markup_only:tags",  # one item of a list that is only markup
+        None,
+    ]
+
+
 def test_word_count_minimum_and_maximum_per_field():
     rows = frame(review=["one two three", "one two", "a b c d e", None], title=["x y", "x y", "x", "x"])
     check = WordCount(minimum={"review": 3}, maximum={"review": 4, "title": 1})
@@ -91,6 +106,12 @@ def test_garbled_reports_the_first_field_and_kind():
         ("&#8217; quote", "html:review"),
         ("x < 3 and y > 2", None),
         ("AT&T phone", None),
+        ("R&D kit, Black & Decker, a->b, I <3 it, size <10mm", None),
+        ('Kettle <span class="a-size-medium"', "html:review"),
+        ('Kettle class="a-size-medium"', "html:review"),
+        ('<span class="a-size-medium a-color-secondary"', "markup_only:review"),
+        ('" Magazines" />', "markup_only:review"),
+        ("&nbsp;", "markup_only:review"),
     ],
 )
 def test_leftover_html(text, reason):

@@ -72,3 +72,48 @@ def test_clean_config_from_dict_rejects_unknown_options():
     assert CleanConfig.from_dict({"nfkd_ascii": True}) == CleanConfig(nfkd_ascii=True)
     with pytest.raises(RecipeError, match="unknown clean option"):
         CleanConfig.from_dict({"lowercase": True})
+
+
+@pytest.mark.parametrize(
+    ("raw", "cleaned"),
+    [
+        ('Kettle <span class="a-size-medium a-color-secondary"', "Kettle"),  # a tag cut before its `>`
+        ('<div id="x" data-a="1"> Mug', "Mug"),
+        ("Lamp </div", "Lamp"),
+        ("Lamp <br", "Lamp"),
+        ('Stand class="a-size-medium" 40 cm', "Stand 40 cm"),  # an attribute left without its tag
+        ('alt="x" /> Blender 600 W', "Blender 600 W"),  # the tail of a tag whose start was cut
+        ('12" ruler />', '12" ruler'),
+        ("Mug&nbsp;350 ml &nbsp tall", "Mug 350 ml tall"),
+    ],
+)
+def test_tag_fragments_without_a_closing_bracket_are_stripped(raw, cleaned):
+    assert clean([raw]) == [cleaned]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "3 < 5 inch",
+        "size <10mm",
+        "a->b adapter",
+        "I <3 it",
+        "AT&T charger",
+        "R&D kit",
+        "Black & Decker drill",
+        "x < y and z > 2",
+        'Screen 27" > 24"',
+        "size <a few mm",  # `<a` with neither an attribute nor the end of the text after it
+    ],
+)
+def test_text_that_only_looks_like_markup_is_left_alone(text):
+    assert clean([text]) == [text]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ['<span class="a-size-medium a-color-secondary"', '" Magazines" />', "&nbsp;", "<b>&amp;</b>", "</div"],
+)
+def test_a_value_that_is_only_markup_is_left_for_the_filters(raw):
+    assert clean([raw]) == [raw]
+    assert clean([[raw, "Kettle"]], dtype=pl.List(pl.String)) == [[raw, "Kettle"]]
