@@ -154,6 +154,16 @@ class ValidOptions(Filter):
         return first_reason(frame, [(has_options & ~valid, "invalid_options")])
 
 
+def judged(text: str, min_chars: int, min_words: int) -> bool:
+    """Whether the language filter judges a text: too short a text gets guesses, not answers."""
+    return len(text.strip()) >= min_chars and len(text.split()) >= min_words
+
+
+def foreign(lang: str, prob: float, languages: tuple[str, ...], min_confidence: float) -> bool:
+    """Whether a judged text is dropped: the engine names another language and is sure enough."""
+    return lang not in languages and prob >= min_confidence
+
+
 @dataclass
 class Language(Filter):
     """Keep rows whose text fields are all in one of `languages` (per-field language id)."""
@@ -162,9 +172,12 @@ class Language(Filter):
     languages: tuple[str, ...] = ("en",)
     engine: str = "fasttext"
     min_chars: int = 1  # texts shorter than this (in characters) are not judged
-    # a row is dropped only when the engine is at least this sure of another language: short
-    # titles such as "usb cable 2m black" get low-confidence guesses that must not drop them
-    min_confidence: float = 0.5
+    # Texts of fewer words are not judged, and a text is dropped only when the engine is this sure
+    # of another language: brand-heavy English titles ("Starbucks Gift Card Petco Gift Card") get
+    # confident wrong guesses. 7 words at 0.9 drops 0.1% of such titles and removes 98.6% of
+    # non-English reviews with fastText (docs/benchmarks.md, "Language filter: scope and defaults").
+    min_words: int = 7
+    min_confidence: float = 0.9
     seed: int = 0
     name: ClassVar[str] = "language"
     expensive: ClassVar[bool] = True
@@ -174,9 +187,13 @@ class Language(Filter):
         reasons: list[str | None] = [None] * frame.height
         for column in self.fields:
             texts = frame.select(as_text(frame, column).fill_null(""))[column].to_list()
-            todo = [i for i, t in enumerate(texts) if reasons[i] is None and len(t.strip()) >= self.min_chars]
+            todo = [
+                i
+                for i, t in enumerate(texts)
+                if reasons[i] is None and judged(t, self.min_chars, self.min_words)
+            ]
             for i, (lang, prob) in zip(todo, detect([texts[i] for i in todo]), strict=True):
-                if lang not in self.languages and prob >= self.min_confidence:
+                if foreign(lang, prob, self.languages, self.min_confidence):
                     reasons[i] = f"language:{column}={lang}"
         return pl.Series(reasons, dtype=pl.String)
 
@@ -202,8 +219,13 @@ def build_filters(
     required: tuple[str, ...],
     columns: set[str],
     seed: int,
+    language_fields: tuple[str, ...] = (),
 ) -> list[Filter]:
-    """The filter chain of one task from its merged recipe config (cheap ones first)."""
+    """The filter chain of one task from its merged recipe config (cheap ones first).
+
+    The language filter judges `language_fields` (the task's default scope) unless the recipe's
+    `language` table names `fields`; with no field to judge there is no language filter.
+    """
     unknown = set(config) - FILTER_KEYS
     if unknown:
         raise RecipeError(
@@ -223,19 +245,28 @@ def build_filters(
         chain.append(LeftoverHtml(text_fields))
     if config.get("options", True):
         chain.append(ValidOptions())
-    language = config.get("language")
-    if language:
-        if not isinstance(language, dict | bool):
-            raise RecipeError(f"recipe: bad language filter options {language!r} (a table, true or false)")
-        options = {} if language is True else dict(language)
-        fields = tuple(options.pop("fields", required))
-        languages = tuple(options.pop("languages", ("en",)))
-        _check_fields(set(fields), columns)
-        if options.get("engine", "fasttext") not in ENGINES:
-            known = ", ".join(ENGINES)
-            raise RecipeError(f"recipe: unknown language engine {options['engine']!r}; use one of: {known}")
-        try:
-            chain.append(Language(fields, languages, seed=seed, **options))
-        except TypeError as exc:
-            raise RecipeError(f"recipe: bad language filter options {language!r} ({exc})") from exc
+    language = config.get("language", False)
+    if language is not False:  # an empty table is the filter with its defaults
+        chain += _language_filter(language, language_fields, columns, seed)
     return chain
+
+
+def _language_filter(
+    language: Any, default_fields: tuple[str, ...], columns: set[str], seed: int
+) -> list[Filter]:
+    if not isinstance(language, dict | bool):
+        raise RecipeError(f"recipe: bad language filter options {language!r} (a table, true or false)")
+    options = {} if language is True else dict(language)
+    fields = options.pop("fields", default_fields)
+    if not isinstance(fields, list | tuple) or not all(isinstance(f, str) for f in fields):
+        raise RecipeError(f"recipe: filters.language.fields must be a list of field names, got {fields!r}")
+    languages = tuple(options.pop("languages", ("en",)))
+    _check_fields(set(fields), columns)
+    if options.get("engine", "fasttext") not in ENGINES:
+        known = ", ".join(ENGINES)
+        raise RecipeError(f"recipe: unknown language engine {options['engine']!r}; use one of: {known}")
+    try:
+        check = Language(tuple(fields), languages, seed=seed, **options)
+    except TypeError as exc:
+        raise RecipeError(f"recipe: bad language filter options {language!r} ({exc})") from exc
+    return [check] if fields else []  # options are checked even where this task has nothing to judge

@@ -58,6 +58,7 @@ class TaskCleaner:
             builder.required_columns(),
             set(builder.schema()),
             recipe.seed,
+            builder.language_fields,
         )
         dedup = DedupConfig.from_dict(recipe.stage_config("dedup", abbr), recipe.seed)
         return cls(

@@ -18,6 +18,7 @@ class AnswerabilityPrediction(TaskBuilder):
     group = "product QA"
     tables = (TABLE,)
     fields: ClassVar[dict[str, pl.DataType]] = {"question": pl.String, "document": pl.List(pl.String)}
+    language_fields = ("document",)  # the reviews and answers
 
     def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:
         self.params(recipe, {})  # AP has no parameters; this rejects misspelled ones

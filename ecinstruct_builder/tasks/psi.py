@@ -19,6 +19,7 @@ class ProductSubstituteIdentification(TaskBuilder):
     group = "query-product matching"
     tables = (TABLE,)
     fields: ClassVar[dict[str, pl.DataType]] = {"query": pl.String, "product_title": pl.String}
+    language_fields = ("query", "product_title")  # as ECInstruct filtered the ESCI tasks
     ood_axis = "none"
 
     def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:

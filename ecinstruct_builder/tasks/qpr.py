@@ -105,6 +105,7 @@ class QueryProductRank(TaskBuilder):
     }
     ood_axis = "none"
     text_fields = ("query", "product_list")  # `labels` is JSON for the scorer, not text
+    language_fields = ("query", "product_list")  # as ECInstruct filtered the ESCI tasks
 
     def lists_per_query(self, params: dict) -> int:
         value = params["lists_per_query"]

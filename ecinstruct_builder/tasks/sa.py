@@ -20,6 +20,7 @@ class SentimentAnalysis(TaskBuilder):
     group = "user understanding"
     tables = ("amazon2018_reviews",)
     fields: ClassVar[dict[str, pl.DataType]] = {"review": pl.String, "rating": pl.Int64}
+    language_fields = ("review",)
 
     def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:
         # ECInstruct's >= 10 words rule is a length filter of the recipe ([tasks.SA.filters]), so

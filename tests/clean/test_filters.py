@@ -152,19 +152,20 @@ def test_language_accepts_every_listed_language_and_skips_short_texts():
     assert Language(("review",), min_chars=200).reasons(rows).to_list() == [None, None, None]
 
 
-def build(config: dict, text_fields=("review", "title"), required=("review",)):
-    return build_filters(config, text_fields, required, COLUMNS, seed=3)
+def build(config: dict, text_fields=("review", "title"), required=("review",), language_fields=()):
+    return build_filters(config, text_fields, required, COLUMNS, seed=3, language_fields=language_fields)
 
 
 def test_build_filters_default_chain_and_order():
     chain = build(
-        {"min_words": {"review": 10}, "language": {"engine": "langdetect", "languages": ["en", "fr"]}}
+        {"min_words": {"review": 10}, "language": {"engine": "langdetect", "languages": ["en", "fr"]}},
+        language_fields=("review",),
     )
     assert [f.name for f in chain] == ["required", "length", "garbled", "html", "options", "language"]
     assert [f.expensive for f in chain] == [False] * 5 + [True]
     required, _, garbled, *_, language = chain
     assert required.fields == ("review",) and garbled.fields == ("review", "title")
-    # the language filter checks the required fields unless told otherwise, seeded from the recipe
+    # the language filter checks the task's default scope, seeded from the recipe
     assert (language.fields, language.languages, language.engine, language.seed) == (
         ("review",),
         ("en", "fr"),
@@ -174,8 +175,22 @@ def test_build_filters_default_chain_and_order():
 
 
 def test_build_filters_language_true_means_the_defaults():
-    (language,) = [f for f in build({"language": True}) if f.expensive]
-    assert language == Language(("review",), ("en",), engine="fasttext", min_confidence=0.5, seed=3)
+    (language,) = [f for f in build({"language": True}, language_fields=("review",)) if f.expensive]
+    assert language == Language(("review",), ("en",), engine="fasttext", min_confidence=0.9, seed=3)
+    assert language.min_words == 7
+
+
+def test_build_filters_language_scope_is_the_tasks_unless_fields_are_named():
+    def scope(options: dict, language_fields: tuple[str, ...]) -> list[tuple[str, ...]]:
+        chain = build({"language": options}, language_fields=language_fields)
+        return [f.fields for f in chain if f.expensive]
+
+    assert scope({}, ("review",)) == [("review",)]
+    assert scope({"fields": ["title"]}, ("review",)) == [("title",)]
+    assert scope({"fields": ["review", "title"]}, ()) == [("review", "title")]
+    # a task with nothing to judge by default (catalogue titles only) gets no language filter
+    assert scope({}, ()) == []
+    assert scope({"fields": []}, ("review",)) == []
 
 
 def test_build_filters_can_switch_filters_off():
@@ -194,6 +209,7 @@ def test_build_filters_can_switch_filters_off():
         ({"language": "en"}, "bad language filter options 'en'"),
         ({"language": {"fields": ["body"]}}, "filters name field 'body'"),
         ({"language": {"engine": "cld3"}}, "unknown language engine 'cld3'"),
+        ({"language": {"fields": "review"}}, "filters.language.fields must be a list of field names"),
     ],
 )
 def test_build_filters_config_errors(config, message):

@@ -41,6 +41,7 @@ class Reviews(TaskBuilder):
     group = "test"
     tables = ()
     fields = {"review": pl.String}
+    language_fields = ("review",)  # the language filter judges it by default
 
     def build(self, tables, recipe, seed):  # pragma: no cover - candidates are made by the tests
         raise NotImplementedError
