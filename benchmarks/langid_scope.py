@@ -23,8 +23,8 @@ from lang_catalogue import KINDS, catalogue_texts
 from ecinstruct_builder.clean.filters import Language, foreign, judged
 from ecinstruct_builder.clean.langid import ENGINES, detector
 
-MIN_CONFIDENCE = (0.5, 0.7, 0.8, 0.9)
-MIN_WORDS = (1, 3, 5, 8)
+MIN_CONFIDENCE = (0.5, 0.8, 0.9, 0.95)
+MIN_WORDS = (1, 5, 6, 7, 8)
 DEFAULTS = Language(fields=())
 
 
