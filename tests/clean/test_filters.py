@@ -220,3 +220,12 @@ def test_build_filters_config_errors(config, message):
 def test_word_limits_beyond_the_anchored_pattern_still_work():
     frame = pl.DataFrame({"text": [" ".join(["w"] * 6000), "a b"]})
     assert frame.select(has_words(pl.col("text"), 5000))["text"].to_list() == [True, False]
+
+
+def test_every_tasks_default_language_scope_is_text_it_has_and_never_a_catalogue_title():
+    from ecinstruct_builder.tasks import builders
+
+    for builder in builders().values():
+        assert set(builder.language_fields) <= set(builder.text_columns()), builder.abbr
+        # product titles outside ESCI (PRP, PM, SR item texts) are short catalogue text
+        assert not any(name.startswith("title") for name in builder.language_fields), builder.abbr
