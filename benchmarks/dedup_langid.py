@@ -36,7 +36,12 @@ from datasketch import MinHash, MinHashLSH
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # lang_texts beside this file
 from lang_texts import LANGUAGES, labelled_texts
 
-from ecinstruct_builder.clean.dedup import DedupConfig, DuplicateIndex
+from ecinstruct_builder.clean.dedup import (
+    FALSE_NEGATIVE_WEIGHT,
+    FALSE_POSITIVE_WEIGHT,
+    DedupConfig,
+    DuplicateIndex,
+)
 from ecinstruct_builder.clean.langid import ENGINES, detector
 
 NON_WORD = re.compile(r"[^\w ]")
@@ -444,7 +449,8 @@ def main(argv: list[str] | None = None) -> None:
     config = DedupConfig(
         unit=args.unit, ngram=args.ngram, num_perm=args.num_perm, threshold=args.threshold, seed=1
     )
-    weights = (0.05, 0.95)  # the weighting ecbuild gives _optimal_param, so all three use the same bands
+    # ecbuild's banding weights, so datasketch's MinHashLSH picks the same bands as `optimal_bands`
+    weights = (FALSE_POSITIVE_WEIGHT, FALSE_NEGATIVE_WEIGHT)
     began = time.perf_counter()
     texts, planted = documents(args.docs, args.seed, args.unit, args.ngram)
     made = time.perf_counter() - began

@@ -287,6 +287,7 @@ def _check_task(
         builder.required_columns(),
         set(builder.schema()),
         seed,
+        builder.language_fields,
         f"{where}.filters",
     )
 

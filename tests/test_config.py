@@ -48,7 +48,7 @@ BAD = [
     ("num_perm -1", replaced("num_perm = 128", "num_perm = -1"), "dedup.num_perm must be an integer >= 8"),
     (
         "confidence 2",
-        replaced("min_confidence = 0.5", "min_confidence = 2"),
+        replaced("min_confidence = 0.9", "min_confidence = 2"),
         "min_confidence must be a number",
     ),
     (
@@ -98,9 +98,7 @@ BAD = [
     ),
     (
         "misspelt filter of the last task",
-        replaced(
-            '[tasks.AG]\ndedup = { unit = "word", ngram = 3 }', "[tasks.AG]\nfilters = { htlm = false }"
-        ),
+        replaced("[tasks.AG]\ndedup = {", "[tasks.AG]\nfilters = { htlm = false }\ndedup = {"),
         "tasks.AG.filters: unknown key 'htlm' (did you mean 'html'?)",
     ),
     (
@@ -152,7 +150,8 @@ BAD = [
     (
         "language a string",
         replaced(
-            'language = { engine = "fasttext", languages = ["en"], min_confidence = 0.5 }', 'language = "en"'
+            'language = { engine = "fasttext", languages = ["en"], min_confidence = 0.9, min_words = 7 }',
+            'language = "en"',
         ),
         "filters.language must be a table or boolean, got 'en'",
     ),

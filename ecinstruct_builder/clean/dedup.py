@@ -5,7 +5,8 @@
   of 64-bit shingle hashes plus the offsets of each document in it (compiled with numba).
 - `signatures`: MinHash signatures with multiply-shift permutations, computed by a compiled (numba)
   loop over all shingles of a batch at once instead of one `update` call per shingle.
-- `band_keys`: LSH banding, the (b, r) split chosen by datasketch's `_optimal_param` for the threshold.
+- `band_keys`: LSH banding, the (b, r) split that minimises the weighted chance of missing a pair at
+  or above the threshold and of meeting one below it (`optimal_bands`, our own integration).
 - `DuplicateIndex`: the kept rows so far; `add_chunk` decides, for rows in a fixed order, which are
   exact or near duplicates of an earlier *kept* row (greedy). Feeding the rows in one go or in chunks
   gives the same answer, so the expensive work can stop as soon as the split quotas are full.
@@ -19,22 +20,37 @@ from typing import Literal
 
 import numpy as np
 import polars as pl
-from datasketch.lsh import _optimal_param
 from numba import njit, prange
 
+from ..errors import RecipeError
 from ..hashing import FNV_OFFSET, FNV_PRIME, hash_strings, mix64, string_buffers
 from ..schema import option
 
+# A false positive costs one signature comparison (every LSH candidate is checked against the
+# threshold), a false negative leaves a duplicate (or a contaminated test row) in place: misses weigh
+# 19:1. At threshold 0.8 and 128 permutations this gives 16 bands of 8 rows, which finds a pair at
+# Jaccard 0.8 / 0.85 / 0.9 with probability 0.95 / 0.994 / 0.9998 (9 x 13 with equal weights).
+FALSE_POSITIVE_WEIGHT = 0.05
+FALSE_NEGATIVE_WEIGHT = 0.95
+_GRID = 1001  # integration points on each side of the threshold (the curves are smooth)
+
 
 @cache
-def _optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
-    # Every LSH candidate is checked against the threshold, so a false positive costs one signature
-    # comparison while a false negative leaves a duplicate (or a contaminated test row) in place:
-    # weigh misses 19:1. At threshold 0.8 and 128 permutations this gives 16 bands of 8 rows, which
-    # finds a pair at Jaccard 0.8 / 0.85 / 0.9 with probability 0.95 / 0.994 / 0.9998 (9 x 13 with
-    # equal weights: 0.40 / 0.69 / 0.93). datasketch integrates numerically (about 0.1 s a call):
-    # computed once per setting, not once per chunk.
-    return _optimal_param(threshold, num_perm, 0.05, 0.95)
+def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows per band), bands x rows <= num_perm, minimising the weighted area of false
+    positives (pairs below the threshold that share a band) and false negatives (pairs at or above
+    it that share none), over similarities spread evenly on [0, 1]; ties go to fewer bands."""
+    below, above = np.linspace(0.0, threshold, _GRID), np.linspace(threshold, 1.0, _GRID)
+    best: tuple[float, int, int] = (np.inf, 1, 1)
+    for bands in range(1, num_perm + 1):
+        for rows in range(1, num_perm // bands + 1):
+            # a pair at similarity s shares no band with probability (1 - s^rows)^bands
+            false_positive = np.trapezoid(1.0 - (1.0 - below**rows) ** bands, below)
+            false_negative = np.trapezoid((1.0 - above**rows) ** bands, above)
+            error = FALSE_POSITIVE_WEIGHT * false_positive + FALSE_NEGATIVE_WEIGHT * false_negative
+            if error < best[0]:
+                best = (float(error), bands, rows)
+    return best[1], best[2]
 
 
 @dataclass(frozen=True)
@@ -54,12 +70,43 @@ class DedupConfig:
         above=0,
         maximum=1,
     )
+    # (below_words, threshold) tiers: a pair whose shorter text has fewer than `below_words` words is a
+    # near duplicate at that threshold instead. One edited phrase moves a 30-word review further from
+    # its copy than a 300-word one (measured in docs/benchmarks.md).
+    length_thresholds: tuple[tuple[int, float], ...] = option(
+        (),
+        "[[words, threshold], ...], words ascending: pairs whose shorter text has fewer words use that "
+        "threshold",
+    )
     seed: int = field(default=1, metadata={"internal": True})  # the recipe's seed, set by the build
+
+    def check(self, where: str) -> None:
+        previous = 0
+        for words, threshold in self.length_thresholds:
+            if words <= previous or not 0 < threshold <= 1:
+                raise RecipeError(
+                    f"{where}.length_thresholds must be [[words, threshold], ...] with words ascending "
+                    f"from 1 and 0 < threshold <= 1, got {[list(t) for t in self.length_thresholds]}"
+                )
+            previous = words
+
+    def threshold_for(self, words: int) -> float:
+        """The threshold of a pair whose shorter text has `words` words."""
+        for below, threshold in self.length_thresholds:
+            if words < below:
+                return threshold
+        return self.threshold
 
     @property
     def bands(self) -> tuple[int, int]:
-        """(bands, rows per band) minimising false positives + negatives at the threshold (datasketch)."""
-        return _optimal_bands(self.threshold, self.num_perm)
+        """(bands, rows per band) for the lowest threshold in use (see `optimal_bands`)."""
+        lowest = min([self.threshold, *(threshold for _, threshold in self.length_thresholds)])
+        return optimal_bands(lowest, self.num_perm)
+
+
+def word_counts(texts: pl.Series) -> np.ndarray:
+    """Words per text as the shingles see them (runs of word characters)."""
+    return texts.fill_null("").str.count_matches(r"\w+").to_numpy()
 
 
 def normalise(texts: pl.Series) -> pl.Series:
@@ -207,6 +254,7 @@ class DuplicateIndex:
         default_factory=lambda: pl.DataFrame(schema={"band": pl.Int32, "key": pl.UInt64, "kept": pl.Int64})
     )
     sigs: dict[int, np.ndarray] = field(default_factory=dict)  # kept position -> signature
+    words: dict[int, int] = field(default_factory=dict)  # kept position -> words (length tiers only)
     size: int = 0  # rows processed (positions are 0..size-1)
     touched: int = 0  # rows processed (their shingles and signatures were computed)
 
@@ -230,13 +278,15 @@ class DuplicateIndex:
             sigs = signatures(hashes, offsets, self.config.num_perm, self.config.seed)
             keys = band_keys(sigs, *self.config.bands) ^ salt[:, None]
         candidates = self._candidates(keys, positions) if keys is not None else {}
+        counts = word_counts(texts).tolist() if sigs is not None and self.config.length_thresholds else None
         results: list[Match | None] = []
         new_keys: list[int] = []
         kept = 0
         for i, position in enumerate(positions.tolist()):
             if limit is not None and kept >= limit:
                 break
-            results.append(self._decide(i, position, exact_hashes[i], sigs, candidates))
+            words = counts[i] if counts is not None else None
+            results.append(self._decide(i, position, exact_hashes[i], sigs, candidates, words))
             if results[-1] is None:
                 kept += 1
                 if sigs is not None:
@@ -255,15 +305,18 @@ class DuplicateIndex:
         digest: int | None,
         sigs: np.ndarray | None,
         candidates: dict[int, list[int]],
+        words: int | None,
     ) -> Match | None:
         """One row: an exact or near duplicate of a kept row, or kept (and remembered)."""
         if digest is not None and digest in self.exact:
             return Match("exact", self.exact[digest], 1.0)
         if sigs is not None:
-            best = self._best_near(sigs[i], candidates.get(position, ()))
+            best = self._best_near(sigs[i], candidates.get(position, ()), words)
             if best is not None:
                 return best
             self.sigs[position] = sigs[i]
+            if words is not None:
+                self.words[position] = words
         if digest is not None:
             self.exact[digest] = position
         return None
@@ -281,14 +334,21 @@ class DuplicateIndex:
             grouped.setdefault(row, []).append(kept)
         return grouped
 
-    def _best_near(self, sig: np.ndarray, candidates: list[int] | tuple[()]) -> Match | None:
+    def _best_near(
+        self, sig: np.ndarray, candidates: list[int] | tuple[()], words: int | None
+    ) -> Match | None:
         best: Match | None = None
         for kept in candidates:
             other = self.sigs.get(kept)  # rows dropped earlier in this chunk are not in sigs
             if other is None:
                 continue
             similarity = float(np.mean(sig == other))
-            if similarity >= self.config.threshold and (best is None or similarity > best.similarity):
+            threshold = (
+                self.config.threshold
+                if words is None
+                else self.config.threshold_for(min(words, self.words[kept]))
+            )
+            if similarity >= threshold and (best is None or similarity > best.similarity):
                 best = Match("near", kept, similarity)
         return best
 

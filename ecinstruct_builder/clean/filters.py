@@ -17,11 +17,12 @@ import polars as pl
 from ..errors import RecipeError
 from ..schema import nearest, option
 from .langid import detector
+from .text import ENTITY, MARKUP, markup_only
 
 # Mojibake from UTF-8 read as Latin-1/CP1252 ("Ã©", "â€™"), the replacement character, control characters.
 MOJIBAKE = r"Ã[\x80-\xBF¡-¿]|â€|Â[\x80-\xBF ]"
 CONTROL = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]"
-LEFTOVER_HTML = r"<\s*/?\s*[a-zA-Z][^<>]{0,200}>|&(#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});"
+LEFTOVER_HTML = f"{MARKUP}|{ENTITY}"
 
 
 def as_text(frame: pl.DataFrame, column: str) -> pl.Expr:
@@ -29,6 +30,13 @@ def as_text(frame: pl.DataFrame, column: str) -> pl.Expr:
     if frame.schema[column] == pl.List(pl.String):
         return pl.col(column).list.join(" ")
     return pl.col(column).cast(pl.String)
+
+
+def is_markup_only(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """True where the field (any item of a list field) is markup with nothing meaningful in it."""
+    if frame.schema[column] == pl.List(pl.String):
+        return pl.col(column).list.eval(markup_only(pl.element())).list.any()
+    return markup_only(pl.col(column).cast(pl.String))
 
 
 def first_reason(frame: pl.DataFrame, checks: list[tuple[pl.Expr, str]]) -> pl.Series:
@@ -52,7 +60,8 @@ class Filter(ABC):
 
 @dataclass
 class Required(Filter):
-    """The gold label and every text field must be present and non-empty."""
+    """The gold label and every text field must be present, non-empty and more than markup (scraping
+    debris such as `<span class="a-size-medium"` is `markup_only:<field>`, not `empty:<field>`)."""
 
     fields: tuple[str, ...]
     name: ClassVar[str] = "required"
@@ -62,6 +71,8 @@ class Required(Filter):
         for column in ("label", *self.fields):
             text = as_text(frame, column)
             checks.append((text.is_null() | (text.str.strip_chars() == ""), f"empty:{column}"))
+            if column in self.fields:
+                checks.append((is_markup_only(frame, column), f"markup_only:{column}"))
         return first_reason(frame, checks)
 
 
@@ -116,15 +127,20 @@ class Garbled(Filter):
 
 @dataclass
 class LeftoverHtml(Filter):
-    """HTML tags or entities still present after cleaning."""
+    """HTML tags, tag fragments or entities still present after cleaning; a field that is nothing
+    but markup (cleaning leaves those as they are) is `markup_only:<field>`."""
 
     fields: tuple[str, ...]
     name: ClassVar[str] = "html"
 
     def reasons(self, frame: pl.DataFrame) -> pl.Series:
-        return first_reason(
-            frame, [(as_text(frame, c).str.contains(LEFTOVER_HTML), f"html:{c}") for c in self.fields]
-        )
+        checks = []
+        for column in self.fields:
+            checks += [
+                (is_markup_only(frame, column), f"markup_only:{column}"),
+                (as_text(frame, column).str.contains(LEFTOVER_HTML), f"html:{column}"),
+            ]
+        return first_reason(frame, checks)
 
 
 class ValidOptions(Filter):
@@ -139,6 +155,16 @@ class ValidOptions(Filter):
         return first_reason(frame, [(has_options & ~valid, "invalid_options")])
 
 
+def judged(text: str, min_chars: int, min_words: int) -> bool:
+    """Whether the language filter judges a text: too short a text gets guesses, not answers."""
+    return len(text.strip()) >= min_chars and len(text.split()) >= min_words
+
+
+def foreign(lang: str, prob: float, languages: tuple[str, ...], min_confidence: float) -> bool:
+    """Whether a judged text is dropped: the engine names another language and is sure enough."""
+    return lang not in languages and prob >= min_confidence
+
+
 @dataclass
 class Language(Filter):
     """Keep rows whose text fields are all in one of `languages` (per-field language id)."""
@@ -147,9 +173,12 @@ class Language(Filter):
     languages: tuple[str, ...] = ("en",)
     engine: str = "fasttext"
     min_chars: int = 1  # texts shorter than this (in characters) are not judged
-    # a row is dropped only when the engine is at least this sure of another language: short
-    # titles such as "usb cable 2m black" get low-confidence guesses that must not drop them
-    min_confidence: float = 0.5
+    # Texts of fewer words are not judged, and a text is dropped only when the engine is this sure
+    # of another language: brand-heavy English titles ("Starbucks Gift Card Petco Gift Card") get
+    # confident wrong guesses. 7 words at 0.9 drops 0.35% of such titles and removes 98.75% of
+    # non-English reviews with fastText (docs/benchmarks.md, "Language filter: scope and defaults").
+    min_words: int = 7
+    min_confidence: float = 0.9
     seed: int = 0
     name: ClassVar[str] = "language"
     expensive: ClassVar[bool] = True
@@ -159,9 +188,13 @@ class Language(Filter):
         reasons: list[str | None] = [None] * frame.height
         for column in self.fields:
             texts = frame.select(as_text(frame, column).fill_null(""))[column].to_list()
-            todo = [i for i, t in enumerate(texts) if reasons[i] is None and len(t.strip()) >= self.min_chars]
+            todo = [
+                i
+                for i, t in enumerate(texts)
+                if reasons[i] is None and judged(t, self.min_chars, self.min_words)
+            ]
             for i, (lang, prob) in zip(todo, detect([texts[i] for i in todo]), strict=True):
-                if lang not in self.languages and prob >= self.min_confidence:
+                if foreign(lang, prob, self.languages, self.min_confidence):
                     reasons[i] = f"language:{column}={lang}"
         return pl.Series(reasons, dtype=pl.String)
 
@@ -174,10 +207,17 @@ class LanguageConfig:
         "fasttext", "language identification engine"
     )
     languages: tuple[str, ...] = option(("en",), "ISO 639-1 codes of the languages kept")
-    fields: tuple[str, ...] | None = option(None, "fields checked; unset: the task's required fields")
+    fields: tuple[str, ...] | None = option(
+        None,
+        "fields judged; unset: the task's own scope (ESCI query and title, reviews, answers; never "
+        "short catalogue titles); [] for none",
+    )
     min_chars: int = option(1, "texts shorter than this many characters are not judged", minimum=0)
+    min_words: int = option(
+        7, "texts of fewer words are not judged (short titles mislead every engine)", minimum=0
+    )
     min_confidence: float = option(
-        0.5, "drop only when the engine is at least this sure of another language", minimum=0, maximum=1
+        0.9, "drop only when the engine is at least this sure of another language", minimum=0, maximum=1
     )
 
     def check(self, where: str) -> None:
@@ -217,9 +257,14 @@ def build_filters(
     required: tuple[str, ...],
     columns: set[str],
     seed: int,
+    language_fields: tuple[str, ...] = (),
     where: str = "filters",
 ) -> list[Filter]:
-    """The filter chain of one task from its typed config (cheap ones first)."""
+    """The filter chain of one task from its typed config (cheap ones first).
+
+    The language filter judges `language_fields` (the task's default scope) unless the recipe's
+    `language` table names `fields`; with no field to judge there is no language filter.
+    """
     _check_fields({*config.min_words, *config.max_words}, columns, where)
     chain: list[Filter] = []
     if config.required:
@@ -232,18 +277,20 @@ def build_filters(
         chain.append(LeftoverHtml(text_fields))
     if config.options:
         chain.append(ValidOptions())
-    if config.language:
+    if config.language is not False:
         language = LanguageConfig() if config.language is True else config.language
-        fields = required if language.fields is None else language.fields
+        fields = language_fields if language.fields is None else language.fields
         _check_fields(set(fields), columns, f"{where}.language.fields")
-        chain.append(
-            Language(
-                fields,
-                language.languages,
-                language.engine,
-                language.min_chars,
-                language.min_confidence,
-                seed=seed,
+        if fields:  # the options are checked even where this task has nothing to judge
+            chain.append(
+                Language(
+                    fields,
+                    language.languages,
+                    language.engine,
+                    language.min_chars,
+                    language.min_words,
+                    language.min_confidence,
+                    seed=seed,
+                )
             )
-        )
     return chain

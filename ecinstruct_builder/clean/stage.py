@@ -84,7 +84,12 @@ class TaskCleaner:
         cls, builder: TaskBuilder, config: TaskConfig, seed: int, variants: pl.DataFrame | None = None
     ) -> TaskCleaner:
         filters = build_filters(
-            config.filters, builder.text_columns(), builder.required_columns(), set(builder.schema()), seed
+            config.filters,
+            builder.text_columns(),
+            builder.required_columns(),
+            set(builder.schema()),
+            seed,
+            builder.language_fields,
         )
         dedup = config.dedup
         return cls(

@@ -45,6 +45,7 @@ class AnswerGeneration(TaskBuilder):
     )
     tables = (TABLE,)
     fields: ClassVar[dict[str, pl.DataType]] = {"question": pl.String, "document": pl.List(pl.String)}
+    language_fields = ("document",)  # the reviews and answers
 
     def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
         gold = pl.col("gold_answer")

@@ -30,6 +30,7 @@ class AnswerabilityPrediction(TaskBuilder):
     )
     tables = (TABLE,)
     fields: ClassVar[dict[str, pl.DataType]] = {"question": pl.String, "document": pl.List(pl.String)}
+    language_fields = ("document",)  # the reviews and answers
 
     def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
         label = pl.when(pl.col("is_answerable") == 1).then(pl.lit("yes")).otherwise(pl.lit("no"))

@@ -111,6 +111,10 @@ class TaskBuilder(ABC):
     #: the fields an example cannot do without (checked non-empty; language-checked by default);
     #: default: the text fields
     required_fields: ClassVar[tuple[str, ...] | None] = None
+    #: the fields the language filter judges when the recipe names none: long free text (reviews,
+    #: answers) and, as ECInstruct did, the ESCI tasks' query and product title; never short
+    #: catalogue titles, whose brand names and model numbers language identifiers misread
+    language_fields: ClassVar[tuple[str, ...]] = ()
     #: a column within whose values duplicates are looked for (None: the whole task)
     dedup_partition: ClassVar[str | None] = None
     #: "grouped": hash split by group_key; "leave_one_out": SR's protocol (rows carry official_split

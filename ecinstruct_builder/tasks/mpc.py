@@ -40,6 +40,7 @@ class MulticlassProductClassification(TaskBuilder):
     paper = PaperResult("accuracy", "Accuracy", ind=(0.684, 0.696, 0.65, 0.611, 0.703))
     tables = (TABLE,)
     fields: ClassVar[dict[str, pl.DataType]] = {"query": pl.String, "product_title": pl.String}
+    language_fields = ("query", "product_title")  # as ECInstruct filtered the ESCI tasks
     ood_axis = "none"
     params_model = EsciParams
 

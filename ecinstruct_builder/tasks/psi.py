@@ -32,6 +32,7 @@ class ProductSubstituteIdentification(TaskBuilder):
     misspellings = ("Product_Substitue_Identification",)
     tables = (TABLE,)
     fields: ClassVar[dict[str, pl.DataType]] = {"query": pl.String, "product_title": pl.String}
+    language_fields = ("query", "product_title")  # as ECInstruct filtered the ESCI tasks
     ood_axis = "none"
     params_model = EsciParams
 

@@ -135,6 +135,7 @@ class QueryProductRank(TaskBuilder):
     ood_axis = "none"
     params_model = QprParams
     text_fields = ("query", "product_list")  # `labels` is JSON for the scorer, not text
+    language_fields = ("query", "product_list")  # as ECInstruct filtered the ESCI tasks
 
     def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
         params: QprParams = config.params

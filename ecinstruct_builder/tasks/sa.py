@@ -41,6 +41,7 @@ class SentimentAnalysis(TaskBuilder):
     category_mix = "equal"  # the SA notebook took an equal share per IND category
     # the same reviewer's same text under several ASINs is one review listed for a product family
     copy_key = "copy_key"
+    language_fields = ("review",)
 
     def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
         # ECInstruct's >= 10 words rule is a length filter of the recipe ([tasks.SA.filters]), so

@@ -238,3 +238,78 @@ def test_config_bands_and_errors():
     for key, (value, message) in bad.items():
         with pytest.raises(RecipeError, match=re.escape(message)):
             parse(DedupConfig, {key: value}, "dedup")
+
+
+def test_optimal_bands_agree_with_datasketch_where_it_is_installed():
+    # our integration of the banding error replaces datasketch's private helper; same choices
+    lsh = pytest.importorskip("datasketch.lsh")
+    from ecinstruct_builder.clean.dedup import FALSE_NEGATIVE_WEIGHT, FALSE_POSITIVE_WEIGHT, optimal_bands
+
+    for num_perm in (32, 128):
+        for threshold in (0.3, 0.45, 0.6, 0.7, 0.8, 0.9):
+            expected = lsh._optimal_param(threshold, num_perm, FALSE_POSITIVE_WEIGHT, FALSE_NEGATIVE_WEIGHT)
+            assert optimal_bands(threshold, num_perm) == expected
+
+
+def test_bands_follow_the_lowest_threshold_in_use():
+    from ecinstruct_builder.clean.dedup import optimal_bands
+
+    tiered = DedupConfig(threshold=0.8, length_thresholds=((40, 0.6),))
+    assert tiered.bands == optimal_bands(0.6, 128) != DedupConfig().bands
+
+
+def test_length_thresholds_pick_the_tier_of_the_shorter_text():
+    config = parse(DedupConfig, {"threshold": 0.7, "length_thresholds": [[20, 0.9], [40, 0.8]]}, "dedup")
+    assert config.length_thresholds == ((20, 0.9), (40, 0.8))
+    assert [config.threshold_for(w) for w in (5, 19, 20, 39, 40, 500)] == [0.9, 0.9, 0.8, 0.8, 0.7, 0.7]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        [[40, 0.8], [20, 0.9]],  # words must ascend
+        [[20, 1.5]],
+        [[0, 0.5]],
+        [[20]],
+        [["20", 0.5]],
+        [[True, 0.5]],
+        30,
+    ],
+)
+def test_length_thresholds_errors(bad):
+    with pytest.raises(RecipeError, match=r"dedup\.length_thresholds(\[\d\])*(\[\d\])? must be"):
+        parse(DedupConfig, {"length_thresholds": bad}, "dedup")
+
+
+# an invented 32-word review and the same review with one phrase reworded (the templated-spam edit)
+REVIEW = (
+    "I bought this kettle for my office and it has been solid so far. The lid shuts tight and "
+    "the handle stays cool. Overall I rate it four stars for the price."
+)
+REWORDED = REVIEW.replace("Overall I rate it", "All in all I rate it")
+
+
+def test_a_lower_threshold_for_short_texts_catches_a_one_phrase_copy():
+    assert 20 <= len(REVIEW.split()) <= 40
+    assert 0.7 <= jaccard(REVIEW, REWORDED, "word", 3) < 0.8
+    plain = DedupConfig(unit="word", ngram=3, threshold=0.8)
+    tiered = DedupConfig(unit="word", ngram=3, threshold=0.8, length_thresholds=((40, 0.65),))
+    assert run([REVIEW, REWORDED], plain) == [None, None]
+    assert [m if m is None else (m.kind, m.kept_position) for m in run([REVIEW, REWORDED], tiered)] == [
+        None,
+        ("near", 0),
+    ]
+    # a long text with the same edit keeps the long-text threshold
+    long_review = " ".join([REVIEW] * 2)
+    copy = long_review.replace("Overall I rate it", "All in all I rate it", 1)
+    assert tiered.threshold_for(len(copy.split())) == 0.8
+
+
+@pytest.mark.parametrize(("unit", "n"), SETTINGS)
+def test_chunked_processing_gives_the_same_decisions_with_length_tiers(unit, n):
+    data = corpus(unit, n, seed=12, originals=200)
+    config = DedupConfig(unit=unit, ngram=n, length_thresholds=((90, 0.5), (110, 0.65)))
+    whole = run(data.texts, config)
+    assert whole != run(data.texts, DedupConfig(unit=unit, ngram=n))  # the tiers change decisions
+    for chunks in (2, 7, 25):
+        assert run(data.texts, config, chunks) == whole

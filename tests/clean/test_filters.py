@@ -43,6 +43,21 @@ def test_required_names_the_first_empty_field_label_first():
     ]
 
 
+def test_required_tells_markup_only_fields_from_empty_ones():
+    rows = frame(
+        label=["5", "5", "5", "5", "5"],
+        review=['<span class="a-size-medium a-color-secondary"', '" Magazines" />', "", "ok", "3 < 5 inch"],
+        tags=[["a"], ["a"], ["a"], ["</div", "a"], ["a"]],
+    )
+    assert Required(("review", "tags")).reasons(rows).to_list() == [
+        "markup_only:review",
+        "markup_only:review",
+        "empty:review",
+        "markup_only:tags",  # one item of a list that is only markup
+        None,
+    ]
+
+
 def test_word_count_minimum_and_maximum_per_field():
     rows = frame(review=["one two three", "one two", "a b c d e", None], title=["x y", "x y", "x", "x"])
     check = WordCount(minimum={"review": 3}, maximum={"review": 4, "title": 1})
@@ -93,6 +108,12 @@ def test_garbled_reports_the_first_field_and_kind():
         ("&#8217; quote", "html:review"),
         ("x < 3 and y > 2", None),
         ("AT&T phone", None),
+        ("R&D kit, Black & Decker, a->b, I <3 it, size <10mm", None),
+        ('Kettle <span class="a-size-medium"', "html:review"),
+        ('Kettle class="a-size-medium"', "html:review"),
+        ('<span class="a-size-medium a-color-secondary"', "markup_only:review"),
+        ('" Magazines" />', "markup_only:review"),
+        ("&nbsp;", "markup_only:review"),
     ],
 )
 def test_leftover_html(text, reason):
@@ -133,20 +154,22 @@ def test_language_accepts_every_listed_language_and_skips_short_texts():
     assert Language(("review",), min_chars=200).reasons(rows).to_list() == [None, None, None]
 
 
-def build(config: dict, text_fields=("review", "title"), required=("review",)):
+def build(config: dict, text_fields=("review", "title"), required=("review",), language_fields=()):
     """The chain from a `[filters]` table, parsed the way a recipe is."""
-    return build_filters(parse(FiltersConfig, config, "filters"), text_fields, required, COLUMNS, seed=3)
+    config = parse(FiltersConfig, config, "filters")
+    return build_filters(config, text_fields, required, COLUMNS, seed=3, language_fields=language_fields)
 
 
 def test_build_filters_default_chain_and_order():
     chain = build(
-        {"min_words": {"review": 10}, "language": {"engine": "langdetect", "languages": ["en", "fr"]}}
+        {"min_words": {"review": 10}, "language": {"engine": "langdetect", "languages": ["en", "fr"]}},
+        language_fields=("review",),
     )
     assert [f.name for f in chain] == ["required", "length", "garbled", "html", "options", "language"]
     assert [f.expensive for f in chain] == [False] * 5 + [True]
     required, _, garbled, *_, language = chain
     assert required.fields == ("review",) and garbled.fields == ("review", "title")
-    # the language filter checks the required fields unless told otherwise, seeded from the recipe
+    # the language filter checks the task's default scope, seeded from the recipe
     assert (language.fields, language.languages, language.engine, language.seed) == (
         ("review",),
         ("en", "fr"),
@@ -156,8 +179,22 @@ def test_build_filters_default_chain_and_order():
 
 
 def test_build_filters_language_true_means_the_defaults():
-    (language,) = [f for f in build({"language": True}) if f.expensive]
-    assert language == Language(("review",), ("en",), engine="fasttext", min_confidence=0.5, seed=3)
+    (language,) = [f for f in build({"language": True}, language_fields=("review",)) if f.expensive]
+    assert language == Language(("review",), ("en",), engine="fasttext", min_confidence=0.9, seed=3)
+    assert language.min_words == 7
+
+
+def test_build_filters_language_scope_is_the_tasks_unless_fields_are_named():
+    def scope(options: dict, language_fields: tuple[str, ...]) -> list[tuple[str, ...]]:
+        chain = build({"language": options}, language_fields=language_fields)
+        return [f.fields for f in chain if f.expensive]
+
+    assert scope({}, ("review",)) == [("review",)]
+    assert scope({"fields": ["title"]}, ("review",)) == [("title",)]
+    assert scope({"fields": ["review", "title"]}, ()) == [("review", "title")]
+    # a task with nothing to judge by default (catalogue titles only) gets no language filter
+    assert scope({}, ()) == []
+    assert scope({"fields": []}, ("review",)) == []
 
 
 def test_build_filters_can_switch_filters_off():
@@ -180,6 +217,10 @@ def test_build_filters_can_switch_filters_off():
         ({"language": {"min_confidence": 2}}, "min_confidence must be a number >= 0 and <= 1, got 2"),
         ({"language": {"fields": ["body"]}}, "filters.language.fields names field 'body'"),
         ({"language": {"engine": "cld3"}}, "filters.language.engine must be one of 'fasttext'"),
+        (
+            {"language": {"fields": "review"}},
+            "filters.language.fields must be a list of string, got 'review'",
+        ),
     ],
 )
 def test_build_filters_config_errors(config, message):
@@ -190,3 +231,12 @@ def test_build_filters_config_errors(config, message):
 def test_word_limits_beyond_the_anchored_pattern_still_work():
     frame = pl.DataFrame({"text": [" ".join(["w"] * 6000), "a b"]})
     assert frame.select(has_words(pl.col("text"), 5000))["text"].to_list() == [True, False]
+
+
+def test_every_tasks_default_language_scope_is_text_it_has_and_never_a_catalogue_title():
+    from ecinstruct_builder.tasks import builders
+
+    for builder in builders().values():
+        assert set(builder.language_fields) <= set(builder.text_columns()), builder.abbr
+        # product titles outside ESCI (PRP, PM, SR item texts) are short catalogue text
+        assert not any(name.startswith("title") for name in builder.language_fields), builder.abbr

@@ -142,7 +142,7 @@ def test_min_confidence_keeps_short_low_confidence_titles(engine):
     rows = pl.DataFrame({"title": TITLES})
 
     def dropped(min_confidence: float) -> list[bool]:
-        check = Language(("title",), engine=engine, min_confidence=min_confidence)
+        check = Language(("title",), engine=engine, min_confidence=min_confidence, min_words=1)
         return check.reasons(rows).is_not_null().to_list()
 
     assert dropped(0.0) == [lang != "en" for lang, _ in answers]
@@ -152,15 +152,46 @@ def test_min_confidence_keeps_short_low_confidence_titles(engine):
 def test_min_confidence_saves_every_title_with_fasttext():
     # fastText is unsure on the titles it gets wrong; langdetect is often sure of a wrong answer
     rows = pl.DataFrame({"title": TITLES})
-    assert Language(("title",), engine="fasttext", min_confidence=0.5).reasons(rows).null_count() == len(
-        TITLES
-    )
-    assert Language(("title",), engine="fasttext", min_confidence=0.0).reasons(rows).null_count() < len(
-        TITLES
-    )
+    for min_confidence, all_kept in ((0.5, True), (0.0, False)):
+        check = Language(("title",), engine="fasttext", min_confidence=min_confidence, min_words=1)
+        assert (check.reasons(rows).null_count() == len(TITLES)) is all_kept
 
 
 def test_min_confidence_still_drops_confident_foreign_reviews():
     rows = pl.DataFrame({"review": [text for _, text in LABELLED]})
     reasons = Language(("review",), engine="fasttext", min_confidence=0.5).reasons(rows).to_list()
     assert reasons == [None if lang == "en" else f"language:review={lang}" for lang, _ in LABELLED]
+
+
+# English catalogue text that language identifiers misread (brand names, model numbers), and
+# non-English reviews; all invented for this test
+BRAND_TITLES = [
+    "DSW Gift Card Marcus Theatres Gift Card",  # 7 words: judged, fastText says fr at 0.72
+    "Starbucks Gift Card Petco Gift Card",  # 6 words: not judged (fastText: de at 0.68)
+    "quicken 2007 premier",
+    "Bialetti 06800 Moka Express 6 cup stovetop espresso maker aluminium",
+    "Delonghi EC155 15 bar pump espresso and cappuccino maker black",
+    "Dolce Gusto Genio S Plus coffee machine by Krups KP240B",
+]
+FOREIGN_REVIEWS = [
+    ("de", "Ich habe den Wasserkocher für meine Mutter gekauft und er funktioniert sehr gut."),
+    ("fr", "Le colis est arrivé en retard mais la bouilloire fonctionne parfaitement bien."),
+    ("es", "La batidora es potente y muy silenciosa, estoy encantada con la compra."),
+    ("it", "Il caricatore funziona bene ma il cavo è un po' corto per la mia scrivania."),
+    ("pt", "O carregador funciona bem mas o cabo é curto demais para a minha secretária."),
+]
+
+
+def test_the_default_settings_keep_brand_heavy_english_titles():
+    rows = pl.DataFrame({"title": BRAND_TITLES})
+    assert Language(("title",)).reasons(rows).to_list() == [None] * len(BRAND_TITLES)
+    # the same titles judged at any length and confidence lose rows: the defaults are what save them
+    eager = Language(("title",), min_words=1, min_confidence=0.5).reasons(rows).to_list()
+    assert eager[:3] == ["language:title=fr", "language:title=de", "language:title=fr"]
+
+
+def test_the_default_settings_remove_non_english_reviews_and_keep_english_ones():
+    texts = [text for _, text in FOREIGN_REVIEWS] + [text for lang, text in LABELLED if lang == "en"]
+    reasons = Language(("review",)).reasons(pl.DataFrame({"review": texts})).to_list()
+    expected = [f"language:review={lang}" for lang, _ in FOREIGN_REVIEWS]
+    assert reasons == expected + [None] * (len(texts) - len(FOREIGN_REVIEWS))

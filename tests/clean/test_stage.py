@@ -42,6 +42,7 @@ class Reviews(TaskBuilder):
     group = "test"
     tables = ()
     fields = {"review": pl.String}
+    language_fields = ("review",)  # the language filter judges it by default
 
     def build(self, tables, recipe, seed):  # pragma: no cover - candidates are made by the tests
         raise NotImplementedError
@@ -119,6 +120,8 @@ def test_cheap_filters_reject_with_task_stage_and_reason(recipe):
             ("garbled", review(rng) + " \ufffd", "p3", "Home"),
             ("html", review(rng) + " &lt;br&gt;", "p4", "Home"),
             ("blank", "  <br/> ", "p5", "Home"),
+            ("debris", '<span class="a-size-medium a-color-secondary"', "p6", "Home"),
+            ("empty", "   ", "p7", "Home"),
         ]
     )
     cleaner = TaskCleaner.for_task(Reviews(), recipe(), 1)
@@ -130,12 +133,14 @@ def test_cheap_filters_reject_with_task_stage_and_reason(recipe):
         "short": ("filter", "too_short:review"),
         "garbled": ("filter", "garbled:review:replacement_char"),
         "html": ("filter", "html:review"),
-        "blank": ("filter", "empty:review"),
+        "blank": ("filter", "markup_only:review"),
+        "debris": ("filter", "markup_only:review"),  # a tag cut before its `>` is markup too
+        "empty": ("filter", "empty:review"),
     }
     assert {r["task"] for r in rejects.values()} == {"Dummy_Reviews"}
     assert all(r["cluster_id"] is None and r["kept_id"] is None for r in rejects.values())
     assert [(s.step, s.rows) for s in cleaner.report().funnel] == [
-        ("candidates", 5),
+        ("candidates", 7),
         ("filter:required", 4),
         ("filter:length", 3),
         ("filter:garbled", 2),
