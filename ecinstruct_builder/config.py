@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .clean.dedup import DedupConfig
-from .clean.filters import FiltersConfig, build_filters
+from .clean.filters import FiltersConfig
+from .clean.stage import task_filters
 from .clean.text import CleanConfig
 from .errors import RecipeError
 from .paths import recipes_dir
@@ -281,15 +282,7 @@ def _check_task(
                     f"{nearest(category, offered)}; they offer: {', '.join(sorted(offered))}"
                 )
     # the filter chain is built once here so that a bad field name fails before any work
-    build_filters(
-        config.filters,
-        builder.text_columns(),
-        builder.required_columns(),
-        set(builder.schema()),
-        seed,
-        builder.language_fields,
-        f"{where}.filters",
-    )
+    task_filters(builder, config.filters, seed, f"{where}.filters")
 
 
 def _template_folder(value: str | None, recipe: Path, where: str) -> Path | None:

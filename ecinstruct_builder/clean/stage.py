@@ -16,7 +16,7 @@ import polars as pl
 from ..report import CleanReport, Drop, FunnelStep
 from ..tasks.base import TaskBuilder
 from .dedup import DedupConfig, DuplicateIndex, Match
-from .filters import Filter, build_filters
+from .filters import Filter, FiltersConfig, build_filters
 from .text import CleanConfig, clean_columns
 from .variants import VARIANT_REASON
 
@@ -35,6 +35,21 @@ REJECT_SCHEMA: dict[str, pl.DataType] = {
     "content_key": pl.String,
     "source_ids": pl.List(pl.String),
 }
+
+
+def task_filters(
+    builder: TaskBuilder, config: FiltersConfig, seed: int, where: str = "filters"
+) -> list[Filter]:
+    """A task's filter chain: its config applied to the task's own fields and language scope."""
+    return build_filters(
+        config,
+        builder.text_columns(),
+        builder.required_columns(),
+        set(builder.schema()),
+        seed,
+        builder.language_fields,
+        where,
+    )
 
 
 def reject_frame(
@@ -83,14 +98,7 @@ class TaskCleaner:
     def for_task(
         cls, builder: TaskBuilder, config: TaskConfig, seed: int, variants: pl.DataFrame | None = None
     ) -> TaskCleaner:
-        filters = build_filters(
-            config.filters,
-            builder.text_columns(),
-            builder.required_columns(),
-            set(builder.schema()),
-            seed,
-            builder.language_fields,
-        )
+        filters = task_filters(builder, config.filters, seed)
         dedup = config.dedup
         return cls(
             builder=builder,
