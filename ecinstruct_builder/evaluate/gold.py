@@ -19,8 +19,10 @@ REQUIRED_COLUMNS = ("task", "setting", "split", "options", "output")
 # Column names of the selected frame; `labels` (QPR's per-option ESCI labels) may be absent upstream.
 GOLD_COLUMNS = ("id", "task", "setting", "options", "output", "labels")
 _REPO_ID = re.compile(r"[\w.-]+/[\w.-]+")
-# The Hub may name the dev split "validation"; ECInstruct's `split` column says "val".
-_HUB_SPLIT_NAMES = {"validation": "val"}
+# NingLab/ECInstruct's `split` column says "val"; ecbuild says "validation" everywhere.
+_SPLIT_ALIASES = {"val": "validation"}
+# The config holding every setting with its `split` column (publish/layout.py TABLE_CONFIG).
+HUB_TABLE_CONFIG = "ninglab_table"
 
 
 @dataclass(frozen=True)
@@ -85,16 +87,17 @@ def _with_standard_columns(frame: pl.LazyFrame) -> pl.LazyFrame:
     names = frame.collect_schema().names()
     missing = [pl.lit(None, dtype=pl.String).alias(c) for c in ("id", "labels") if c not in names]
     as_text = [pl.col(c).cast(pl.String) for c in ("id", "task", "setting", "split", "output", "labels")]
-    return frame.with_columns(missing).with_columns(as_text)
+    split = pl.col("split").replace(_SPLIT_ALIASES)
+    return frame.with_columns(missing).with_columns(as_text).with_columns(split)
 
 
 def _hub_frame(repo: str) -> pl.DataFrame:
-    """All splits of the repo's "all" configuration as one frame (needs network or a warm cache)."""
+    """All splits of the repo's table config as one frame (needs network or a warm cache)."""
     try:
         import datasets
 
-        splits = datasets.load_dataset(repo, "all")
-    except Exception as exc:  # offline, unknown repo, no "all" config...: one line, not a traceback
+        splits = datasets.load_dataset(repo, HUB_TABLE_CONFIG)
+    except Exception as exc:  # offline, unknown repo, no table config...: one line, not a traceback
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SourceFileError(
             f"{repo}: cannot load it from the Hugging Face Hub ({reason}); "
@@ -104,6 +107,6 @@ def _hub_frame(repo: str) -> pl.DataFrame:
     for name, split in splits.items():
         frame = pl.from_arrow(split.data.table)
         if "split" not in frame.columns:
-            frame = frame.with_columns(pl.lit(_HUB_SPLIT_NAMES.get(name, name)).alias("split"))
+            frame = frame.with_columns(pl.lit(name).alias("split"))
         frames.append(frame)
     return pl.concat(frames, how="diagonal_relaxed")

@@ -15,7 +15,15 @@ from ..evaluate.tasks import resolve_task
 from ..sources import adapters
 from ..tasks import builders
 from ..templates import load_templates
-from .layout import ALL_CONFIG, DIVERSE, EVALUATION_CONFIGS, SPLIT_SOURCES, ConfigSpec, side_rows
+from .layout import (
+    DEFAULT_CONFIG,
+    DIVERSE,
+    EVALUATION_CONFIGS,
+    SPLIT_SOURCES,
+    TABLE_CONFIG,
+    ConfigSpec,
+    side_rows,
+)
 from .markdown import fence, number, table
 from .workdir import Build
 
@@ -174,7 +182,8 @@ FIELDS = (
     ("labels", "QPR only: JSON list of the ESCI label of each listed product, for NDCG"),
 )
 CONFIG_NOTES = {
-    ALL_CONFIG: "ECInstruct proper: every task's IND and OOD Diverse-instruction rows",
+    DEFAULT_CONFIG: "ECInstruct proper (the default): every task's IND and OOD Diverse-instruction rows",
+    TABLE_CONFIG: "NingLab/ECInstruct's single table: every setting in `train`, to filter on `split`",
     "single_instruction": "every task with its base instruction only",
     "unseen_instruction": "test rows with the held-out instruction (never seen in training)",
     "one_shot": "test rows with one solved train example in `few_shot_example`",
@@ -199,7 +208,7 @@ def card_metadata(build: Build, configs: list[ConfigSpec], total_rows: int) -> D
             {
                 "config_name": c.name,
                 "data_files": [{"split": s.split, "path": s.pattern} for s in c.splits],
-                **({"default": True} if c.name == ALL_CONFIG else {}),
+                **({"default": True} if c.name == DEFAULT_CONFIG else {}),
             }
             for c in configs
         ],
@@ -211,8 +220,8 @@ def _loading_code(repo_id: str | None, build: Build) -> str:
     lines = [
         "from datasets import load_dataset",
         "",
-        f'ecinstruct = load_dataset("{where}", "{ALL_CONFIG}", split="train")  # ECInstruct proper',
-        'train = ecinstruct.filter(lambda row: row["split"] == "train")',
+        f'ecinstruct = load_dataset("{where}")  # ECInstruct proper: train, validation, test, test_ood',
+        f'table = load_dataset("{where}", "{TABLE_CONFIG}", split="train")  # every setting, one table',
         f'one_task = load_dataset("{where}", "{build.tasks[0].name}")  # train, validation, test, test_ood',
         f'unseen = load_dataset("{where}", "unseen_instruction", split="test")',
     ]

@@ -83,7 +83,7 @@ EXPORT_EPILOG = """\b
 Examples:
   ecbuild export --out ECInstruct
   ecbuild export --out ECInstruct --format alpaca --format chat --repo org/ECInstruct
-  python -c "import datasets; print(datasets.load_dataset('ECInstruct', 'all'))"
+  python -c "import datasets; print(datasets.load_dataset('ECInstruct'))"
 """
 
 
@@ -109,8 +109,9 @@ def export_command(
 ) -> None:
     """Write the files `ecbuild push` uploads (Parquet per config, card, recipe, manifest) to a folder.
 
-    `datasets.load_dataset(OUT, CONFIG)` loads each config: `all` (ECInstruct proper), one per task,
-    and `single_instruction`, `unseen_instruction`, `one_shot`.
+    `datasets.load_dataset(OUT, CONFIG)` loads each config: `ecinstruct` (the default: ECInstruct proper
+    in train / validation / test / test_ood), `ninglab_table` (every setting in one table, as
+    NingLab/ECInstruct), one per task, and `single_instruction`, `unseen_instruction`, `one_shot`.
     """
     from .export import export_dataset
 

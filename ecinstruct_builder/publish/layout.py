@@ -1,7 +1,10 @@
 """The Hub layout: which rendered rows go to which config and split, and the Parquet file of each.
 
-- `all`: ECInstruct proper (the IND and OOD Diverse-instruction rows of every task) in one `train`
-  split, with the `task`, `setting` and `split` columns, as `NingLab/ECInstruct` publishes it;
+- `ecinstruct` (the default): ECInstruct proper (the IND and OOD Diverse-instruction rows of every
+  task) in real splits `train`, `validation`, `test` and `test_ood`, so `load_dataset(repo)["train"]`
+  holds no evaluation row;
+- `ninglab_table`: NingLab/ECInstruct's single table (every setting, one `train` split, filtered on
+  the `task`, `setting` and `split` columns), for eCeLLM's own scripts;
 - one config per task (its ECInstruct name) with splits `train`, `validation`, `test` (IND) and
   `test_ood` from its Diverse-instruction rows;
 - the evaluation settings across tasks: `single_instruction` (train, validation, test, test_ood),
@@ -24,11 +27,12 @@ from .workdir import Build
 # Config split -> (setting side, ECInstruct `split` value of the rows).
 SPLIT_SOURCES = {
     "train": ("IND", "train"),
-    "validation": ("IND", "val"),
+    "validation": ("IND", "validation"),
     "test": ("IND", "test"),
     "test_ood": ("OOD", "test"),
 }
-ALL_CONFIG = "all"
+DEFAULT_CONFIG = "ecinstruct"
+TABLE_CONFIG = "ninglab_table"
 # Evaluation configs: name -> (setting without its IND_/OOD_ prefix, splits offered).
 EVALUATION_CONFIGS = {
     "single_instruction": ("Single_Instruction", ("train", "validation", "test", "test_ood")),
@@ -123,11 +127,17 @@ def _config(name: str, splits: list[SplitSpec]) -> ConfigSpec | None:
 
 
 def plan_layout(build: Build, counts: pl.DataFrame | None = None) -> list[ConfigSpec]:
-    """Every config and split the build fills, in card order: `all`, the tasks, the evaluation settings."""
+    """Every config and split the build fills, in card order: the default, the table, the tasks, the
+    evaluation settings."""
     counts = row_counts(build) if counts is None else counts
     names = tuple(t.name for t in build.tasks)
-    diverse = (f"IND_{DIVERSE}", f"OOD_{DIVERSE}")
-    configs = [_config(ALL_CONFIG, [_split_spec(counts, ALL_CONFIG, "train", names, diverse, None)])]
+    every_setting = tuple(counts["setting"].unique().sort().to_list())
+    configs = [
+        _config(
+            DEFAULT_CONFIG, [_side_split(counts, DEFAULT_CONFIG, s, names, DIVERSE) for s in SPLIT_SOURCES]
+        ),
+        _config(TABLE_CONFIG, [_split_spec(counts, TABLE_CONFIG, "train", names, every_setting, None)]),
+    ]
     configs += [_config(n, [_side_split(counts, n, s, (n,), DIVERSE) for s in SPLIT_SOURCES]) for n in names]
     configs += [
         _config(config, [_side_split(counts, config, s, names, setting) for s in splits])
@@ -138,9 +148,7 @@ def plan_layout(build: Build, counts: pl.DataFrame | None = None) -> list[Config
 
 def training_splits(build: Build, counts: pl.DataFrame) -> list[SplitSpec]:
     """ECInstruct proper per split (train, validation, test, test_ood), all tasks: the training files."""
-    names = tuple(t.name for t in build.tasks)
-    splits = [_side_split(counts, "training", s, names, DIVERSE) for s in SPLIT_SOURCES]
-    return [s for s in splits if s.rows]
+    return next(c for c in plan_layout(build, counts) if c.name == DEFAULT_CONFIG).splits
 
 
 def scan_split(build: Build, spec: SplitSpec) -> pl.LazyFrame:

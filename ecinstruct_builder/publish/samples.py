@@ -26,7 +26,7 @@ INDEX = "README.md"
 LABELS_PNG = "labels.png"
 CATEGORIES_PNG = "categories.png"
 ROWS_PER_SPLIT = 1
-ROW_SPLITS = ("train", "val", "test")
+ROW_SPLITS = ("train", "validation", "test")
 REGENERATE = "ecbuild fetch && ecbuild render --task all && ecbuild samples"
 
 

@@ -188,10 +188,10 @@ def test_aligned_predictions_follow_the_selection_order(tmp_path: Path) -> None:
 
 def test_other_split_and_misspelled_task_names(tmp_path: Path) -> None:
     rows = [
-        row("v1", "Product_Substitue_Identification", "yes", split="val"),  # eCeLLM's typo
+        row("v1", "Product_Substitue_Identification", "yes", split="val"),  # eCeLLM's typo and split name
         row("t1", "Product_Substitute_Identification", "no"),
     ]
-    report = run(tmp_path, rows, {"v1": "yes"}, selection=Selection(split="val"))
+    report = run(tmp_path, rows, {"v1": "yes"}, selection=Selection(split="validation"))
     assert [(r.abbr, r.rows, r.metrics["f1"]) for r in report.results] == [("PSI", 1, 1.0)]
 
 
@@ -306,12 +306,12 @@ def test_hub_dataset_is_read_from_its_all_configuration(
 
     fake_datasets(monkeypatch, fake_load)
     report = evaluate(write_predictions(tmp_path / "p.jsonl", {"s1": "A"}), "org/ECInstruct")
-    assert calls == [("org/ECInstruct", "all")]
+    assert calls == [("org/ECInstruct", "ninglab_table")]
     assert (report.dataset, report.results[0].metrics["accuracy"]) == ("hf://org/ECInstruct", 1.0)
 
 
 def test_nothing_to_score(tmp_path: Path) -> None:
     with pytest.raises(EcbuildError, match="none of its ids is a row of split=test"):
         run(tmp_path, standard_rows(), {"elsewhere": "yes"})
-    with pytest.raises(EcbuildError, match="no rows with split=val; check --split"):
-        run(tmp_path, standard_rows(), {"pm1": "yes"}, selection=Selection(split="val"))
+    with pytest.raises(EcbuildError, match="no rows with split=validation; check --split"):
+        run(tmp_path, standard_rows(), {"pm1": "yes"}, selection=Selection(split="validation"))

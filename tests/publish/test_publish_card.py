@@ -33,7 +33,7 @@ def test_card_yaml_parses_and_lists_every_config(exported) -> None:
     assert data["size_categories"] == ["1K<n<10K"]
     assert data["pretty_name"] == "ECInstruct (ecbuild, recipe demo)"
     assert [c["config_name"] for c in data["configs"]] == [c.name for c in exported.configs]
-    assert [c["config_name"] for c in data["configs"] if c.get("default")] == ["all"]
+    assert [c["config_name"] for c in data["configs"] if c.get("default")] == ["ecinstruct"]
     files = [f.path for f in exported.files]
     for config in data["configs"]:
         for entry in config["data_files"]:
@@ -48,7 +48,8 @@ def test_card_has_every_section_in_order(exported) -> None:
 
 def test_card_describes_tasks_counts_and_categories(built: Build, exported) -> None:
     text = (exported.out / "README.md").read_text()
-    assert 'load_dataset("org/ECInstruct", "all", split="train")' in text
+    assert 'load_dataset("org/ECInstruct")  # ECInstruct proper' in text
+    assert 'load_dataset("org/ECInstruct", "ninglab_table", split="train")' in text
     assert "| SA | `Sentiment_Analysis` | user understanding |" in text
     assert "**macro_f1**" in text and "**ndcg**" in text and "**hr@1**" in text
     assert "| SA | 100 | 20 | 20 | 20 |" in text  # Diverse rows per split, from the data

@@ -142,5 +142,5 @@ def test_exported_training_files_cover_ecinstruct_proper(built: Build, exported)
     chat = {s: (exported.out / f"training/chat/{s}.jsonl").read_text().splitlines() for s in per_split}
     assert {s: len(rows) for s, rows in alpaca.items()} == per_split
     assert {s: len(lines) for s, lines in chat.items()} == per_split
-    assert sum(per_split.values()) == next(c for c in exported.configs if c.name == "all").rows
+    assert sum(per_split.values()) == next(c for c in exported.configs if c.name == "ecinstruct").rows
     assert set(alpaca["train"][0]) == {"instruction", "input", "output"}

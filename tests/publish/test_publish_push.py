@@ -125,7 +125,7 @@ def test_push_commits_everything_once_tags_it_and_datasets_loads_it(
     assert parquet and parquet <= set(hub_env.lfs)  # Parquet went through LFS, the rest as regular files
     copy = _materialise(committed, tmp_path / "hub-copy")
     manifest = json.loads((copy / "manifest.json").read_text())
-    for config in ("all", "Sentiment_Analysis", "one_shot"):
+    for config in ("ecinstruct", "ninglab_table", "Sentiment_Analysis", "one_shot"):
         loaded = load_config(copy, config)
         assert {s: d.num_rows for s, d in loaded.items()} == {
             s: v["rows"] for s, v in manifest["configs"][config].items()
