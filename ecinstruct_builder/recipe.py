@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomllib
-
+from .compat import tomllib
 from .errors import RecipeError
 from .paths import recipes_dir
 

@@ -267,9 +267,16 @@ The committed {DEFAULT_SAMPLES_DIR}/ comes from the bundled samples (the first e
 )
 @_common
 def samples_command(out: Path, recipe_name: str, workdir: Path) -> None:
-    """Write Markdown pages of rendered rows per task, and an index with counts and charts."""
+    """Write Markdown pages of rendered rows per task, an index with counts and charts, and index.html.
+
+    A rerun replaces only the files an earlier run listed in OUT/samples-manifest.json; a non-empty
+    folder without that manifest is refused, so your own files there are never deleted.
+    """
+    from .charts import CHARTS_INSTALL, charts_available
     from .samples import write_samples
 
     with _one_line_errors():
         written = write_samples(_load(recipe_name, workdir), out)
+    if not charts_available():
+        click.echo(f"note: charts skipped, matplotlib is not installed ({CHARTS_INSTALL})")
     click.echo(f"wrote {len(written)} files to {out}")
