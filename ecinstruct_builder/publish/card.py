@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -194,7 +195,9 @@ def size_category(rows: int) -> str:
     return next((label for limit, label in SIZE_BUCKETS if rows < limit), "n>10M")
 
 
-def card_metadata(build: Build, configs: list[ConfigSpec], total_rows: int) -> DatasetCardData:
+def card_metadata(
+    build: Build, configs: list[ConfigSpec], total_rows: int, carried: Sequence[dict[str, Any]] = ()
+) -> DatasetCardData:
     """The YAML header: what the Hub indexes, and `configs` so `load_dataset(repo, config)` works."""
     return DatasetCardData(
         language=["en"],
@@ -211,7 +214,8 @@ def card_metadata(build: Build, configs: list[ConfigSpec], total_rows: int) -> D
                 **({"default": True} if c.name == DEFAULT_CONFIG else {}),
             }
             for c in configs
-        ],
+        ]
+        + list(carried),
     )
 
 
@@ -396,10 +400,35 @@ def card_context(
     }
 
 
+def foreign_configs(card_text: str, produced: Iterable[str]) -> list[dict[str, Any]]:
+    """The `configs` entries of a card (the one on the Hub) that this build does not produce.
+
+    Their files stay in the repo on a push, so their entries stay in the card too: `load_dataset`
+    still finds them. They lose a `default` flag (this build's default config keeps it).
+    """
+    try:
+        entries = DatasetCard(card_text).data.to_dict().get("configs") or []
+    except ValueError:  # a card whose YAML does not parse: nothing to carry over
+        return []
+    mine = set(produced)
+    return [
+        {k: v for k, v in entry.items() if k != "default"}
+        for entry in entries
+        if isinstance(entry, dict) and entry.get("config_name") not in mine
+    ]
+
+
 def build_card(
-    build: Build, configs: list[ConfigSpec], counts: pl.DataFrame, repo_id: str | None = None
+    build: Build,
+    configs: list[ConfigSpec],
+    counts: pl.DataFrame,
+    repo_id: str | None = None,
+    carried: Sequence[dict[str, Any]] = (),
 ) -> DatasetCard:
-    """The whole card; `repo_id` only changes the loading snippet (a folder placeholder without it)."""
-    metadata = card_metadata(build, configs, int(counts["rows"].sum()))
+    """The whole card; `repo_id` only changes the loading snippet (a folder placeholder without it).
+
+    `carried`: config entries of configs other tools (or other builds) published in the repo.
+    """
+    metadata = card_metadata(build, configs, int(counts["rows"].sum()), carried)
     body = _template().render(card_context(build, configs, counts, repo_id))
     return DatasetCard(f"---\n{metadata.to_yaml()}\n---\n\n{body}")

@@ -15,7 +15,6 @@ import click
 from ..errors import EcbuildError
 
 if TYPE_CHECKING:
-    from .export import ExportResult
     from .push import PushOptions, PushPlan
     from .workdir import Build
 
@@ -153,15 +152,17 @@ def _plan_summary(plan: PushPlan) -> str:
     return f"{counts}, {len(plan.kept)} kept; {base}"
 
 
-def _dry_run(build: Build, result: ExportResult, options: PushOptions) -> None:
-    from .push import PushError, RemoteState, commit_message, plan_push, preview, recipe_tag
+def _dry_run(build: Build, options: PushOptions, progress: bool) -> None:
+    from .push import PushError, RemoteState, commit_message, plan_push, preview, recipe_tag, stage
 
-    sizes = {f.path: f.bytes for f in result.files}
     try:
-        plan = plan_push(result, preview(options))
+        remote = preview(options)
     except PushError as exc:  # offline: the additions are still known, deletions are not
-        plan = plan_push(result, RemoteState(head=None, files={}))
+        remote = RemoteState(head=None, files={})
         click.echo(f"note: {exc} Every file is listed as an addition; deletions are not known.")
+    result = stage(build, options.repo_id, remote, progress)
+    sizes = {f.path: f.bytes for f in result.files}
+    plan = plan_push(result, remote)
     for line in _plan_lines(plan, sizes):
         click.echo(line)
     total = sum(sizes[p] for p in plan.uploads)
@@ -211,7 +212,7 @@ def push_command(
     """
     from huggingface_hub.utils import disable_progress_bars
 
-    from .push import PushOptions, check_repo_id, resolve_token, stage, upload
+    from .push import PushOptions, check_repo_id, resolve_token, upload
 
     with _one_line_errors():
         options = PushOptions(
@@ -225,13 +226,10 @@ def push_command(
         if quiet:
             disable_progress_bars()
         if dry_run:
-            build = _load(recipe_name, workdir)
-            _dry_run(build, stage(build, repo_id, progress=not quiet), options)
+            _dry_run(_load(recipe_name, workdir), options, progress=not quiet)
             return
         secret = resolve_token(token)  # before any work: a missing login fails in a second
-        build = _load(recipe_name, workdir)
-        result = stage(build, repo_id, progress=not quiet)
-        outcome = upload(build, result, options, secret)
+        result, outcome = upload(_load(recipe_name, workdir), options, secret, progress=not quiet)
     for path in outcome.plan.deleted:
         click.echo(f"  deleted {path} (not in this version)")
     for path in outcome.plan.kept:

@@ -12,9 +12,10 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from tqdm import tqdm
@@ -107,8 +108,9 @@ def write_export(
     repo_id: str | None = None,
     formats: Iterable[str] = (),
     progress: bool = True,
+    carried: Sequence[dict[str, Any]] = (),
 ) -> ExportResult:
-    """Write every file into `staging` (an empty folder)."""
+    """Write every file into `staging` (an empty folder); `carried` goes to the card (see build_card)."""
     counts = row_counts(build)
     configs = plan_layout(build, counts)
     splits = [s for c in configs for s in c.splits]
@@ -120,7 +122,7 @@ def write_export(
     shutil.copyfile(build.recipe.path, recipe_copy)
     card_path = staging / CARD_FILE
     with atomic_path(card_path) as tmp:
-        tmp.write_text(str(build_card(build, configs, counts, repo_id)), encoding="utf-8")
+        tmp.write_text(str(build_card(build, configs, counts, repo_id, carried)), encoding="utf-8")
     files = _describe(staging, [*written, recipe_copy, card_path])
     write_json(staging / MANIFEST_FILE, _manifest(build, configs, files))
     files = sorted([*files, *_describe(staging, [staging / MANIFEST_FILE])], key=lambda f: f.path)
@@ -129,14 +131,22 @@ def write_export(
 
 
 def export_dataset(
-    build: Build, out: Path, *, repo_id: str | None = None, formats: Iterable[str] = (), progress: bool = True
+    build: Build,
+    out: Path,
+    *,
+    repo_id: str | None = None,
+    formats: Iterable[str] = (),
+    progress: bool = True,
+    carried: Sequence[dict[str, Any]] = (),
 ) -> ExportResult:
     """Write the export to `out`, replacing an earlier export there; nothing changes in `out` on failure."""
     _check_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
-        result = write_export(build, staging, repo_id=repo_id, formats=formats, progress=progress)
+        result = write_export(
+            build, staging, repo_id=repo_id, formats=formats, progress=progress, carried=carried
+        )
         if out.exists():
             shutil.rmtree(out)
         os.replace(staging, out)

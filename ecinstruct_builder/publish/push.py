@@ -23,6 +23,7 @@ import contextlib
 import hashlib
 import os
 import re
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,9 @@ from huggingface_hub.errors import (
 
 from .. import __version__
 from ..errors import EcbuildError
-from .export import ExportResult, export_dataset
+from .card import foreign_configs
+from .export import CARD_FILE, ExportResult, export_dataset
+from .layout import plan_layout
 from .workdir import Build
 
 PUSH_DIR = "push"
@@ -73,6 +76,7 @@ class RemoteState:
 
     head: str | None
     files: dict[str, str]  # path -> the Hub's oid: SHA-256 for LFS files, git blob SHA-1 otherwise
+    card: str | None = None  # README.md at `head`, if there is one
 
 
 @dataclass(frozen=True)
@@ -121,9 +125,17 @@ def resolve_token(explicit: str | None = None) -> str:
     return token
 
 
-def stage(build: Build, repo_id: str, progress: bool = True) -> ExportResult:
-    """Write the files to upload into WORKDIR/push/ (no network)."""
-    return export_dataset(build, build.workdir / PUSH_DIR, repo_id=repo_id, progress=progress)
+def stage(build: Build, repo_id: str, remote: RemoteState, progress: bool = True) -> ExportResult:
+    """Write the files to upload into WORKDIR/push/ (no network).
+
+    The card keeps the remote card's entries for configs this build does not produce, as their
+    files stay in the repo (e.g. a config someone added with `push_to_hub`).
+    """
+    produced = [c.name for c in plan_layout(build)]
+    carried = foreign_configs(remote.card, produced) if remote.card else []
+    return export_dataset(
+        build, build.workdir / PUSH_DIR, repo_id=repo_id, progress=progress, carried=carried
+    )
 
 
 def recipe_tag(build: Build) -> str:
@@ -250,7 +262,14 @@ def read_remote(api: HfApi, repo_id: str, revision: str) -> RemoteState:
         return RemoteState(head=None, files=read_remote(api, repo_id, constants.DEFAULT_REVISION).files)
     entries = api.list_repo_tree(repo_id, repo_type="dataset", revision=head, recursive=True)
     files = {e.path: e.lfs.sha256 if e.lfs else e.blob_id for e in entries if isinstance(e, RepoFile)}
-    return RemoteState(head=head, files=files)
+    card = None
+    if CARD_FILE in files:
+        with tempfile.TemporaryDirectory() as folder:  # not the user's HF cache: read once, thrown away
+            path = api.hf_hub_download(
+                repo_id, CARD_FILE, repo_type="dataset", revision=head, local_dir=folder
+            )
+            card = Path(path).read_text(encoding="utf-8", errors="replace")
+    return RemoteState(head=head, files=files, card=card)
 
 
 def preview(options: PushOptions) -> RemoteState:
@@ -277,8 +296,11 @@ def _tag(api: HfApi, options: PushOptions, tag: str, commit: str) -> str | None:
     return tag
 
 
-def upload(build: Build, result: ExportResult, options: PushOptions, token: str) -> PushOutcome:
-    """Create the repo (and branch) if needed, plan against one listed commit and commit on top of it."""
+def upload(
+    build: Build, options: PushOptions, token: str, progress: bool = True
+) -> tuple[ExportResult, PushOutcome]:
+    """Create the repo (and branch) if needed, list it at one commit, stage the files, plan against
+    that listing and commit on top of it."""
     endpoint = hub_endpoint()
     api = HfApi(endpoint=endpoint, token=token)
     with _hub_step("checking the token", options, endpoint):
@@ -289,7 +311,9 @@ def upload(build: Build, result: ExportResult, options: PushOptions, token: str)
         with _hub_step(f"creating branch {options.branch!r}", options, endpoint):
             api.create_branch(options.repo_id, branch=options.branch, repo_type="dataset", exist_ok=True)
     with _hub_step("listing the files already there", options, endpoint):
-        plan = plan_push(result, read_remote(api, options.repo_id, options.branch))
+        remote = read_remote(api, options.repo_id, options.branch)
+    result = stage(build, options.repo_id, remote, progress)
+    plan = plan_push(result, remote)
     commit_url = pr_url = None
     head = plan.parent
     if plan.changes_anything:
@@ -309,4 +333,4 @@ def upload(build: Build, result: ExportResult, options: PushOptions, token: str)
     if not options.create_pr and head is not None:  # a pull request is not a published version yet
         with _hub_step("tagging the commit", options, endpoint):
             tag = _tag(api, options, recipe_tag(build), head)
-    return PushOutcome(commit_url=commit_url, pr_url=pr_url, plan=plan, tag=tag)
+    return result, PushOutcome(commit_url=commit_url, pr_url=pr_url, plan=plan, tag=tag)

@@ -7,7 +7,7 @@ from fnmatch import fnmatch
 
 from huggingface_hub import DatasetCard
 
-from ecinstruct_builder.publish.card import SOURCE_CITATIONS, size_category, sources_used
+from ecinstruct_builder.publish.card import SOURCE_CITATIONS, foreign_configs, size_category, sources_used
 from ecinstruct_builder.publish.workdir import Build
 from ecinstruct_builder.templates import load_templates
 
@@ -97,3 +97,16 @@ def test_size_category_buckets() -> None:
         "100K<n<1M",
         "n>10M",
     ]
+
+
+def test_foreign_configs_keeps_only_configs_this_build_does_not_produce() -> None:
+    card = (
+        "---\nconfigs:\n"
+        "- config_name: ecinstruct\n  default: true\n  data_files: data/ecinstruct/*\n"
+        "- config_name: extra\n  default: true\n  data_files:\n  - split: train\n    path: extra/train-*\n"
+        "---\nbody\n"
+    )
+    assert foreign_configs(card, ["ecinstruct", "Sentiment_Analysis"]) == [
+        {"config_name": "extra", "data_files": [{"split": "train", "path": "extra/train-*"}]}
+    ]
+    assert foreign_configs("no metadata at all", ["ecinstruct"]) == []

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 from fakehub import FakeHub
 from httpserver import closed_port_url
-from huggingface_hub import constants
+from huggingface_hub import DatasetCard, constants
 
 from ecinstruct_builder.publish.command import push_command
 from ecinstruct_builder.publish.workdir import Build
@@ -103,7 +103,7 @@ def test_dry_run_lists_additions_deletions_and_kept_files_and_writes_nothing(
         "0 added, 0 updated" in result.output and f"on top of {hub_env.commits[-1].oid[:12]}" in result.output
     )
     assert len(hub_env.commits) == commits
-    assert all(method == "GET" for method, _ in hub_env.requests[requests:])
+    assert all(method in ("GET", "HEAD") for method, _ in hub_env.requests[requests:])  # reads only
 
 
 def test_push_commits_everything_once_tags_it_and_datasets_loads_it(
@@ -319,6 +319,12 @@ print(list(other), datasets.load_dataset("org/ECInstruct", "extra").num_rows)
 """
 
 
+LOAD_EXTRA = """
+import datasets
+print(datasets.load_dataset("org/ECInstruct", "extra").num_rows)
+"""
+
+
 def test_datasets_push_to_hub_works_against_the_fake_hub_and_ecbuild_keeps_its_config(
     built: Build, hub_env: FakeHub, tmp_path: Path
 ) -> None:
@@ -330,3 +336,9 @@ def test_datasets_push_to_hub_works_against_the_fake_hub_and_ecbuild_keeps_its_c
     again = _push(built)
     assert again.exit_code == 0, again.output
     assert {p: c for p, c in hub_env.files(REPO).items() if p.startswith("extra/")} == pushed
+    card = DatasetCard(hub_env.files(REPO)["README.md"].decode()).data.to_dict()
+    extra = [c for c in card["configs"] if c["config_name"] == "extra"]
+    assert extra and "default" not in extra[0]  # its card entry is carried over, so it still loads
+    assert [c["config_name"] for c in card["configs"] if c.get("default")] == ["ecinstruct"]
+    reloaded = _fresh_python(hub_env, tmp_path, LOAD_EXTRA)
+    assert reloaded.stdout.strip() == "{'train': 3, 'validation': 1}"
