@@ -196,7 +196,11 @@ def size_category(rows: int) -> str:
 
 
 def card_metadata(
-    build: Build, configs: list[ConfigSpec], total_rows: int, carried: Sequence[dict[str, Any]] = ()
+    build: Build,
+    configs: list[ConfigSpec],
+    total_rows: int,
+    carried: Sequence[dict[str, Any]] = (),
+    info: Sequence[dict[str, Any]] = (),
 ) -> DatasetCardData:
     """The YAML header: what the Hub indexes, and `configs` so `load_dataset(repo, config)` works."""
     return DatasetCardData(
@@ -216,6 +220,7 @@ def card_metadata(
             for c in configs
         ]
         + list(carried),
+        **({"dataset_info": list(info)} if info else {}),
     )
 
 
@@ -422,13 +427,15 @@ def build_card(
     build: Build,
     configs: list[ConfigSpec],
     counts: pl.DataFrame,
+    info: Sequence[dict[str, Any]] = (),
     repo_id: str | None = None,
     carried: Sequence[dict[str, Any]] = (),
 ) -> DatasetCard:
     """The whole card; `repo_id` only changes the loading snippet (a folder placeholder without it).
 
-    `carried`: config entries of configs other tools (or other builds) published in the repo.
+    `info`: the `dataset_info` entries (publish/features.py); `carried`: config entries of configs
+    other tools (or other builds) published in the repo.
     """
-    metadata = card_metadata(build, configs, int(counts["rows"].sum()), carried)
+    metadata = card_metadata(build, configs, int(counts["rows"].sum()), carried, info)
     body = _template().render(card_context(build, configs, counts, repo_id))
     return DatasetCard(f"---\n{metadata.to_yaml()}\n---\n\n{body}")

@@ -24,6 +24,7 @@ from .. import __version__
 from ..errors import EcbuildError
 from ..io import atomic_path, sha256_file, write_json
 from .card import RECIPE_FILE, build_card
+from .features import dataset_info
 from .formats import write_training_file
 from .layout import ConfigSpec, plan_layout, row_counts, scan_split, training_splits, write_split
 from .workdir import Build
@@ -118,11 +119,12 @@ def write_export(
         write_split(build, s, staging)
         for s in tqdm(splits, desc="export", unit="split", disable=not progress)
     ]
+    info = dataset_info(configs, staging)
     recipe_copy = staging / RECIPE_FILE
     shutil.copyfile(build.recipe.path, recipe_copy)
     card_path = staging / CARD_FILE
     with atomic_path(card_path) as tmp:
-        tmp.write_text(str(build_card(build, configs, counts, repo_id, carried)), encoding="utf-8")
+        tmp.write_text(str(build_card(build, configs, counts, info, repo_id, carried)), encoding="utf-8")
     files = _describe(staging, [*written, recipe_copy, card_path])
     write_json(staging / MANIFEST_FILE, _manifest(build, configs, files))
     files = sorted([*files, *_describe(staging, [staging / MANIFEST_FILE])], key=lambda f: f.path)

@@ -22,6 +22,7 @@ import polars as pl
 
 from ..io import atomic_path
 from ..render import ROW_SCHEMA
+from .features import write_rows
 from .workdir import Build
 
 # Config split -> (setting side, ECInstruct `split` value of the rows).
@@ -162,8 +163,8 @@ def scan_split(build: Build, spec: SplitSpec) -> pl.LazyFrame:
 
 
 def write_split(build: Build, spec: SplitSpec, out: Path) -> Path:
-    """Write one split's Parquet file under `out` (streaming, atomic) and return its path."""
+    """Write one split's Parquet file under `out` (streaming, atomic, with its `datasets` features)."""
     target = out / spec.path
     with atomic_path(target) as tmp:
-        scan_split(build, spec).sink_parquet(tmp, row_group_size=ROW_GROUP_ROWS)
+        write_rows(scan_split(build, spec), tmp, ROW_GROUP_ROWS)
     return target

@@ -6,13 +6,17 @@ import hashlib
 import json
 from pathlib import Path
 
+import datasets
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from huggingface_hub import DatasetCard
 
 from ecinstruct_builder.errors import EcbuildError
 from ecinstruct_builder.publish.command import export_command
 from ecinstruct_builder.publish.export import export_dataset
+from ecinstruct_builder.publish.features import features
 from ecinstruct_builder.publish.formats import write_training_file
 from ecinstruct_builder.publish.workdir import Build
 from ecinstruct_builder.render import ROW_SCHEMA
@@ -144,3 +148,30 @@ def test_exported_training_files_cover_ecinstruct_proper(built: Build, exported)
     assert {s: len(lines) for s, lines in chat.items()} == per_split
     assert sum(per_split.values()) == next(c for c in exported.configs if c.name == "ecinstruct").rows
     assert set(alpaca["train"][0]) == {"instruction", "input", "output"}
+
+
+def test_parquet_files_carry_the_datasets_features(exported, load_config) -> None:
+    declared = features()
+    assert datasets.Features.from_dict(declared).to_dict() == declared  # a form `datasets` reads back
+    for path in (f.path for f in exported.files if f.path.endswith(".parquet")):
+        metadata = pq.read_schema(exported.out / path).metadata
+        assert json.loads(metadata[b"huggingface"])["info"]["features"] == declared
+    loaded = load_config(exported.out, "ecinstruct")
+    assert all(part.features.to_dict() == declared for part in loaded.values())
+
+
+def test_card_dataset_info_gives_features_examples_and_bytes_per_split(exported) -> None:
+    data = DatasetCard.load(exported.out / "README.md").data.to_dict()
+    manifest = json.loads((exported.out / "manifest.json").read_text())
+    info = {entry["config_name"]: entry for entry in data["dataset_info"]}
+    assert sorted(info) == sorted(manifest["configs"])  # the manifest sorts its keys
+    for name, splits in manifest["configs"].items():
+        entry = info[name]
+        assert [f["name"] for f in entry["features"]] == list(features())
+        assert {s["name"]: s["num_examples"] for s in entry["splits"]} == {
+            k: v["rows"] for k, v in splits.items()
+        }
+        sizes = [(exported.out / v["path"]).stat().st_size for v in splits.values()]
+        assert entry["download_size"] == sum(sizes)
+        assert all(s["num_bytes"] > 0 for s in entry["splits"])
+        assert entry["dataset_size"] == sum(s["num_bytes"] for s in entry["splits"])

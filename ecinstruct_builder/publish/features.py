@@ -1,0 +1,114 @@
+"""The `datasets` features of a published row, the Parquet writer that records them, and the
+`dataset_info` of the card.
+
+Every Parquet file carries its features in the Arrow schema metadata (key `huggingface`), as
+`Dataset.to_parquet` and `push_to_hub` write them, so `load_dataset` gives `string` and
+`List(string)` columns (not the `large_string` polars writes) whoever reads the file. polars cannot
+put metadata into the Arrow schema it stores, so the rows stream through pyarrow's writer.
+
+The card's `dataset_info` lists, per config, the features and each split's
+examples and bytes (`num_bytes`: uncompressed data, from the Parquet footer; `download_size`: file
+bytes), which the Hub shows without opening the files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..render import ROW_SCHEMA
+
+if TYPE_CHECKING:
+    from .layout import ConfigSpec
+
+PARQUET_KEY = "huggingface"
+COMPRESSION = "zstd"
+
+
+def _value(dtype: pl.DataType) -> dict[str, Any]:
+    if dtype == pl.String:
+        return {"dtype": "string", "_type": "Value"}
+    if isinstance(dtype, pl.List):
+        return {"feature": _value(dtype.inner), "_type": "List"}
+    raise ValueError(f"no `datasets` feature for {dtype}")  # a new column type needs a line here
+
+
+def features() -> dict[str, dict[str, Any]]:
+    """The features of ROW_SCHEMA, in `datasets.Features.to_dict()` form."""
+    return {name: _value(dtype) for name, dtype in ROW_SCHEMA.items()}
+
+
+def _arrow_type(dtype: pl.DataType) -> pa.DataType:
+    return pa.list_(_arrow_type(dtype.inner)) if isinstance(dtype, pl.List) else pa.string()
+
+
+def arrow_schema() -> pa.Schema:
+    """ROW_SCHEMA as Arrow types, with the features in the schema metadata."""
+    fields = [pa.field(name, _arrow_type(dtype)) for name, dtype in ROW_SCHEMA.items()]
+    return pa.schema(fields, metadata={PARQUET_KEY: json.dumps({"info": {"features": features()}})})
+
+
+def _fixed_groups(batches: Iterable[pa.Table], size: int) -> Iterator[pa.Table]:
+    """The rows re-cut into tables of exactly `size` rows (the last may be shorter): row groups then
+    fall at the same rows whatever batch sizes the query engine produced, so the bytes are stable."""
+    pending: list[pa.Table] = []
+    held = 0
+    for batch in batches:
+        pending.append(batch)
+        held += batch.num_rows
+        while held >= size:
+            table = pa.concat_tables(pending)
+            yield table.slice(0, size)
+            rest = table.slice(size)
+            pending, held = [rest], rest.num_rows
+    if held:
+        yield pa.concat_tables(pending)
+
+
+def write_rows(rows: pl.LazyFrame, target: Path, row_group_rows: int) -> None:
+    """Stream `rows` (ROW_SCHEMA) into a Parquet file whose Arrow schema carries the features."""
+    schema = arrow_schema()
+    batches = (b.to_arrow().cast(schema) for b in rows.collect_batches(chunk_size=row_group_rows))
+    with pq.ParquetWriter(target, schema, compression=COMPRESSION) as writer:
+        for table in _fixed_groups(batches, row_group_rows):
+            writer.write_table(table, row_group_size=row_group_rows)
+
+
+def _yaml_feature(name: str, value: dict[str, Any]) -> dict[str, str]:
+    # The card's YAML form: {name, dtype} for a value, {name, list: dtype} for a list of values.
+    if value["_type"] == "List":
+        return {"name": name, "list": value["feature"]["dtype"]}
+    return {"name": name, "dtype": value["dtype"]}
+
+
+def data_bytes(path: Path) -> int:
+    """Uncompressed size of a Parquet file's data, from its footer (no row is read)."""
+    metadata = pq.read_metadata(path)
+    return sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+
+
+def dataset_info(configs: list[ConfigSpec], root: Path) -> list[dict[str, Any]]:
+    """One `dataset_info` entry per config, from the split files written under `root`."""
+    yaml_features = [_yaml_feature(n, v) for n, v in features().items()]
+    entries = []
+    for config in configs:
+        splits = [
+            {"name": s.split, "num_bytes": data_bytes(root / s.path), "num_examples": s.rows}
+            for s in config.splits
+        ]
+        entries.append(
+            {
+                "config_name": config.name,
+                "features": yaml_features,
+                "splits": splits,
+                "download_size": sum((root / s.path).stat().st_size for s in config.splits),
+                "dataset_size": sum(s["num_bytes"] for s in splits),
+            }
+        )
+    return entries
