@@ -6,6 +6,7 @@ its splits in the order the repo lists them). `--aligned` prediction files follo
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -73,7 +74,7 @@ def _scan_folder(path: Path) -> pl.LazyFrame:
                 f"{file}: not a readable Parquet file ({exc}); rebuild or remove it"
             ) from exc
         if all(column in columns for column in REQUIRED_COLUMNS):
-            scans.append(pl.scan_parquet(file))
+            scans.append(_options_as_text(pl.scan_parquet(file), columns["options"]))
     if not scans:
         raise SourceFileError(
             f"{root}: no Parquet file with the columns {', '.join(REQUIRED_COLUMNS)}; "
@@ -81,6 +82,17 @@ def _scan_folder(path: Path) -> pl.LazyFrame:
         )
     # diagonal_relaxed: files without `labels` (every task but QPR) get nulls there.
     return _with_standard_columns(pl.concat(scans, how="diagonal_relaxed"))
+
+
+def _options_as_text(scan: pl.LazyFrame, dtype: pl.DataType) -> pl.LazyFrame:
+    # Published configs type `options` as a list of strings; rendered rows hold its JSON text.
+    if not isinstance(dtype, pl.List):
+        return scan
+    text = pl.col("options").map_elements(
+        lambda options: json.dumps(list(options), ensure_ascii=False) if len(options) else "",
+        return_dtype=pl.String,
+    )
+    return scan.with_columns(text.alias("options"))
 
 
 def _with_standard_columns(frame: pl.LazyFrame) -> pl.LazyFrame:

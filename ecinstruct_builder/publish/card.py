@@ -172,9 +172,17 @@ FIELDS = (
     ("split", "ECInstruct split value: `train`, `val` or `test` (OOD rows are `test` of an `OOD_*` setting)"),
     ("instruction", "the instruction text"),
     ("input", "the example, usually a JSON string"),
-    ("options", "JSON list of the answer options, empty for tasks without options"),
+    (
+        "options",
+        "list of the answer options, an empty list for tasks without options "
+        "(in `ninglab_table`: the list as JSON text, empty text when none)",
+    ),
     ("output", "the gold answer in ECInstruct's format"),
-    ("few_shot_example", "1-shot settings only: a JSON object with a solved train example"),
+    (
+        "few_shot_example",
+        "1-shot settings only: a JSON object with a solved train example; null otherwise "
+        "(empty text in `ninglab_table`)",
+    ),
     ("source", "source dataset(s) of the example (`+`-joined)"),
     ("source_ids", "upstream ids the example was built from"),
     ("product_id", "the main product (ASIN or source id), when there is one"),

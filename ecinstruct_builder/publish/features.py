@@ -29,6 +29,25 @@ if TYPE_CHECKING:
 
 PARQUET_KEY = "huggingface"
 COMPRESSION = "zstd"
+# Published rows are typed: `options` a list of strings (empty when a task has none) and an absent
+# `few_shot_example` null, like `labels`. The rendered rows (and NingLab's table) keep text cells.
+TYPED_SCHEMA: dict[str, pl.DataType] = {**ROW_SCHEMA, "options": pl.List(pl.String)}
+
+
+def typed_columns() -> list[pl.Expr]:
+    """Rendered rows -> TYPED_SCHEMA: options decoded from their JSON list text, '' examples null."""
+    options = pl.col("options")
+    empty = options.is_null() | (options.str.strip_chars() == "")
+    return [
+        pl.when(empty)
+        .then(pl.lit([], dtype=pl.List(pl.String)))
+        .otherwise(options.str.json_decode(pl.List(pl.String)))
+        .alias("options"),
+        pl.when(pl.col("few_shot_example") == "")
+        .then(None)
+        .otherwise(pl.col("few_shot_example"))
+        .alias("few_shot_example"),
+    ]
 
 
 def _value(dtype: pl.DataType) -> dict[str, Any]:
@@ -39,19 +58,25 @@ def _value(dtype: pl.DataType) -> dict[str, Any]:
     raise ValueError(f"no `datasets` feature for {dtype}")  # a new column type needs a line here
 
 
-def features() -> dict[str, dict[str, Any]]:
-    """The features of ROW_SCHEMA, in `datasets.Features.to_dict()` form."""
-    return {name: _value(dtype) for name, dtype in ROW_SCHEMA.items()}
+def features(schema: dict[str, pl.DataType]) -> dict[str, dict[str, Any]]:
+    """The features of a polars schema, in `datasets.Features.to_dict()` form."""
+    return {name: _value(dtype) for name, dtype in schema.items()}
 
 
 def _arrow_type(dtype: pl.DataType) -> pa.DataType:
     return pa.list_(_arrow_type(dtype.inner)) if isinstance(dtype, pl.List) else pa.string()
 
 
-def arrow_schema() -> pa.Schema:
-    """ROW_SCHEMA as Arrow types, with the features in the schema metadata."""
-    fields = [pa.field(name, _arrow_type(dtype)) for name, dtype in ROW_SCHEMA.items()]
-    return pa.schema(fields, metadata={PARQUET_KEY: json.dumps({"info": {"features": features()}})})
+def arrow_schema(schema: dict[str, pl.DataType]) -> pa.Schema:
+    """A polars schema as Arrow types, with its features in the schema metadata."""
+    fields = [pa.field(name, _arrow_type(dtype)) for name, dtype in schema.items()]
+    return pa.schema(fields, metadata={PARQUET_KEY: json.dumps({"info": {"features": features(schema)}})})
+
+
+def file_features(path: Path) -> dict[str, dict[str, Any]]:
+    """The features a Parquet file written by `write_rows` declares."""
+    metadata = pq.read_schema(path).metadata or {}
+    return json.loads(metadata[PARQUET_KEY.encode()])["info"]["features"]
 
 
 def _fixed_groups(batches: Iterable[pa.Table], size: int) -> Iterator[pa.Table]:
@@ -71,11 +96,11 @@ def _fixed_groups(batches: Iterable[pa.Table], size: int) -> Iterator[pa.Table]:
         yield pa.concat_tables(pending)
 
 
-def write_rows(rows: pl.LazyFrame, target: Path, row_group_rows: int) -> None:
-    """Stream `rows` (ROW_SCHEMA) into a Parquet file whose Arrow schema carries the features."""
-    schema = arrow_schema()
-    batches = (b.to_arrow().cast(schema) for b in rows.collect_batches(chunk_size=row_group_rows))
-    with pq.ParquetWriter(target, schema, compression=COMPRESSION) as writer:
+def write_rows(rows: pl.LazyFrame, target: Path, row_group_rows: int, schema: dict[str, pl.DataType]) -> None:
+    """Stream `rows` (of `schema`) into a Parquet file whose Arrow schema carries the features."""
+    arrow = arrow_schema(schema)
+    batches = (b.to_arrow().cast(arrow) for b in rows.collect_batches(chunk_size=row_group_rows))
+    with pq.ParquetWriter(target, arrow, compression=COMPRESSION) as writer:
         for table in _fixed_groups(batches, row_group_rows):
             writer.write_table(table, row_group_size=row_group_rows)
 
@@ -95,9 +120,10 @@ def data_bytes(path: Path) -> int:
 
 def dataset_info(configs: list[ConfigSpec], root: Path) -> list[dict[str, Any]]:
     """One `dataset_info` entry per config, from the split files written under `root`."""
-    yaml_features = [_yaml_feature(n, v) for n, v in features().items()]
     entries = []
     for config in configs:
+        declared = file_features(root / config.splits[0].path)
+        yaml_features = [_yaml_feature(n, v) for n, v in declared.items()]
         splits = [
             {"name": s.split, "num_bytes": data_bytes(root / s.path), "num_examples": s.rows}
             for s in config.splits

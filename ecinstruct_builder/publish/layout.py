@@ -22,7 +22,7 @@ import polars as pl
 
 from ..io import atomic_path
 from ..render import ROW_SCHEMA
-from .features import write_rows
+from .features import TYPED_SCHEMA, typed_columns, write_rows
 from .workdir import Build
 
 # Config split -> (setting side, ECInstruct `split` value of the rows).
@@ -163,8 +163,16 @@ def scan_split(build: Build, spec: SplitSpec) -> pl.LazyFrame:
 
 
 def write_split(build: Build, spec: SplitSpec, out: Path) -> Path:
-    """Write one split's Parquet file under `out` (streaming, atomic, with its `datasets` features)."""
+    """Write one split's Parquet file under `out` (streaming, atomic, with its `datasets` features).
+
+    Every config has typed columns (publish/features.py) except NingLab's table, kept as text cells
+    so eCeLLM's scripts build the same prompts from it.
+    """
     target = out / spec.path
+    rows = scan_split(build, spec)
     with atomic_path(target) as tmp:
-        write_rows(scan_split(build, spec), tmp, ROW_GROUP_ROWS)
+        if spec.config == TABLE_CONFIG:
+            write_rows(rows, tmp, ROW_GROUP_ROWS, ROW_SCHEMA)
+        else:
+            write_rows(rows.with_columns(typed_columns()), tmp, ROW_GROUP_ROWS, TYPED_SCHEMA)
     return target

@@ -315,3 +315,23 @@ def test_nothing_to_score(tmp_path: Path) -> None:
         run(tmp_path, standard_rows(), {"elsewhere": "yes"})
     with pytest.raises(EcbuildError, match="no rows with split=validation; check --split"):
         run(tmp_path, standard_rows(), {"pm1": "yes"}, selection=Selection(split="validation"))
+
+
+def test_typed_options_of_an_export_score_like_text_options(tmp_path: Path) -> None:
+    rows = standard_rows()
+    write_rows(tmp_path / "text" / "rows.parquet", rows)
+    # As in an export: typed configs (options a list) next to NingLab's table (options as text).
+    half = len(rows) // 2
+    write_rows(tmp_path / "export" / "table.parquet", rows[:half])
+    typed = pl.DataFrame(rows[half:]).with_columns(
+        pl.col("options").map_elements(lambda o: json.loads(o) if o else [], return_dtype=pl.List(pl.String))
+    )
+    typed.write_parquet(tmp_path / "export" / "typed.parquet")
+    preds = write_predictions(tmp_path / "p.jsonl", {r["id"]: r["output"] for r in rows})
+    text_report, mixed_report = (
+        evaluate(preds, str(tmp_path / "text")),
+        evaluate(preds, str(tmp_path / "export")),
+    )
+    assert [(r.abbr, r.rows, r.metrics) for r in mixed_report.results] == [
+        (r.abbr, r.rows, r.metrics) for r in text_report.results
+    ]

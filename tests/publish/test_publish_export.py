@@ -16,7 +16,7 @@ from huggingface_hub import DatasetCard
 from ecinstruct_builder.errors import EcbuildError
 from ecinstruct_builder.publish.command import export_command
 from ecinstruct_builder.publish.export import export_dataset
-from ecinstruct_builder.publish.features import features
+from ecinstruct_builder.publish.features import TYPED_SCHEMA, features
 from ecinstruct_builder.publish.formats import write_training_file
 from ecinstruct_builder.publish.workdir import Build
 from ecinstruct_builder.render import ROW_SCHEMA
@@ -151,13 +151,34 @@ def test_exported_training_files_cover_ecinstruct_proper(built: Build, exported)
 
 
 def test_parquet_files_carry_the_datasets_features(exported, load_config) -> None:
-    declared = features()
-    assert datasets.Features.from_dict(declared).to_dict() == declared  # a form `datasets` reads back
+    typed, table = features(TYPED_SCHEMA), features(ROW_SCHEMA)
+    assert typed["options"] == {"feature": {"dtype": "string", "_type": "Value"}, "_type": "List"}
+    for declared in (typed, table):
+        assert datasets.Features.from_dict(declared).to_dict() == declared  # a form `datasets` reads back
     for path in (f.path for f in exported.files if f.path.endswith(".parquet")):
         metadata = pq.read_schema(exported.out / path).metadata
-        assert json.loads(metadata[b"huggingface"])["info"]["features"] == declared
-    loaded = load_config(exported.out, "ecinstruct")
-    assert all(part.features.to_dict() == declared for part in loaded.values())
+        wanted = table if path.startswith("data/ninglab_table/") else typed
+        assert json.loads(metadata[b"huggingface"])["info"]["features"] == wanted, path
+    for config, declared in (("ecinstruct", typed), ("ninglab_table", table)):
+        assert all(part.features.to_dict() == declared for part in load_config(exported.out, config).values())
+
+
+def test_published_options_are_lists_and_absent_values_null(exported, load_config) -> None:
+    sa = load_config(exported.out, "Sentiment_Analysis")["test"][0]
+    assert sa["options"] == [
+        "A: very positive",
+        "B: positive",
+        "C: neutral",
+        "D: negative",
+        "E: very negative",
+    ]
+    assert sa["few_shot_example"] is None and sa["labels"] is None
+    pm = load_config(exported.out, "Product_Matching")["train"]
+    assert set(map(tuple, pm["options"])) == {()}  # a task without options: empty lists, never ''
+    shot = load_config(exported.out, "one_shot")["test"]
+    assert all(isinstance(example, str) and example for example in shot["few_shot_example"])
+    table = load_config(exported.out, "ninglab_table")["train"]
+    assert {type(o) for o in table["options"]} == {str}  # NingLab's table keeps its text cells
 
 
 def test_card_dataset_info_gives_features_examples_and_bytes_per_split(exported) -> None:
@@ -167,7 +188,13 @@ def test_card_dataset_info_gives_features_examples_and_bytes_per_split(exported)
     assert sorted(info) == sorted(manifest["configs"])  # the manifest sorts its keys
     for name, splits in manifest["configs"].items():
         entry = info[name]
-        assert [f["name"] for f in entry["features"]] == list(features())
+        assert [f["name"] for f in entry["features"]] == list(ROW_SCHEMA)
+        options = next(f for f in entry["features"] if f["name"] == "options")
+        assert options == (
+            {"name": "options", "dtype": "string"}
+            if name == "ninglab_table"
+            else {"name": "options", "list": "string"}
+        )
         assert {s["name"]: s["num_examples"] for s in entry["splits"]} == {
             k: v["rows"] for k, v in splits.items()
         }
