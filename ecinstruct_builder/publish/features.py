@@ -14,7 +14,7 @@ bytes), which the Hub shows without opening the files.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -96,13 +96,54 @@ def _fixed_groups(batches: Iterable[pa.Table], size: int) -> Iterator[pa.Table]:
         yield pa.concat_tables(pending)
 
 
-def write_rows(rows: pl.LazyFrame, target: Path, row_group_rows: int, schema: dict[str, pl.DataType]) -> None:
-    """Stream `rows` (of `schema`) into a Parquet file whose Arrow schema carries the features."""
+class _Shards:
+    """Parquet files `target(0)`, `target(1)`, ...: a new one starts before a row group would take
+    the current one past `max_bytes` of Arrow data, the measure `push_to_hub`'s max_shard_size
+    uses (the files are smaller: compressed)."""
+
+    def __init__(self, target: Callable[[int], Path], schema: pa.Schema, max_bytes: int) -> None:
+        self._target, self._schema, self._max_bytes = target, schema, max_bytes
+        self.count = 0
+        self._writer: pq.ParquetWriter | None = None
+        self._held = 0  # Arrow bytes in the current shard
+
+    def write(self, table: pa.Table) -> None:
+        if self._writer is not None and self._held + table.nbytes > self._max_bytes:
+            self.close()
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self._target(self.count), self._schema, compression=COMPRESSION)
+            self.count += 1
+            self._held = 0
+        self._writer.write_table(table, row_group_size=table.num_rows)
+        self._held += table.nbytes
+
+    def close(self) -> None:
+        if self._writer is None and self.count == 0:  # no row at all: one empty file, so the split loads
+            self._writer = pq.ParquetWriter(self._target(0), self._schema, compression=COMPRESSION)
+            self.count = 1
+        if self._writer is not None:
+            self._writer.close()
+        self._writer = None
+
+
+def write_rows(
+    rows: pl.LazyFrame,
+    target: Callable[[int], Path],
+    row_group_rows: int,
+    schema: dict[str, pl.DataType],
+    max_bytes: int,
+) -> int:
+    """Stream `rows` (of `schema`) into Parquet shards `target(i)` whose Arrow schema carries the
+    features; returns how many shards were written."""
     arrow = arrow_schema(schema)
     batches = (b.to_arrow().cast(arrow) for b in rows.collect_batches(chunk_size=row_group_rows))
-    with pq.ParquetWriter(target, arrow, compression=COMPRESSION) as writer:
+    shards = _Shards(target, arrow, max_bytes)
+    try:
         for table in _fixed_groups(batches, row_group_rows):
-            writer.write_table(table, row_group_size=row_group_rows)
+            shards.write(table)
+    finally:
+        shards.close()
+    return shards.count
 
 
 def _yaml_feature(name: str, value: dict[str, Any]) -> dict[str, str]:
@@ -118,22 +159,25 @@ def data_bytes(path: Path) -> int:
     return sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
 
 
-def dataset_info(configs: list[ConfigSpec], root: Path) -> list[dict[str, Any]]:
-    """One `dataset_info` entry per config, from the split files written under `root`."""
+def dataset_info(
+    configs: list[ConfigSpec], root: Path, shards: dict[tuple[str, str], list[str]]
+) -> list[dict[str, Any]]:
+    """One `dataset_info` entry per config, from the shards written under `root` ((config, split) ->
+    their paths)."""
     entries = []
     for config in configs:
-        declared = file_features(root / config.splits[0].path)
-        yaml_features = [_yaml_feature(n, v) for n, v in declared.items()]
+        files = {s.split: [root / p for p in shards[config.name, s.split]] for s in config.splits}
+        declared = file_features(next(iter(files.values()))[0])
         splits = [
-            {"name": s.split, "num_bytes": data_bytes(root / s.path), "num_examples": s.rows}
+            {"name": s.split, "num_bytes": sum(map(data_bytes, files[s.split])), "num_examples": s.rows}
             for s in config.splits
         ]
         entries.append(
             {
                 "config_name": config.name,
-                "features": yaml_features,
+                "features": [_yaml_feature(n, v) for n, v in declared.items()],
                 "splits": splits,
-                "download_size": sum((root / s.path).stat().st_size for s in config.splits),
+                "download_size": sum(p.stat().st_size for paths in files.values() for p in paths),
                 "dataset_size": sum(s["num_bytes"] for s in splits),
             }
         )

@@ -10,17 +10,18 @@
 - the evaluation settings across tasks: `single_instruction` (train, validation, test, test_ood),
   `unseen_instruction` and `one_shot` (test, test_ood).
 
-Files are `data/<config>/<split>-00000-of-00001.parquet`, the names `datasets` push_to_hub uses.
+Files are `data/<config>/<split>-NNNNN-of-NNNNN.parquet` (as many shards of at most MAX_SHARD_BYTES
+as a split needs), the names `datasets` push_to_hub uses.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from ..io import atomic_path
 from ..render import ROW_SCHEMA
 from .features import TYPED_SCHEMA, typed_columns, write_rows
 from .workdir import Build
@@ -43,6 +44,7 @@ EVALUATION_CONFIGS = {
 DIVERSE = "Diverse_Instruction"
 # Fixed row groups keep the bytes independent of how many threads the writer had.
 ROW_GROUP_ROWS = 10_000
+MAX_SHARD_BYTES = 500 * 1024**2  # as push_to_hub's default max_shard_size
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,8 @@ class SplitSpec:
     row_split: str | None  # None: every split of those settings
     rows: int
 
-    @property
-    def path(self) -> str:
-        return f"data/{self.config}/{self.split}-00000-of-00001.parquet"
+    def shard_path(self, index: int, total: int) -> str:
+        return f"data/{self.config}/{self.split}-{index:05d}-of-{total:05d}.parquet"
 
     @property
     def pattern(self) -> str:
@@ -162,17 +163,29 @@ def scan_split(build: Build, spec: SplitSpec) -> pl.LazyFrame:
     return pl.concat(scans, how="vertical")
 
 
-def write_split(build: Build, spec: SplitSpec, out: Path) -> Path:
-    """Write one split's Parquet file under `out` (streaming, atomic, with its `datasets` features).
+def write_split(
+    build: Build, spec: SplitSpec, out: Path, max_shard_bytes: int = MAX_SHARD_BYTES
+) -> list[Path]:
+    """Write one split's Parquet shards under `out` (streaming, with its `datasets` features).
 
     Every config has typed columns (publish/features.py) except NingLab's table, kept as text cells
-    so eCeLLM's scripts build the same prompts from it.
+    so eCeLLM's scripts build the same prompts from it. Shards get their final names only once
+    their number is known.
     """
-    target = out / spec.path
     rows = scan_split(build, spec)
-    with atomic_path(target) as tmp:
-        if spec.config == TABLE_CONFIG:
-            write_rows(rows, tmp, ROW_GROUP_ROWS, ROW_SCHEMA)
-        else:
-            write_rows(rows.with_columns(typed_columns()), tmp, ROW_GROUP_ROWS, TYPED_SCHEMA)
-    return target
+    folder = out / "data" / spec.config
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def pending(index: int) -> Path:
+        return folder / f".{spec.split}-{index:05d}.tmp"
+
+    if spec.config == TABLE_CONFIG:
+        total = write_rows(rows, pending, ROW_GROUP_ROWS, ROW_SCHEMA, max_shard_bytes)
+    else:
+        total = write_rows(
+            rows.with_columns(typed_columns()), pending, ROW_GROUP_ROWS, TYPED_SCHEMA, max_shard_bytes
+        )
+    shards = [out / spec.shard_path(i, total) for i in range(total)]
+    for index, target in enumerate(shards):
+        os.replace(pending(index), target)
+    return shards

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from huggingface_hub import DatasetCard
 
 from ecinstruct_builder.errors import EcbuildError
+from ecinstruct_builder.publish import layout
 from ecinstruct_builder.publish.command import export_command
 from ecinstruct_builder.publish.export import export_dataset
 from ecinstruct_builder.publish.features import TYPED_SCHEMA, features
@@ -198,7 +199,26 @@ def test_card_dataset_info_gives_features_examples_and_bytes_per_split(exported)
         assert {s["name"]: s["num_examples"] for s in entry["splits"]} == {
             k: v["rows"] for k, v in splits.items()
         }
-        sizes = [(exported.out / v["path"]).stat().st_size for v in splits.values()]
+        sizes = [(exported.out / p).stat().st_size for v in splits.values() for p in v["files"]]
         assert entry["download_size"] == sum(sizes)
         assert all(s["num_bytes"] > 0 for s in entry["splits"])
         assert entry["dataset_size"] == sum(s["num_bytes"] for s in entry["splits"])
+
+
+def test_large_splits_are_sharded_with_push_to_hub_names(
+    built: Build, exported, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, load_config
+) -> None:
+    monkeypatch.setattr(layout, "ROW_GROUP_ROWS", 10)  # small groups, so a small limit can be kept
+    limit = 200_000
+    out = tmp_path / "sharded"
+    export_dataset(built, out, repo_id="org/ECInstruct", progress=False, max_shard_bytes=limit)
+    manifest = json.loads((out / "manifest.json").read_text())
+    table = manifest["configs"]["ninglab_table"]["train"]["files"]
+    total = len(table)
+    assert total > 1
+    assert table == [f"data/ninglab_table/train-{i:05d}-of-{total:05d}.parquet" for i in range(total)]
+    for split in (s for config in manifest["configs"].values() for s in config.values()):
+        assert all(pq.read_table(out / p).nbytes <= limit for p in split["files"])  # push_to_hub's measure
+    for config in ("ninglab_table", "ecinstruct"):
+        sharded, whole = load_config(out, config), load_config(exported.out, config)
+        assert {s: d.to_list() for s, d in sharded.items()} == {s: d.to_list() for s, d in whole.items()}

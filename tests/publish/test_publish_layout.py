@@ -76,7 +76,7 @@ def test_plan_layout_maps_settings_to_configs_and_drops_empty_splits(tmp_path: P
         "Sentiment_Analysis",
         "Product_Matching",
     ]
-    paths = [s.path for c in configs for s in c.splits]
+    paths = [s.shard_path(0, 1) for c in configs for s in c.splits]
     assert "data/Sentiment_Analysis/test_ood-00000-of-00001.parquet" in paths
     assert "data/ecinstruct/test_ood-00000-of-00001.parquet" in paths
 

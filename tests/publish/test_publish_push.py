@@ -303,7 +303,7 @@ def test_round_trip_ecbuild_push_then_load_dataset_from_the_hub(
     for config in ("Sentiment_Analysis", "one_shot"):
         loaded = _loaded_from_hub(hub_env, tmp_path, REPO, config)
         expected = {
-            split: pl.read_parquet(staged / entry["path"]).to_dicts()
+            split: pl.read_parquet([staged / p for p in entry["files"]]).to_dicts()
             for split, entry in manifest["configs"][config].items()
         }
         assert loaded == expected
