@@ -36,9 +36,9 @@ import polars as pl
 import pyarrow.compute  # noqa: F401  (Polars imports it on its first Arrow conversion: 70 ms)
 
 from ecinstruct_builder.clean.filters import WordCount
+from ecinstruct_builder.config import load_recipe
 from ecinstruct_builder.hashing import hash_strings
 from ecinstruct_builder.quarantine import Quarantine
-from ecinstruct_builder.recipe import load_recipe
 from ecinstruct_builder.sources.amazon2018 import Amazon2018
 from ecinstruct_builder.sources.base import InputFile
 from ecinstruct_builder.split import assign_buckets, assign_sides, assign_splits
@@ -137,8 +137,10 @@ def sa_ours(source_dir: Path) -> dict[str, Any]:
     )
     candidates = builder.build({"amazon2018_reviews": reviews.lazy()}, task, recipe.seed).collect()
     kept = candidates.filter(WordCount({"review": MIN_WORDS}, {}).reasons(candidates).is_null())
-    sided = assign_sides(assign_buckets(kept, recipe.seed, builder.abbr), builder, task, recipe.seed)
-    split = assign_splits(sided)
+    sided, _, _ = assign_sides(
+        assign_buckets(kept, recipe.seed, builder.abbr), builder, task, recipe.seed, recipe.split
+    )
+    split = assign_splits(sided, recipe.split.fractions)
     counts = dict(sorted(split.group_by("split").len().iter_rows()))
     return {"rows_in": reviews.height + len(quarantine), "rows_out": split.height, "splits": counts}
 

@@ -27,6 +27,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from ecinstruct_builder.report import BuildReport, from_json  # plain dataclasses: nothing heavy
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 SYNTHETIC = REPO / "ecinstruct_builder" / "synthetic"
@@ -157,13 +159,13 @@ def fetch_stages(workdir: Path) -> list[dict[str, Any]]:
 
 def render_stages(workdir: Path) -> list[dict[str, Any]]:
     """Per task and stage: seconds and rows from the build report's timings."""
-    timings = json.loads((workdir / "reports" / "build.json").read_text())["timings"]
+    report = from_json(BuildReport, (workdir / "reports" / "build.json").read_text())
     stages = []
-    for task, steps in sorted(timings["tasks"].items()):
-        for step, t in sorted(steps.items(), key=lambda item: RENDER_STAGES.index(item[0])):
-            rows = t["rows_in"] if t["rows_in"] is not None else t["rows_out"]
-            stages.append({"stage": f"{task} {step}", **t, "rows_per_s": per_second(rows, t["seconds"])})
-    leakage = timings["cross_task_leakage"]["seconds"]
+    for task, built in sorted(report.tasks.items()):
+        for step, t in sorted(built.timings.items(), key=lambda item: RENDER_STAGES.index(item[0])):
+            rows = t.rows_in if t.rows_in is not None else t.rows_out
+            stages.append({"stage": f"{task} {step}", **asdict(t), "rows_per_s": per_second(rows, t.seconds)})
+    leakage = report.cross_task_leakage.seconds
     return [*stages, {"stage": "cross-task leakage", "seconds": leakage, "rows_in": None, "rows_out": None}]
 
 
@@ -217,7 +219,7 @@ def run_scale(scratch: Path, scale: float, seed: int, repeats: int) -> dict[str,
         ecbuild("render", "--recipe", "ecinstruct", "--workdir", str(workdir), "--task", "all", "--quiet"),
         logs / f"render-{scale:g}.log",
     )
-    rendered = json.loads((workdir / "reports" / "build.json").read_text())["tasks"]
+    rendered = from_json(BuildReport, (workdir / "reports" / "build.json").read_text()).tasks
     return {
         "scale": scale,
         "input_records": made.get("records"),
@@ -227,7 +229,7 @@ def run_scale(scratch: Path, scale: float, seed: int, repeats: int) -> dict[str,
         "render": asdict(render),
         "total_seconds": round(fetch.seconds + render.seconds, 2),
         "peak_rss_mb": max(fetch.peak_rss_mb, render.peak_rss_mb),
-        "rendered_rows": sum(task["rows"] for task in rendered.values()),
+        "rendered_rows": sum(task.rows for task in rendered.values()),
         "stages": fetch_stages(workdir) + render_stages(workdir),
         "notebook": notebook_comparison(inputs, scratch, scale, repeats) if repeats else [],
     }

@@ -1,193 +1,265 @@
-"""`ecbuild render`: candidates -> split -> rendered rows, per task, with a build report.
+"""`ecbuild render`: per task, selection (candidates -> clean -> split) and rendering, then the build
+report over every task in the work dir.
 
-Writes `WORKDIR/dataset/<Task_Name>.parquet` (every setting and split of one task) and
-`WORKDIR/reports/build.{json,md}`.
+Each task's selection and render are stamped (`workdir.stamp`): a task whose fetched tables, recipe
+settings, templates and code are unchanged is reused, not rebuilt, so a killed render resumes at the
+first unfinished task and a render of some tasks keeps every other task's dataset and report.
+Leakage across tasks is recomputed over all tasks present; in `remove` mode a task whose leaked rows
+changed is rendered again from its stored selection.
 """
 
 from __future__ import annotations
 
-import tempfile
+import hashlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 from tqdm import tqdm
 
-from .candidate_store import ROW, CandidateStore
-from .clean.leakage import find_leaks, leak_summary, leakage_mode
-from .clean.stage import TaskCleaner
+from .clean.leakage import find_leaks, leak_summary
+from .clean.stage import reject_frame
+from .config import Recipe
+from .errors import RecipeError
 from .fetch import load_source_tables
-from .io import atomic_path, write_json
-from .recipe import Recipe, TaskRecipe
+from .io import atomic_path
 from .render import render_task
-from .report import write_markdown_report
-from .split import DEFAULT_FRACTIONS, split_candidates
+from .report import (
+    BuildReport,
+    CleanReport,
+    Count,
+    DomainCount,
+    Drop,
+    Leakage,
+    LeakPair,
+    RecipeRef,
+    SplitReport,
+    StageTiming,
+    TaskReport,
+    markdown_report,
+)
+from .schema import plain
+from .select import select_task
+from .tasks import builders
 from .tasks.base import TaskBuilder
-from .templates import load_templates
+from .templates import load_templates, template_path
+from .workdir import WorkDir, environment_error, stamp
+
+
+@dataclass(frozen=True)
+class SelectionRecord:
+    """What `selection/<ABBR>.json` holds: the stamp of a finished selection and its reports."""
+
+    abbr: str
+    stamp: str
+    recipe_hash: str
+    split: SplitReport
+    clean: CleanReport
+    timings: dict[str, StageTiming]
 
 
 @dataclass
-class BuildResult:
-    tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
-    skipped: dict[str, str] = field(default_factory=dict)
+class RenderResult:
+    report: BuildReport
+    built: list[str] = field(default_factory=list)  # tasks selected or rendered in this run
+    reused: list[str] = field(default_factory=list)  # tasks this run found up to date
 
 
-# Candidates per batch streamed from a builder: big enough for Polars, small enough for flat memory.
-CANDIDATE_BATCH_ROWS = 100_000
+def selection_stamp(builder: TaskBuilder, recipe: Recipe, manifest: dict) -> str:
+    """What a task's selection depends on: its tables as fetched, its settings, the seed and split."""
+    tables = {t: manifest["tables"][t]["stamp"] for t in builder.tables}
+    return stamp(
+        "select", builder.abbr, tables, plain(recipe.task(builder.abbr)), recipe.seed, plain(recipe.split)
+    )
 
 
-def dataset_dir(workdir: Path) -> Path:
-    return workdir / "dataset"
-
-
-def reports_dir(workdir: Path) -> Path:
-    return workdir / "reports"
-
-
-def _counts(rows: pl.DataFrame) -> list[dict[str, Any]]:
-    grouped = rows.group_by("setting", "split").len().sort("setting", "split")
-    return [{"setting": s, "split": sp, "rows": n} for s, sp, n in grouped.iter_rows()]
-
-
-def rejects_dir(workdir: Path) -> Path:
-    return workdir / "rejects"
-
-
-@dataclass
-class TaskSelection:
-    """One task after build, clean and split: the rows to render and what happened on the way."""
-
-    builder: TaskBuilder
-    selected: pl.DataFrame
-    cleaner: TaskCleaner
-    split_report: dict[str, Any]
-    timings: dict[str, dict[str, Any]] = field(default_factory=dict)  # stage -> seconds and rows
-
-
-def select_task(
-    builder: TaskBuilder, tables: dict[str, pl.LazyFrame], recipe: Recipe, workdir: Path
-) -> TaskSelection:
-    """Build the candidates of one task, clean them and select its split rows.
-
-    Candidates stream from the builder in batches: each is cleaned and cheap-filtered, then parked
-    in a `CandidateStore`, so memory holds the splitter's key columns of every candidate but full
-    rows only for the rows the quotas reach.
-    """
-    task_recipe = recipe.tasks.get(builder.abbr, TaskRecipe())
-    fractions = tuple(recipe.section("split").get("fractions", DEFAULT_FRACTIONS))
-    cleaner = TaskCleaner.for_task(builder, recipe)
-    started = time.perf_counter()
-    candidates = builder.build({t: tables[t] for t in builder.tables}, task_recipe, recipe.seed)
-    with tempfile.TemporaryDirectory(prefix=f".candidates-{builder.abbr}-", dir=workdir) as folder:
-        store = CandidateStore(Path(folder), recipe.seed)
-        batches = candidates.collect_batches(chunk_size=CANDIDATE_BATCH_ROWS)
-        keys = [store.add(cleaner.prepare(batch)) for batch in batches]
-        if not keys:  # no candidates: still one (empty) pass, for the funnel and the schema
-            keys = [store.add(cleaner.prepare(pl.DataFrame(schema=builder.schema())))]
-        cleaner.funnel = merge_funnel(cleaner.funnel)
-        built = time.perf_counter()
-        kept = pl.concat(keys)
-        selected, split_report = split_candidates(
-            kept,
-            builder,
-            task_recipe,
-            recipe.seed,
-            fractions,
-            accept=lambda chunk, need: cleaner.accept(store.attach(chunk), need),
-            on_leak=lambda rows: cleaner.reject(store.attach(rows), "split", "group_in_train"),
+def check_categories(builder: TaskBuilder, recipe: Recipe, tables: dict[str, pl.LazyFrame]) -> None:
+    """Every recipe category of a task is in the fetched tables it reads (else a one-line error)."""
+    config = recipe.task(builder.abbr)
+    wanted = [*config.ind_categories, *config.ood_categories]
+    if not wanted:
+        return
+    found: set[str] = set()
+    for table in builder.tables:
+        if "category" in tables[table].collect_schema():
+            found |= set(tables[table].select(pl.col("category").unique()).collect()["category"].drop_nulls())
+    missing = [c for c in wanted if c not in found]
+    if missing:
+        raise RecipeError(
+            f"recipe {recipe.path.name}: tasks.{builder.abbr} names category {missing[0]!r}, which the "
+            f"fetched {', '.join(builder.tables)} do not have "
+            f"(they have: {', '.join(sorted(found)) or 'none'}); fix the recipe or fetch that category"
         )
-    timings = {
-        "build_clean": stage_timing(built - started, None, store.rows),
-        "select": stage_timing(time.perf_counter() - built, kept.height, selected.height),
-    }
-    return TaskSelection(builder, selected.drop(ROW), cleaner, split_report, timings)
 
 
-def merge_funnel(funnel: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One funnel from the per-batch ones (each batch lists the same steps, in the same order)."""
-    rows: dict[str, int] = {}
-    for step in funnel:
-        rows[step["step"]] = rows.get(step["step"], 0) + step["rows"]
-    return [{"step": step, "rows": count} for step, count in rows.items()]
+def _select(builder: TaskBuilder, recipe: Recipe, tables: dict, work: WorkDir, current: str) -> None:
+    selection = select_task(
+        builder, tables, recipe.task(builder.abbr), recipe.seed, recipe.split, work.scratch
+    )
+    _write_parquet(selection.selected, work.selected_rows(builder.abbr))
+    _write_parquet(selection.rejects, work.selection_rejects(builder.abbr))
+    record = SelectionRecord(
+        builder.abbr, current, recipe.hash, selection.split, selection.cleaner.report(), selection.timings
+    )
+    work.write_record(work.selection_record(builder.abbr), record)  # last: it marks the selection done
 
 
-def stage_timing(seconds: float, rows_in: int | None, rows_out: int) -> dict[str, Any]:
-    """Wall time and rows of one stage (rows_in None: the stage reads source tables, not rows)."""
-    return {"seconds": round(seconds, 3), "rows_in": rows_in, "rows_out": rows_out}
-
-
-def remove_cross_task_leaks(selections: list[TaskSelection], mode: str) -> list[dict[str, Any]]:
-    """Find evaluation rows leaked from another task's train split; drop them when mode is remove."""
-    leaks = find_leaks({s.builder.name: s.selected for s in selections})
-    if mode == "remove":
-        for selection in selections:
-            ids = leaks.filter(pl.col("task") == selection.builder.name)["candidate_id"].unique()
-            leaked = selection.selected.filter(pl.col("candidate_id").is_in(ids.implode()))
-            selection.cleaner.reject(leaked, "cross_task", "in_train_of_other_task")
-            selection.selected = selection.selected.filter(~pl.col("candidate_id").is_in(ids.implode()))
-    return leak_summary(leaks)
-
-
-def write_task(selection: TaskSelection, recipe: Recipe, workdir: Path) -> dict[str, Any]:
-    """Render one task's selected rows; write its dataset and rejects; return its report."""
-    builder, selected = selection.builder, selection.selected
-    started = time.perf_counter()
-    rows = render_task(selected, builder, load_templates(builder.abbr), recipe.seed)
-    target = dataset_dir(workdir) / f"{builder.name}.parquet"
+def _write_parquet(frame: pl.DataFrame, target: Path) -> None:
     with atomic_path(target) as tmp:
-        rows.write_parquet(tmp)
-    with atomic_path(rejects_dir(workdir) / f"{builder.name}.parquet") as tmp:
-        selection.cleaner.rejects_frame().write_parquet(tmp)
-    selection.timings["render"] = stage_timing(time.perf_counter() - started, selected.height, rows.height)
-    categories = (
+        frame.write_parquet(tmp)
+
+
+def _counts(rows: pl.DataFrame) -> list[Count]:
+    grouped = rows.group_by("setting", "split").len().sort("setting", "split")
+    return [Count(s, sp, n) for s, sp, n in grouped.iter_rows()]
+
+
+def _render(
+    builder: TaskBuilder,
+    record: SelectionRecord,
+    leaked: pl.Series,
+    recipe: Recipe,
+    work: WorkDir,
+    current: str,
+) -> TaskReport:
+    """Render one task from its stored selection, minus the rows leaked to another task's train."""
+    started = time.perf_counter()
+    selected = pl.read_parquet(work.selected_rows(builder.abbr))
+    removed = selected.filter(pl.col("candidate_id").is_in(leaked.implode()))
+    selected = selected.filter(~pl.col("candidate_id").is_in(leaked.implode()))
+    rows = render_task(selected, builder, load_templates(builder.abbr), recipe.seed)
+    _write_parquet(rows, work.dataset_file(builder.name))
+    cross = reject_frame(removed, builder.name, "cross_task", "in_train_of_other_task")
+    rejects = pl.concat([pl.read_parquet(work.selection_rejects(builder.abbr)), cross])
+    _write_parquet(rejects, work.rejects_file(builder.name))
+    clean = record.clean
+    if removed.height:
+        clean = replace(
+            clean, dropped=[*clean.dropped, Drop("cross_task", "in_train_of_other_task", removed.height)]
+        )
+    domains = (
         selected.group_by("split", "domain").len().sort("split", "domain").fill_null("(none)").iter_rows()
     )
-    return {
-        "abbr": builder.abbr,
-        "name": builder.name,
-        "path": str(target.relative_to(workdir)),
-        "rows": rows.height,
-        "split": selection.split_report,
-        "clean": selection.cleaner.report(),
-        "counts": _counts(rows),
-        "domains": [{"split": s, "domain": d, "rows": n} for s, d, n in categories],
+    timings = {
+        **record.timings,
+        "render": StageTiming(round(time.perf_counter() - started, 3), selected.height, rows.height),
     }
+    return TaskReport(
+        abbr=builder.abbr,
+        name=builder.name,
+        path=str(work.dataset_file(builder.name).relative_to(work.root)),
+        rows=rows.height,
+        split=record.split,
+        clean=clean,
+        counts=_counts(rows),
+        domains=[DomainCount(s, d, n) for s, d, n in domains],
+        recipe_hash=record.recipe_hash,
+        selection_stamp=record.stamp,
+        render_stamp=current,
+        timings=timings,
+    )
+
+
+def _leaks(present: dict[str, TaskBuilder], work: WorkDir) -> pl.DataFrame:
+    columns = ["candidate_id", "split", "product_id", "content_key"]
+    keys = {b.name: pl.read_parquet(work.selected_rows(abbr), columns=columns) for abbr, b in present.items()}
+    return find_leaks(keys)
 
 
 def run_render(
-    recipe: Recipe, workdir: Path, builders: list[TaskBuilder], progress: bool = True
-) -> BuildResult:
-    """Select every task first, so leakage across tasks can be checked before anything is rendered."""
-    tables = load_source_tables(workdir)
-    for builder in builders:
+    recipe: Recipe, work: WorkDir, chosen: list[TaskBuilder], progress: bool = True
+) -> RenderResult:
+    """Select and render the chosen tasks (reusing what is up to date), then report every task present."""
+    tables, manifest = load_source_tables(work.root, recipe.name)  # before anything is created
+    work.ensure_writable()
+    known = builders()
+    skipped: dict[str, str] = {}
+    runnable = []
+    for builder in chosen:
         load_templates(builder.abbr)  # a broken template fails before any expensive work
-    mode = leakage_mode(recipe.section("decontaminate"))
-    result = BuildResult()
-    selections = []
-    for builder in tqdm(builders, desc="select", unit="task", disable=not progress):
         missing = [t for t in builder.tables if t not in tables]
         if missing:
-            result.skipped[builder.abbr] = f"needs table(s) {', '.join(missing)}, not fetched"
+            skipped[builder.abbr] = f"needs table(s) {', '.join(missing)}, not fetched"
             continue
-        selections.append(select_task(builder, tables, recipe, workdir))
-    started = time.perf_counter()
-    leaks = remove_cross_task_leaks(selections, mode)
-    leakage_seconds = time.perf_counter() - started
-    for selection in tqdm(selections, desc="render", unit="task", disable=not progress):
-        result.tasks[selection.builder.abbr] = write_task(selection, recipe, workdir)
-    report = {
-        "recipe": {"name": recipe.name, "hash": recipe.hash, "seed": recipe.seed},
-        "tasks": result.tasks,
-        "cross_task_leakage": {"mode": mode, "pairs": leaks},
-        "skipped": result.skipped,
-        # wall time per task and stage; the only part of the report that differs between two runs
-        "timings": {
-            "tasks": {s.builder.abbr: s.timings for s in selections},
-            "cross_task_leakage": {"seconds": round(leakage_seconds, 3)},
-        },
-    }
-    write_json(reports_dir(workdir) / "build.json", report)
-    write_markdown_report(report, reports_dir(workdir) / "build.md")
+        check_categories(builder, recipe, tables)
+        runnable.append(builder)
+    result = RenderResult(report=None)  # type: ignore[arg-type] - set below
+    try:
+        for builder in tqdm(runnable, desc="select", unit="task", disable=not progress):
+            current = selection_stamp(builder, recipe, manifest)
+            record = work.try_record(SelectionRecord, work.selection_record(builder.abbr))
+            if record is not None and record.stamp == current and work.selected_rows(builder.abbr).is_file():
+                result.reused.append(builder.abbr)
+                continue
+            _select(builder, recipe, tables, work, current)
+            result.built.append(builder.abbr)
+        result.report = _finish(recipe, work, known, manifest, skipped, result, progress)
+    except OSError as exc:
+        raise environment_error(exc) from exc
     return result
+
+
+def _finish(
+    recipe: Recipe,
+    work: WorkDir,
+    known: dict[str, TaskBuilder],
+    manifest: dict,
+    skipped: dict[str, str],
+    result: RenderResult,
+    progress: bool,
+) -> BuildReport:
+    """Leakage over every task present, the renders that changed, and the build report."""
+    records = {
+        abbr: record
+        for abbr in known
+        if (record := work.try_record(SelectionRecord, work.selection_record(abbr))) is not None
+        and work.selected_rows(abbr).is_file()
+    }
+    present = {abbr: known[abbr] for abbr in records}
+    started = time.perf_counter()
+    leaks = _leaks(present, work)
+    mode = recipe.decontaminate.cross_task
+    leak_seconds = time.perf_counter() - started
+    reports: dict[str, TaskReport] = {}
+    for abbr, builder in tqdm(present.items(), desc="render", unit="task", disable=not progress):
+        leaked = (
+            leaks.filter(pl.col("task") == builder.name)["candidate_id"].unique().sort()
+            if mode == "remove"
+            else pl.Series("candidate_id", [], dtype=pl.String)
+        )
+        template_digest = hashlib.sha256(template_path(abbr).read_bytes()).hexdigest()
+        current = stamp("render", records[abbr].stamp, leaked.to_list(), template_digest, recipe.seed)
+        previous = work.try_record(TaskReport, work.task_report(abbr))
+        if (
+            previous is not None
+            and previous.render_stamp == current
+            and work.dataset_file(builder.name).is_file()
+        ):
+            reports[abbr] = replace(previous, reused=abbr not in result.built)
+            continue
+        reports[abbr] = _render(builder, records[abbr], leaked, recipe, work, current)
+        work.write_record(work.task_report(abbr), reports[abbr])
+        if abbr not in result.built:
+            result.built.append(abbr)
+    stale = {}
+    for abbr, builder in present.items():
+        tables_there = all(t in manifest["tables"] for t in builder.tables)
+        if not tables_there or records[abbr].stamp != selection_stamp(builder, recipe, manifest):
+            stale[abbr] = (
+                f"built with other settings or inputs (recipe {records[abbr].recipe_hash}); "
+                f"run `ecbuild render --task {abbr}` to rebuild it"
+            )
+    report = BuildReport(
+        recipe=RecipeRef(recipe.name, recipe.hash, recipe.seed),
+        tasks=reports,
+        cross_task_leakage=Leakage(
+            mode, [LeakPair(**pair) for pair in leak_summary(leaks)], round(leak_seconds, 3)
+        ),
+        skipped=skipped,
+        stale=stale,
+    )
+    work.write_record(work.build_json, report)
+    with atomic_path(work.build_md) as tmp:
+        tmp.write_text(markdown_report(report), encoding="utf-8")
+    return report

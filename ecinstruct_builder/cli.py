@@ -9,22 +9,33 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import EcbuildError
+from .errors import EcbuildError, UsageError
 from .evaluate.command import eval_command
 from .publish.command import export_command, push_command, samples_command
+from .workdir import WorkDir, environment_error
 
 WORKDIR_HELP = "Working folder for every stage's output."
 
 
 class Ecbuild(click.Group):
-    """A group that turns user-facing errors into one line and a non-zero exit, never a traceback."""
+    """A group that turns user-facing errors into one line and a non-zero exit, never a traceback.
+
+    Exit status: 0 success; 2 usage errors (bad arguments, a bad recipe); 1 data, environment and
+    runtime errors (a missing or damaged file, a full disk, a failed download).
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except EcbuildError as exc:
-            click.secho(f"Error: {exc}", fg="red", err=True)
-            ctx.exit(exc.exit_code)
+            fail(ctx, str(exc), exc.exit_code)
+        except OSError as exc:  # disk full, read-only or vanished folders met outside the work-dir checks
+            fail(ctx, str(environment_error(exc)), 1)
+
+
+def fail(ctx: click.Context, message: str, code: int) -> None:
+    click.secho(f"Error: {message}", fg="red", err=True)
+    ctx.exit(code)
 
 
 def workdir_option(func: Any) -> Any:
@@ -61,8 +72,13 @@ def main() -> None:
       ecbuild fetch
       ecbuild render --task all
     The same with the paper's recipe on files you already have:
+      ecbuild check --recipe ecinstruct
       ecbuild fetch --recipe ecinstruct --source-dir ~/data/ecinstruct-raw
       ecbuild render --recipe ecinstruct --task all
+
+    \b
+    Exit status: 0 success; 2 usage errors (bad arguments or a bad recipe);
+    1 data, environment and runtime errors (missing or damaged files, full disk, network).
     """
 
 
@@ -98,8 +114,8 @@ def fetch(recipe_name: str, workdir: Path, source_dir: Path | None, quiet: bool)
       ecbuild fetch
       ecbuild fetch --recipe ecinstruct --source-dir ~/data/raw --workdir runs/full
     """
+    from .config import load_recipe
     from .fetch import manual_downloads, run_fetch
-    from .recipe import load_recipe
 
     recipe = load_recipe(recipe_name)
     if recipe.origin == "download" and source_dir is None:
@@ -117,7 +133,7 @@ def fetch(recipe_name: str, workdir: Path, source_dir: Path | None, quiet: bool)
         click.echo(f"  skipped {note}")
     click.echo(
         f"  quarantined {result.quarantined:,} bad record(s)"
-        + (f": see {workdir / 'sources' / 'quarantine.parquet'}" if result.quarantined else "")
+        + (f": see {WorkDir(workdir).quarantine_path}" if result.quarantined else "")
     )
 
 
@@ -135,26 +151,78 @@ def fetch(recipe_name: str, workdir: Path, source_dir: Path | None, quiet: bool)
 def render(recipe_name: str, workdir: Path, task_spec: str, quiet: bool) -> None:
     """Build, split and render tasks into WORKDIR/dataset/, with a report in WORKDIR/reports/.
 
+    A task whose fetched tables, recipe settings, templates and code have not changed since it was
+    last built is reused; rendering some tasks keeps every other task already in the work dir, and
+    a killed render resumes at the first unfinished task.
+
     \b
     Examples:
       ecbuild render --task all
       ecbuild render --task SA,PRP --workdir runs/full --recipe ecinstruct
     """
-    from .build import reports_dir, run_render
-    from .recipe import load_recipe
+    from .build import run_render
+    from .config import load_recipe
     from .tasks import resolve_tasks
 
     recipe = load_recipe(recipe_name)
-    result = run_render(recipe, workdir, resolve_tasks(task_spec), progress=not quiet)
-    for abbr, task in result.tasks.items():
-        sizes = {q["split"]: q["selected"] for q in task["split"]["quotas"]}
-        unmet = f"  (quota not met: {', '.join(task['split']['unmet'])})" if task["split"]["unmet"] else ""
-        click.echo(
-            f"  {abbr:<4} {task['rows']:>7,} rows  " + " ".join(f"{s}={n}" for s, n in sizes.items()) + unmet
-        )
-    for abbr, why in result.skipped.items():
+    chosen = resolve_tasks(task_spec)
+    result = run_render(recipe, WorkDir(workdir), chosen, progress=not quiet)
+    report = result.report
+    for abbr, task in report.tasks.items():
+        if abbr not in {b.abbr for b in chosen}:
+            continue
+        sizes = " ".join(f"{q.split}={q.selected}" for q in task.split.quotas)
+        unmet = f"  (quota not met: {', '.join(task.split.unmet)})" if task.split.unmet else ""
+        state = "reused" if abbr in result.reused or task.reused else "built"
+        click.echo(f"  {abbr:<4} {task.rows:>7,} rows  {sizes}{unmet}  [{state}]")
+    for abbr, why in report.skipped.items():
         click.echo(f"  {abbr:<4} skipped: {why}")
-    click.echo(f"dataset in {workdir / 'dataset'}, report in {reports_dir(workdir) / 'build.md'}")
+    for abbr, why in report.stale.items():
+        click.secho(f"  {abbr:<4} {why}", fg="yellow", err=True)
+    defaults = [b.abbr for b in chosen if b.abbr not in recipe.declared_tasks and b.abbr in report.tasks]
+    if defaults:
+        click.echo(f"  not in the recipe, built with default settings (no caps): {', '.join(defaults)}")
+    kept = [a for a in report.tasks if a not in {b.abbr for b in chosen}]
+    if kept:
+        click.echo(f"  kept from earlier runs: {', '.join(kept)}")
+    reused = [a for a in report.tasks if a not in result.built]
+    click.echo(f"{len(result.built)} task(s) built, {len(reused)} up to date and reused")
+    click.echo(f"dataset in {WorkDir(workdir).dataset}, report in {WorkDir(workdir).build_md}")
+
+
+@main.command()
+@click.argument("recipe_arg", metavar="[RECIPE]", required=False)
+@recipe_option
+@click.option(
+    "--workdir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Also check the recipe's categories against the tables fetched into this work dir.",
+)
+def check(recipe_arg: str | None, recipe_name: str, workdir: Path | None) -> None:
+    """Validate a recipe without running anything: every section, key, type, range, task, source
+    and category. Exit status 0 when it is valid, 2 with one line naming the problem otherwise.
+
+    \b
+    Examples:
+      ecbuild check ecinstruct
+      ecbuild check my-recipe.toml --workdir runs/full
+    """
+    from .build import check_categories
+    from .config import load_recipe
+    from .fetch import load_source_tables
+    from .tasks import builders
+
+    recipe = load_recipe(recipe_arg or recipe_name)
+    if workdir is not None:
+        tables, _ = load_source_tables(workdir, recipe.name)
+        for builder in builders().values():
+            if all(t in tables for t in builder.tables):
+                check_categories(builder, recipe, tables)
+    declared = ", ".join(recipe.declared_tasks) or "none"
+    click.echo(f"recipe {recipe.name} ({recipe.path}) is valid: seed {recipe.seed}, hash {recipe.hash}")
+    click.echo(f"  sources: {', '.join(recipe.sources)}")
+    click.echo(f"  tasks with settings: {declared}")
 
 
 @main.command()
@@ -180,7 +248,7 @@ def synth(out: Path, scale: float | None, seed: int, quiet: bool) -> None:
     from .synthetic import generate
 
     if scale is not None and not 0 < scale <= 1:
-        raise EcbuildError("--scale must be in (0, 1]")
+        raise UsageError("--scale must be in (0, 1]")
     written = generate(out, scale=scale, seed=seed, progress=not quiet)
     click.echo(f"wrote {sum(written.values()):,} records in {len(written)} files under {out}")
 

@@ -9,7 +9,6 @@ manifest with row counts, input hashes and what was skipped.
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from collections import Counter
@@ -20,16 +19,14 @@ from typing import Any
 import polars as pl
 from tqdm import tqdm
 
-from .errors import EcbuildError, RecipeError
+from .config import Recipe
+from .errors import EcbuildError
 from .io import atomic_path, sha256_file, write_json
 from .paths import raw_sources_dir
 from .quarantine import Quarantine
-from .recipe import Recipe
 from .sources import adapters
 from .sources.base import InputFile, RemoteFile, SourceAdapter
-
-MANIFEST = "manifest.json"
-QUARANTINE = "quarantine.parquet"
+from .workdir import MANIFEST, QUARANTINE, WorkDir, stamp
 
 
 @dataclass
@@ -42,18 +39,10 @@ class FetchResult:
     timings: dict[str, dict[str, Any]] = field(default_factory=dict)  # source -> seconds and rows
 
 
-def sources_dir(workdir: Path) -> Path:
-    return workdir / "sources"
-
-
 def recipe_adapters(recipe: Recipe) -> list[tuple[SourceAdapter, dict[str, Any]]]:
+    """The recipe's sources (names checked when the recipe was loaded) with their options."""
     known = adapters()
-    chosen = []
-    for name, options in recipe.sources.items():
-        if name not in known:
-            raise RecipeError(f"recipe {recipe.name}: unknown source {name!r}; known: {', '.join(known)}")
-        chosen.append((known[name], options))
-    return chosen
+    return [(known[name], recipe.source_options(name)) for name in recipe.sources]
 
 
 def remote_files(recipe: Recipe) -> list[RemoteFile]:
@@ -64,7 +53,7 @@ def manual_downloads(recipe: Recipe, workdir: Path) -> list[str]:
     """The files of a download recipe that need a manual step and are not in place yet."""
     from .download import manual_steps
 
-    return manual_steps(remote_files(recipe), workdir / "downloads")
+    return manual_steps(remote_files(recipe), WorkDir(workdir).downloads)
 
 
 def resolve_source_root(recipe: Recipe, workdir: Path, source_dir: Path | None, progress: bool) -> Path:
@@ -79,7 +68,7 @@ def resolve_source_root(recipe: Recipe, workdir: Path, source_dir: Path | None, 
         return raw_sources_dir()
     from .download import download_all  # imported lazily: only the download path needs it
 
-    root = workdir / "downloads"
+    root = WorkDir(workdir).downloads
     download_all(remote_files(recipe), root, progress=progress)
     return root
 
@@ -145,49 +134,57 @@ def _finalize_tables(adapter: SourceAdapter, staging: Path, out_dir: Path) -> di
 def run_fetch(
     recipe: Recipe, workdir: Path, source_dir: Path | None = None, progress: bool = True
 ) -> FetchResult:
-    """Fetch (or locate) the recipe's sources and write the normalised tables and the manifest."""
+    """Fetch (or locate) the recipe's sources and write the normalised tables and the manifest.
+
+    The tables are built in a staging folder that replaces `WORKDIR/sources/` only on success.
+    """
+    work = WorkDir(workdir)
+    work.ensure_writable()
     root = resolve_source_root(recipe, workdir, source_dir, progress)
-    out_dir = sources_dir(workdir)
-    if out_dir.exists():
-        shutil.rmtree(out_dir)  # a fetch rewrites every table; stale tables must not survive
-    staging = out_dir / ".staging"
     result = FetchResult(source_root=root)
     quarantine = Quarantine()
-    table_sources: dict[str, str] = {}
-    for adapter, options in recipe_adapters(recipe):
-        folder = root / adapter.name
-        files = adapter.discover(folder, options) if folder.is_dir() else []
-        if not files:
-            result.skipped.append(f"{adapter.name}: no input files under {folder}")
-            continue
-        started = time.perf_counter()
-        records = _read_source(adapter, files, options, staging / adapter.name, root, quarantine, progress)
-        tables = _finalize_tables(adapter, staging / adapter.name, out_dir)
-        result.timings[adapter.name] = source_timing(records, tables, time.perf_counter() - started)
-        result.files += records
-        for table, rows in tables.items():
-            result.tables[table] = rows
-            table_sources[table] = adapter.name
-    if staging.exists():
-        shutil.rmtree(staging)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    quarantine.write(out_dir / QUARANTINE)
-    result.quarantined = len(quarantine)
-    write_json(
-        out_dir / MANIFEST,
-        {
-            "recipe": {"name": recipe.name, "hash": recipe.hash},
-            "source_root": str(root),
-            "tables": {
-                t: {"path": f"{t}.parquet", "rows": n, "source": table_sources[t]}
-                for t, n in sorted(result.tables.items())
+    table_info: dict[str, dict[str, Any]] = {}
+    with work.replacing_sources() as out_dir:
+        staging = out_dir / ".parts"
+        for adapter, options in recipe_adapters(recipe):
+            folder = root / adapter.name
+            files = adapter.discover(folder, options) if folder.is_dir() else []
+            if not files:
+                result.skipped.append(f"{adapter.name}: no input files under {folder}")
+                continue
+            started = time.perf_counter()
+            records = _read_source(
+                adapter, files, options, staging / adapter.name, root, quarantine, progress
+            )
+            tables = _finalize_tables(adapter, staging / adapter.name, out_dir)
+            result.timings[adapter.name] = source_timing(records, tables, time.perf_counter() - started)
+            result.files += records
+            # what a table was made from: the stamp later stages compare to decide on reuse
+            digest = stamp("fetch", adapter.name, options, [(r["path"], r["sha256"]) for r in records])
+            for table, rows in tables.items():
+                result.tables[table] = rows
+                table_info[table] = {
+                    "path": f"{table}.parquet",
+                    "rows": rows,
+                    "source": adapter.name,
+                    "stamp": digest,
+                }
+        if staging.exists():
+            shutil.rmtree(staging)
+        quarantine.write(out_dir / QUARANTINE)
+        result.quarantined = len(quarantine)
+        write_json(
+            out_dir / MANIFEST,
+            {
+                "recipe": {"name": recipe.name, "hash": recipe.hash},
+                "source_root": str(root),
+                "tables": dict(sorted(table_info.items())),
+                "files": result.files,
+                "quarantine": {"path": QUARANTINE, "rows": result.quarantined},
+                "skipped": result.skipped,
+                "timings": result.timings,
             },
-            "files": result.files,
-            "quarantine": {"path": QUARANTINE, "rows": result.quarantined},
-            "skipped": result.skipped,
-            "timings": result.timings,
-        },
-    )
+        )
     return result
 
 
@@ -203,13 +200,11 @@ def source_timing(records: list[dict[str, Any]], tables: dict[str, int], seconds
     }
 
 
-def load_source_tables(workdir: Path) -> dict[str, pl.LazyFrame]:
-    """The fetched tables as lazy scans; a clear error when fetch has not run."""
-    manifest_path = sources_dir(workdir) / MANIFEST
-    if not manifest_path.is_file():
-        raise EcbuildError(f"no fetched sources in {workdir}; run `ecbuild fetch --workdir {workdir}` first")
-    manifest = json.loads(manifest_path.read_text())
-    return {
-        table: pl.scan_parquet(sources_dir(workdir) / info["path"])
-        for table, info in manifest["tables"].items()
+def load_source_tables(workdir: Path, recipe: str = "demo") -> tuple[dict[str, pl.LazyFrame], dict[str, Any]]:
+    """The fetched tables as lazy scans, and the manifest; a one-line error when fetch has not run."""
+    work = WorkDir(workdir)
+    manifest = work.read_manifest(recipe)
+    scans = {
+        table: pl.scan_parquet(work.sources / info["path"]) for table, info in manifest["tables"].items()
     }
+    return scans, manifest

@@ -7,22 +7,25 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Iterator
 from types import ModuleType
 from typing import TypeVar
 
 T = TypeVar("T")
 
 
-def discover(package: ModuleType, base: type[T]) -> list[T]:
-    """One instance of each concrete subclass of `base` defined in the modules of `package`.
-
-    Modules named `base` or starting with `_` hold shared code and are skipped.
-    """
-    found: list[T] = []
-    for module_info in pkgutil.iter_modules(package.__path__):
+def plugin_modules(package: ModuleType) -> Iterator[ModuleType]:
+    """The modules of `package`, sorted by name, but `base` and those starting with `_` (shared code)."""
+    for module_info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
         if module_info.name == "base" or module_info.name.startswith("_"):
             continue
-        module = importlib.import_module(f"{package.__name__}.{module_info.name}")
+        yield importlib.import_module(f"{package.__name__}.{module_info.name}")
+
+
+def discover(package: ModuleType, base: type[T]) -> list[T]:
+    """One instance of each concrete subclass of `base` defined in the plugin modules of `package`."""
+    found: list[T] = []
+    for module in plugin_modules(package):
         for value in vars(module).values():
             if (
                 isinstance(value, type)

@@ -18,39 +18,9 @@ import polars as pl
 from jinja2 import Template, meta
 
 from .hashing import fraction_expr, hex_expr
+from .records import ROW_SCHEMA, ROW_SPLIT, SETTING_ORDER
 from .tasks.base import TaskBuilder
 from .templates import TaskTemplates, environment
-
-# The `split` values (NingLab/ECInstruct says `val`; ecbuild says `validation` everywhere); the OOD
-# test is a `test` split of an OOD_* setting.
-ROW_SPLIT = {"train": "train", "validation": "validation", "test": "test", "test_ood": "test"}
-SETTING_ORDER = (
-    "IND_Diverse_Instruction",
-    "OOD_Diverse_Instruction",
-    "IND_Single_Instruction",
-    "OOD_Single_Instruction",
-    "IND_Unseen_Instruction",
-    "OOD_Unseen_Instruction",
-    "IND_Diverse_Instruction_1-shot",
-    "OOD_Diverse_Instruction_1-shot",
-)
-ROW_SCHEMA: dict[str, pl.DataType] = {
-    "id": pl.String,
-    "task": pl.String,
-    "setting": pl.String,
-    "split": pl.String,
-    "instruction": pl.String,
-    "input": pl.String,
-    "options": pl.String,
-    "output": pl.String,
-    "few_shot_example": pl.String,
-    "source": pl.String,
-    "source_ids": pl.List(pl.String),
-    "product_id": pl.String,
-    "category": pl.String,
-    "template_id": pl.String,
-    "labels": pl.String,  # per-option gold labels where a metric needs them (QPR), else null
-}
 
 
 def _few_shot_text(example: dict[str, str]) -> str:

@@ -127,8 +127,13 @@ def parse_template_file(path: Path) -> TaskTemplates:
     )
 
 
+def template_path(abbr: str, folder: Path | None = None) -> Path:
+    """Where a task's template file is."""
+    return (folder or templates_dir()) / f"{abbr}.toml"
+
+
 def load_templates(abbr: str, folder: Path | None = None) -> TaskTemplates:
-    path = (folder or templates_dir()) / f"{abbr}.toml"
+    path = template_path(abbr, folder)
     if not path.is_file():
         raise TemplateFileError(f"no template file for task {abbr} at {path}; add templates/{abbr}.toml")
     return parse_template_file(path)

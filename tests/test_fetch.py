@@ -6,9 +6,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from ecinstruct_builder import fetch
+from ecinstruct_builder import config, fetch
+from ecinstruct_builder.config import load_recipe
 from ecinstruct_builder.errors import EcbuildError, RecipeError
-from ecinstruct_builder.recipe import load_recipe
 from ecinstruct_builder.sources.base import InputFile, SourceAdapter, batch_frame
 
 SCHEMA = {"key": pl.String, "value": pl.Int64, "line": pl.Int64}
@@ -46,7 +46,9 @@ class Absent(Numbers):
 
 @pytest.fixture
 def recipe(tmp_path, monkeypatch):
-    monkeypatch.setattr(fetch, "adapters", lambda: {"numbers": Numbers(), "absent": Absent()})
+    fake = {"numbers": Numbers(), "absent": Absent()}
+    monkeypatch.setattr(fetch, "adapters", lambda: fake)
+    monkeypatch.setattr(config, "adapters", lambda: fake)
     path = tmp_path / "r.toml"
     path.write_text('name = "t"\norigin = "bundled"\n[sources.numbers]\n[sources.absent]\n')
     return load_recipe(str(path))
@@ -74,7 +76,13 @@ def test_tables_manifest_quarantine_and_skips(tmp_path, recipe):
     assert files["numbers/a.txt"]["rows"] == {"numbers": 3}
     assert files["numbers/a.txt"]["quarantined"] == 1
     assert len(files["numbers/b.txt"]["sha256"]) == 64
+    stamp = manifest["tables"]["numbers"].pop("stamp")
     assert manifest["tables"]["numbers"] == {"path": "numbers.parquet", "rows": 3, "source": "numbers"}
+    # the stamp names what the table was made from: other input bytes, another stamp
+    (tmp_path / "src" / "numbers" / "b.txt").write_text("z=8\n")
+    fetch.run_fetch(recipe, tmp_path / "work", tmp_path / "src", progress=False)
+    manifest = json.loads((tmp_path / "work" / "sources" / "manifest.json").read_text())
+    assert manifest["tables"]["numbers"]["stamp"] != stamp
 
 
 def test_refetch_replaces_stale_tables(tmp_path, recipe):
@@ -94,7 +102,19 @@ def test_unknown_source_in_recipe(tmp_path, recipe):
     path = tmp_path / "r.toml"
     path.write_text("[sources.nosuch]\n")
     with pytest.raises(RecipeError, match="unknown source 'nosuch'"):
-        fetch.run_fetch(load_recipe(str(path)), tmp_path / "w", tmp_path, progress=False)
+        load_recipe(str(path))
+
+
+def test_a_failed_refetch_leaves_the_previous_tables(tmp_path, recipe):
+    write_sources(tmp_path / "src")
+    fetch.run_fetch(recipe, tmp_path / "work", tmp_path / "src", progress=False)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "work" / "sources").iterdir()}
+    (tmp_path / "src" / "numbers" / "a.txt").write_bytes(b"\xff\xfe")  # the fake adapter's decode fails
+    with pytest.raises(UnicodeDecodeError):
+        fetch.run_fetch(recipe, tmp_path / "work", tmp_path / "src", progress=False)
+    after = {p.name: p.read_bytes() for p in (tmp_path / "work" / "sources").iterdir()}
+    assert after == before
+    assert sorted(p.name for p in (tmp_path / "work").iterdir()) == ["sources"]  # no staging left behind
 
 
 def test_render_before_fetch_says_what_to_do(tmp_path):

@@ -3,11 +3,11 @@
 import json
 
 import polars as pl
+from select_helpers import plain_selection
 
-from ecinstruct_builder.recipe import TaskRecipe
+from ecinstruct_builder.config import task_config
 from ecinstruct_builder.render import ROW_SCHEMA, render_task
 from ecinstruct_builder.sources.amazon2018 import Amazon2018
-from ecinstruct_builder.split import split_candidates
 from ecinstruct_builder.tasks.sa import SentimentAnalysis
 from ecinstruct_builder.templates import load_templates
 
@@ -30,13 +30,14 @@ def selected_rows(n: int = 400) -> pl.DataFrame:
         schema=Amazon2018.tables["amazon2018_reviews"],
     )
     builder = SentimentAnalysis()
-    candidates = builder.build({"amazon2018_reviews": reviews.lazy()}, TaskRecipe(), 1).collect()
-    recipe = TaskRecipe(
+    candidates = builder.build({"amazon2018_reviews": reviews.lazy()}, task_config(builder), 1).collect()
+    selected, _, _ = plain_selection(
+        candidates,
+        builder,
         ind_categories=("Electronics",),
         ood_categories=("Tools",),
         sizes={"train": 50, "validation": 10, "test": 10, "test_ood": 10},
     )
-    selected, _ = split_candidates(candidates, builder, recipe, seed=1)
     return selected
 
 

@@ -2,9 +2,9 @@
 
 import polars as pl
 import pytest
+from select_helpers import plain_selection
 
-from ecinstruct_builder.recipe import TaskRecipe
-from ecinstruct_builder.split import split_candidates
+from ecinstruct_builder.config import SplitConfig
 from ecinstruct_builder.tasks.base import CANDIDATE_SCHEMA, TaskBuilder
 
 
@@ -46,8 +46,13 @@ def candidates(n: int, domains=("Electronics",), products_per=1, official=None) 
     return pl.DataFrame(rows, schema=CANDIDATE_SCHEMA)
 
 
-def run(frame, builder=None, seed=1, **recipe):
-    return split_candidates(frame, builder or Dummy(), TaskRecipe(**recipe), seed)
+def selection(frame, builder=None, seed=1, split=None, **table):
+    return plain_selection(frame, builder or Dummy(), seed, split, **table)
+
+
+def run(frame, builder=None, seed=1, split=None, **table):
+    out, report, _ = selection(frame, builder, seed, split, **table)
+    return out, report
 
 
 def test_no_product_in_both_train_and_evaluation_splits():
@@ -92,14 +97,14 @@ def test_caps_and_unmet_quotas_are_reported():
     out, report = run(candidates(100), sizes={"train": 10, "validation": 50, "test": 2})
     counts = dict(out["split"].value_counts().iter_rows())
     assert counts["train"] == 10 and counts["test"] == 2
-    assert report["unmet"] == ["validation"]
-    validation = next(q for q in report["quotas"] if q["split"] == "validation")
-    assert validation["selected"] == validation["available"] < 50
+    assert report.unmet == ["validation"]
+    validation = next(q for q in report.quotas if q.split == "validation")
+    assert validation.selected == validation.available < 50
 
 
 def test_ind_pool_takes_equal_shares_per_category():
     frame = candidates(3000, domains=("A", "B", "C"))
-    out, _ = run(frame, sizes={"train": 90}, ind_categories=("A", "B", "C"))
+    out, _ = run(frame, sizes={"train": 90}, ind_categories=("A", "B", "C"), category_mix="equal")
     assert dict(out.filter(pl.col("split") == "train")["domain"].value_counts().iter_rows()) == {
         "A": 30,
         "B": 30,
@@ -116,7 +121,7 @@ def test_short_category_is_filled_up_from_the_others():
             ),
         ]
     )
-    out, _ = run(frame, sizes={"train": 90}, ind_categories=("A", "B", "C"))
+    out, _ = run(frame, sizes={"train": 90}, ind_categories=("A", "B", "C"), category_mix="equal")
     train = dict(out.filter(pl.col("split") == "train")["domain"].value_counts().iter_rows())
     assert sum(train.values()) == 90 and train.get("C", 0) <= 5
 
@@ -130,7 +135,7 @@ def test_lone_official_test_is_halved_and_overlapping_groups_dropped():
     assert set(out["split"]) == {"train", "validation", "test"}
     train = set(out.filter(pl.col("split") == "train")["group_key"])
     assert not train & set(out.filter(pl.col("split") != "train")["group_key"])
-    assert report["dropped_group_overlap"] > 0
+    assert report.dropped_group_overlap > 0
 
 
 def test_leave_one_out_keeps_users_in_train_and_test():
@@ -141,7 +146,7 @@ def test_leave_one_out_keeps_users_in_train_and_test():
     )
     train_users = set(out.filter(pl.col("split") == "train")["group_key"])
     assert set(out.filter(pl.col("split") == "test")["group_key"]) <= train_users
-    assert report["dropped_group_overlap"] == 0
+    assert report.dropped_group_overlap == 0
 
 
 def test_holdout_axis_holds_out_whole_domains():
@@ -156,3 +161,66 @@ def test_holdout_axis_holds_out_whole_domains():
 def test_no_ood_axis_means_no_ood_rows():
     out, _ = run(candidates(300), builder=Dummy(ood_axis="none"))
     assert "test_ood" not in set(out["split"])
+
+
+def test_holdout_follows_the_recipe_fractions_and_rejects_what_it_removes():
+    frame = candidates(2000, domains=tuple(f"attr{i}" for i in range(20)))
+    split = SplitConfig(fractions=(0.5, 0.25, 0.25))
+    out, report, cleaner = selection(frame, Dummy(ood_axis="holdout"), split=split, sizes={"test_ood": 40})
+    held = set(report.holdout.domains)
+    assert held and report.holdout.stopped_by == "quota"
+    rejected = cleaner.rejects_frame().filter(pl.col("reason") == "held_out_domain")
+    with_buckets = out.select("candidate_id", "bucket")
+    # the OOD pool is the test share of the recipe's fractions, [0.75, 1): every other row of a held-out
+    # attribute is in the rejects, and none of them vanishes silently
+    assert (with_buckets.filter(pl.col("candidate_id").is_in(rejected["candidate_id"].implode()))).is_empty()
+    held_rows = frame.filter(pl.col("domain").is_in(list(held)))
+    test_share = set(out.filter(pl.col("split") == "test_ood")["candidate_id"])
+    assert set(rejected["candidate_id"]) | test_share <= set(held_rows["candidate_id"])
+    ood_pool = next(q for q in report.quotas if q.split == "test_ood").available
+    assert rejected.height + ood_pool == held_rows.height
+
+
+def test_holdout_is_capped_so_the_in_domain_splits_keep_rows():
+    # few rows per attribute: the OOD quota can never be met, and holding out every attribute would
+    # empty train, validation and test
+    frame = candidates(200, domains=tuple(f"attr{i}" for i in range(10)))
+    out, report = run(frame, builder=Dummy(ood_axis="holdout"), sizes={"test_ood": 1000})
+    assert report.holdout.stopped_by == "cap"
+    assert len(report.holdout.domains) == report.holdout.limit == report.holdout.eval_domains // 2
+    counts = dict(out["split"].value_counts().iter_rows())
+    assert counts["train"] > 0 and counts["test_ood"] > 0
+    assert set(out.filter(pl.col("split") == "train")["domain"]).isdisjoint(report.holdout.domains)
+
+
+def test_a_pooled_mix_draws_from_the_union_in_proportion_to_size():
+    frame = candidates(6000, domains=("A", "A", "B"))  # A is twice as large as B
+    out, _ = run(frame, sizes={"train": 600}, ind_categories=("A", "B"), category_mix="pooled")
+    train = dict(out.filter(pl.col("split") == "train")["domain"].value_counts().iter_rows())
+    assert sum(train.values()) == 600
+    assert 1.6 < train["A"] / train["B"] < 2.5  # about 2:1, as the pool is; an equal mix gives 1:1
+    equal, _ = run(frame, sizes={"train": 600}, ind_categories=("A", "B"), category_mix="equal")
+    assert dict(equal.filter(pl.col("split") == "train")["domain"].value_counts().iter_rows()) == {
+        "A": 300,
+        "B": 300,
+    }
+
+
+class OtherDummy(Dummy):
+    abbr = "OD"
+
+
+def test_two_tasks_on_one_pool_draw_independently():
+    # MPC and PSI both draw from ESCI: their quotas must overlap as much as independent draws, not fully
+    frame = candidates(10_000)
+    cap, pool = 1000, None
+    picks = []
+    for builder in (Dummy(), OtherDummy()):
+        out, report = run(frame, builder=builder, sizes={"train": cap})
+        pool = next(q for q in report.quotas if q.split == "train").available
+        picks.append(set(out.filter(pl.col("split") == "train")["group_key"]))
+    expected = cap * cap / pool  # the overlap of two independent samples of `cap` from `pool`
+    assert abs(len(picks[0] & picks[1]) - expected) < 4 * expected**0.5 + 5
+    # while the split itself is shared: a product sits on the same side in both tasks
+    sides = [run(frame, builder=b)[0].select("group_key", "split") for b in (Dummy(), OtherDummy())]
+    assert sides[0].sort("group_key").equals(sides[1].sort("group_key"))

@@ -15,15 +15,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Literal
 
 import numpy as np
 import polars as pl
 from datasketch.lsh import _optimal_param
 from numba import njit, prange
 
-from ..errors import RecipeError
 from ..hashing import FNV_OFFSET, FNV_PRIME, hash_strings, mix64, string_buffers
+from ..schema import option
 
 
 @cache
@@ -39,25 +39,22 @@ def _optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class DedupConfig:
-    exact: bool = True
-    near: bool = True
-    unit: str = "char"  # "char" n-grams suit short titles and queries; "word" suits long reviews
-    ngram: int = 5
-    num_perm: int = 128
-    threshold: float = 0.8  # estimated Jaccard at or above which two texts are near duplicates
-    seed: int = 1
+    """`[dedup]`: exact and MinHash near-duplicate removal on each task's content key."""
 
-    @classmethod
-    def from_dict(cls, options: dict[str, Any], seed: int) -> DedupConfig:
-        unknown = set(options) - (set(cls.__dataclass_fields__) - {"seed"})
-        if unknown:
-            raise RecipeError(f"recipe: unknown dedup option(s) {', '.join(sorted(unknown))}")
-        config = cls(**options, seed=seed)
-        if config.unit not in ("char", "word") or config.ngram < 1 or not 0 < config.threshold <= 1:
-            raise RecipeError(
-                f"recipe: bad dedup settings {options!r} (unit char|word, ngram >= 1, 0 < threshold <= 1)"
-            )
-        return config
+    exact: bool = option(True, "remove exact duplicates (after lower-casing, punctuation and spacing)")
+    near: bool = option(True, "remove near duplicates (MinHash + LSH)")
+    unit: Literal["char", "word"] = option(
+        "char", "shingle unit: char n-grams suit short titles and queries, word n-grams long reviews"
+    )
+    ngram: int = option(5, "shingle length in units", minimum=1, maximum=64)
+    num_perm: int = option(128, "MinHash permutations", minimum=8, maximum=1024)
+    threshold: float = option(
+        0.8,
+        "estimated Jaccard similarity at or above which two texts are near duplicates",
+        above=0,
+        maximum=1,
+    )
+    seed: int = field(default=1, metadata={"internal": True})  # the recipe's seed, set by the build
 
     @property
     def bands(self) -> tuple[int, int]:

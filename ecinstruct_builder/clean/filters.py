@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar, Literal
 
 import polars as pl
 
 from ..errors import RecipeError
-from .langid import ENGINES, detector
+from ..schema import nearest, option
+from .langid import detector
 
 # Mojibake from UTF-8 read as Latin-1/CP1252 ("Ã©", "â€™"), the replacement character, control characters.
 MOJIBAKE = r"Ã[\x80-\xBF¡-¿]|â€|Â[\x80-\xBF ]"
@@ -165,61 +166,84 @@ class Language(Filter):
         return pl.Series(reasons, dtype=pl.String)
 
 
-def _dict_of_ints(value: Any, where: str) -> dict[str, int]:
-    if not isinstance(value, dict) or not all(isinstance(v, int) for v in value.values()):
-        raise RecipeError(f"recipe: {where} must map field names to integers, got {value!r}")
-    return dict(value)
+@dataclass(frozen=True)
+class LanguageConfig:
+    """`[filters].language`: per-field language identification (an expensive filter)."""
+
+    engine: Literal["fasttext", "langdetect", "langdetect-rs"] = option(
+        "fasttext", "language identification engine"
+    )
+    languages: tuple[str, ...] = option(("en",), "ISO 639-1 codes of the languages kept")
+    fields: tuple[str, ...] | None = option(None, "fields checked; unset: the task's required fields")
+    min_chars: int = option(1, "texts shorter than this many characters are not judged", minimum=0)
+    min_confidence: float = option(
+        0.5, "drop only when the engine is at least this sure of another language", minimum=0, maximum=1
+    )
+
+    def check(self, where: str) -> None:
+        for code in self.languages:
+            if not (code.isascii() and code.isalpha() and code.islower() and 2 <= len(code) <= 3):
+                raise RecipeError(f"{where}.languages: {code!r} is not an ISO 639 language code such as 'en'")
+        if not self.languages:
+            raise RecipeError(f"{where}.languages is empty: every row would be dropped")
 
 
-def _check_fields(fields: set[str], columns: set[str]) -> None:
+@dataclass(frozen=True)
+class FiltersConfig:
+    """`[filters]`: quality filters; each dropped row lands in WORKDIR/rejects/ with its reason."""
+
+    required: bool = option(True, "the label and the text fields must be present and non-empty")
+    garbled: bool = option(True, "drop replacement characters, mojibake and control characters")
+    html: bool = option(True, "drop HTML left after cleaning")
+    options: bool = option(True, "the gold answer must be one of the options")
+    min_words: dict[str, int] = option({}, "field -> minimum words, e.g. {review = 10}", minimum=0)
+    max_words: dict[str, int] = option({}, "field -> maximum words", minimum=0)
+    language: LanguageConfig | bool = option(
+        False, "language filter: a table of its options, true for the defaults, false for none"
+    )
+
+
+def _check_fields(fields: set[str], columns: set[str], where: str) -> None:
     missing = sorted(fields - columns)
     if missing:
-        raise RecipeError(f"recipe: filters name field {missing[0]!r}, which this task does not have")
-
-
-FILTER_KEYS = {"required", "garbled", "html", "options", "min_words", "max_words", "language"}
+        raise RecipeError(
+            f"{where} names field {missing[0]!r}, which this task does not have{nearest(missing[0], columns)}"
+        )
 
 
 def build_filters(
-    config: dict[str, Any],
+    config: FiltersConfig,
     text_fields: tuple[str, ...],
     required: tuple[str, ...],
     columns: set[str],
     seed: int,
+    where: str = "filters",
 ) -> list[Filter]:
-    """The filter chain of one task from its merged recipe config (cheap ones first)."""
-    unknown = set(config) - FILTER_KEYS
-    if unknown:
-        raise RecipeError(
-            f"recipe: unknown filter(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(FILTER_KEYS))}"
-        )
-    minimum = _dict_of_ints(config.get("min_words", {}), "filters.min_words")
-    maximum = _dict_of_ints(config.get("max_words", {}), "filters.max_words")
-    _check_fields({*minimum, *maximum}, columns)
+    """The filter chain of one task from its typed config (cheap ones first)."""
+    _check_fields({*config.min_words, *config.max_words}, columns, where)
     chain: list[Filter] = []
-    if config.get("required", True):
+    if config.required:
         chain.append(Required(required))
-    if minimum or maximum:
-        chain.append(WordCount(minimum, maximum))
-    if config.get("garbled", True):
+    if config.min_words or config.max_words:
+        chain.append(WordCount(dict(config.min_words), dict(config.max_words)))
+    if config.garbled:
         chain.append(Garbled(text_fields))
-    if config.get("html", True):
+    if config.html:
         chain.append(LeftoverHtml(text_fields))
-    if config.get("options", True):
+    if config.options:
         chain.append(ValidOptions())
-    language = config.get("language")
-    if language:
-        if not isinstance(language, dict | bool):
-            raise RecipeError(f"recipe: bad language filter options {language!r} (a table, true or false)")
-        options = {} if language is True else dict(language)
-        fields = tuple(options.pop("fields", required))
-        languages = tuple(options.pop("languages", ("en",)))
-        _check_fields(set(fields), columns)
-        if options.get("engine", "fasttext") not in ENGINES:
-            known = ", ".join(ENGINES)
-            raise RecipeError(f"recipe: unknown language engine {options['engine']!r}; use one of: {known}")
-        try:
-            chain.append(Language(fields, languages, seed=seed, **options))
-        except TypeError as exc:
-            raise RecipeError(f"recipe: bad language filter options {language!r} ({exc})") from exc
+    if config.language:
+        language = LanguageConfig() if config.language is True else config.language
+        fields = required if language.fields is None else language.fields
+        _check_fields(set(fields), columns, f"{where}.language.fields")
+        chain.append(
+            Language(
+                fields,
+                language.languages,
+                language.engine,
+                language.min_chars,
+                language.min_confidence,
+                seed=seed,
+            )
+        )
     return chain

@@ -9,18 +9,8 @@ from typing import Any
 
 import polars as pl
 
-from ..errors import RecipeError
+from ..records import EVAL_SPLITS
 from .dedup import shingle_hashes
-
-MODES = ("report", "remove")
-EVAL_SPLITS = ("validation", "test", "test_ood")
-
-
-def leakage_mode(section: dict[str, Any]) -> str:
-    mode = section.get("cross_task", "report")
-    if mode not in MODES:
-        raise RecipeError(f"recipe: decontaminate.cross_task must be one of {', '.join(MODES)}, got {mode!r}")
-    return mode
 
 
 def _keys(task: str, selected: pl.DataFrame) -> pl.DataFrame:

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from ..recipe import Recipe
+from ..report import CleanReport, Drop, FunnelStep
 from ..tasks.base import TaskBuilder
 from .dedup import DedupConfig, DuplicateIndex, Match
 from .filters import Filter, build_filters
 from .text import CleanConfig, clean_columns
+from .variants import VARIANT_REASON
+
+if TYPE_CHECKING:
+    from ..config import TaskConfig
 
 REJECT_SCHEMA: dict[str, pl.DataType] = {
     "task": pl.String,
@@ -33,6 +37,30 @@ REJECT_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+def reject_frame(
+    rows: pl.DataFrame, task: str, stage: str, reasons: pl.Series | str, **extra: Any
+) -> pl.DataFrame:
+    """Reject records (REJECT_SCHEMA) for `rows` of a task, with one reason or one per row."""
+    reason = (
+        reasons if isinstance(reasons, pl.Series) else pl.Series([reasons] * rows.height, dtype=pl.String)
+    )
+    frame = rows.select(
+        task=pl.lit(task, dtype=pl.String),
+        candidate_id="candidate_id",
+        stage=pl.lit(stage, dtype=pl.String),
+        reason=reason.alias("reason"),
+        split=pl.col("split") if "split" in rows.columns else pl.lit(None, dtype=pl.String),
+        content_key="content_key",
+        source_ids="source_ids",
+    )
+    defaults = {"cluster_id": None, "kept_id": None, "similarity": None}
+    frame = frame.with_columns(
+        pl.Series(name, extra.get(name, [value] * rows.height), dtype=REJECT_SCHEMA[name])
+        for name, value in defaults.items()
+    )
+    return frame.select(list(REJECT_SCHEMA)).cast(REJECT_SCHEMA)
+
+
 @dataclass
 class TaskCleaner:
     """Holds one task's filters, duplicate index, rejects and counts while its rows are selected."""
@@ -43,53 +71,37 @@ class TaskCleaner:
     clean_config: CleanConfig
     dedup: DedupConfig
     index: DuplicateIndex | None = None
+    #: copies of one example under several products (`variants.variant_plan`), collapsed first
+    variants: pl.DataFrame | None = None
     seen: list[tuple[str, str]] = field(default_factory=list)  # index position -> (candidate id, split)
     rejects: list[pl.DataFrame] = field(default_factory=list)
-    funnel: list[dict[str, Any]] = field(default_factory=list)  # cheap filters, in order
+    funnel: Counter[str] = field(default_factory=Counter)  # cheap step -> rows left, over every batch
     dropped: Counter[tuple[str, str]] = field(default_factory=Counter)  # (stage, reason) -> rows
     touched: Counter[str] = field(default_factory=Counter)  # expensive step -> rows it examined
 
     @classmethod
-    def for_task(cls, builder: TaskBuilder, recipe: Recipe) -> TaskCleaner:
-        abbr = builder.abbr
+    def for_task(
+        cls, builder: TaskBuilder, config: TaskConfig, seed: int, variants: pl.DataFrame | None = None
+    ) -> TaskCleaner:
         filters = build_filters(
-            recipe.stage_config("filters", abbr),
-            builder.text_columns(),
-            builder.required_columns(),
-            set(builder.schema()),
-            recipe.seed,
+            config.filters, builder.text_columns(), builder.required_columns(), set(builder.schema()), seed
         )
-        dedup = DedupConfig.from_dict(recipe.stage_config("dedup", abbr), recipe.seed)
+        dedup = config.dedup
         return cls(
             builder=builder,
             cheap=[f for f in filters if not f.expensive],
             expensive=[f for f in filters if f.expensive],
-            clean_config=CleanConfig.from_dict(recipe.stage_config("clean", abbr)),
+            clean_config=config.clean,
             dedup=dedup,
             index=DuplicateIndex(dedup) if dedup.exact or dedup.near else None,
+            variants=variants,
         )
 
     def reject(self, rows: pl.DataFrame, stage: str, reasons: pl.Series | str, **extra: Any) -> None:
         if rows.is_empty():
             return
-        reason = (
-            reasons if isinstance(reasons, pl.Series) else pl.Series([reasons] * rows.height, dtype=pl.String)
-        )
-        frame = rows.select(
-            task=pl.lit(self.builder.name),
-            candidate_id="candidate_id",
-            stage=pl.lit(stage),
-            reason=reason.alias("reason"),
-            split=pl.col("split") if "split" in rows.columns else pl.lit(None, dtype=pl.String),
-            content_key="content_key",
-            source_ids="source_ids",
-        )
-        defaults = {"cluster_id": None, "kept_id": None, "similarity": None}
-        frame = frame.with_columns(
-            pl.Series(name, extra.get(name, [value] * rows.height), dtype=REJECT_SCHEMA[name])
-            for name, value in defaults.items()
-        )
-        self.rejects.append(frame.select(list(REJECT_SCHEMA)))
+        frame = reject_frame(rows, self.builder.name, stage, reasons, **extra)
+        self.rejects.append(frame)
         for value, count in frame.group_by("reason").len().iter_rows():
             self.dropped[(stage, value)] += count
 
@@ -98,15 +110,34 @@ class TaskCleaner:
         # the dedup key is cleaned like the text it stands for: copies that differ only in markup
         # or entities render identically, so they must be exact duplicates
         columns = (*self.builder.text_columns(), "content_key")
-        rows = clean_columns(candidates, columns, self.clean_config)
-        self.funnel.append({"step": "candidates", "rows": rows.height})
+        self.funnel["candidates"] += candidates.height
+        rows = clean_columns(self._collapse_variants(candidates), columns, self.clean_config)
         for step in self.cheap:
             reasons = step.reasons(rows)
             drop = reasons.is_not_null()
             self.reject(rows.filter(drop), "filter", reasons.filter(drop))
             rows = rows.filter(~drop)
-            self.funnel.append({"step": f"filter:{step.name}", "rows": rows.height})
+            self.funnel[f"filter:{step.name}"] += rows.height
         return rows
+
+    def _collapse_variants(self, candidates: pl.DataFrame) -> pl.DataFrame:
+        """Keep one copy of each example shared by several products, split with its whole family."""
+        if self.variants is None:
+            return candidates
+        rows = candidates.join(self.variants, on="candidate_id", how="left", maintain_order="left")
+        copies = rows.filter(pl.col("kept_id").is_not_null())
+        kept_ids = copies["kept_id"].to_list()
+        self.reject(
+            copies,
+            "dedup",
+            VARIANT_REASON,
+            kept_id=kept_ids,
+            cluster_id=[f"{self.builder.abbr}-cluster-{k}" for k in kept_ids],
+            similarity=[1.0] * copies.height,
+        )
+        rows = rows.filter(pl.col("kept_id").is_null()).with_columns(group_key=pl.col("family"))
+        self.funnel["variant_copies"] += rows.height
+        return rows.drop("family", "kept_id")
 
     def accept(self, chunk: pl.DataFrame, need: int) -> tuple[pl.DataFrame, int]:
         """The expensive steps on a chunk of rows in selection order, stopping once `need` rows are kept.
@@ -161,9 +192,9 @@ class TaskCleaner:
     def rejects_frame(self) -> pl.DataFrame:
         return pl.concat(self.rejects) if self.rejects else pl.DataFrame(schema=REJECT_SCHEMA)
 
-    def report(self) -> dict[str, Any]:
-        return {
-            "funnel": self.funnel,
-            "dropped": [{"stage": s, "reason": r, "rows": n} for (s, r), n in sorted(self.dropped.items())],
-            "touched": dict(sorted(self.touched.items())),
-        }
+    def report(self) -> CleanReport:
+        return CleanReport(
+            funnel=[FunnelStep(step, rows) for step, rows in self.funnel.items()],  # in step order
+            dropped=[Drop(s, r, n) for (s, r), n in sorted(self.dropped.items())],
+            touched=dict(sorted(self.touched.items())),
+        )

@@ -11,24 +11,19 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from ..schema import option
+
 TAG = r"<\s*/?\s*[a-zA-Z][^<>]{0,200}>"
 ENTITY = r"&(#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});"
 
 
 @dataclass(frozen=True)
 class CleanConfig:
-    html: bool = True  # strip tags, decode entities
-    whitespace: bool = True  # collapse runs of whitespace, trim
-    nfkd_ascii: bool = False  # fold to ASCII after NFKD, as ECInstruct did for ESCI
+    """`[clean]`: text cleaning before the filters; the cleaned text is what gets rendered."""
 
-    @classmethod
-    def from_dict(cls, options: dict) -> CleanConfig:
-        from ..errors import RecipeError
-
-        unknown = set(options) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise RecipeError(f"recipe: unknown clean option(s) {', '.join(sorted(unknown))}")
-        return cls(**options)
+    html: bool = option(True, "strip HTML tags and decode entities")
+    whitespace: bool = option(True, "collapse runs of whitespace and trim")
+    nfkd_ascii: bool = option(False, "fold to ASCII after NFKD (ECInstruct did it for the ESCI tasks)")
 
 
 def _unescape(values: pl.Series) -> pl.Series:

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from ..errors import EcbuildError
+from ..errors import EcbuildError, UsageError
 from ..io import write_json
 from .paper import DEFAULT_PAPER_MODEL, PAPER_MODELS
 from .report import format_report
 from .scorer import Selection, evaluate
-from .tasks import SETTINGS, TASKS, TaskSpec, resolve_task
+from .tasks import SETTINGS, TaskSpec, resolve_task, task_specs
 
 EPILOG = """\b
 Examples:
@@ -33,9 +33,7 @@ leaves them out, as eCeLLM's evaluate.py did. --json writes every metric both wa
 
 
 class EvalFailure(click.ClickException):
-    """A user-fixable problem, printed as one line; exit code as for every EcbuildError."""
-
-    exit_code = EcbuildError.exit_code
+    """A user-fixable problem, printed as one line, with the EcbuildError's exit code."""
 
 
 def _split_values(values: tuple[str, ...]) -> list[str]:
@@ -47,7 +45,7 @@ def _settings(values: tuple[str, ...]) -> tuple[str, ...]:
     chosen = _split_values(values)
     unknown = [s for s in chosen if s not in SETTINGS]
     if unknown:
-        raise EcbuildError(f"unknown setting {unknown[0]!r}; use some of: {', '.join(SETTINGS)}")
+        raise UsageError(f"unknown setting {unknown[0]!r}; use some of: {', '.join(SETTINGS)}")
     return tuple(dict.fromkeys(chosen))
 
 
@@ -56,7 +54,8 @@ def _tasks(values: tuple[str, ...]) -> tuple[TaskSpec, ...]:
     for name in _split_values(values):
         spec = resolve_task(name)
         if spec is None:
-            raise EcbuildError(f"unknown task {name!r}; use some of: {', '.join(t.abbr for t in TASKS)}")
+            known = ", ".join(t.abbr for t in task_specs())
+            raise UsageError(f"unknown task {name!r}; use some of: {known}")
         if spec not in chosen:
             chosen.append(spec)
     return tuple(chosen)
@@ -128,7 +127,9 @@ def eval_command(
         if json_out is not None:
             _write(json_out, report.to_json())
     except EcbuildError as exc:
-        raise EvalFailure(str(exc)) from exc
+        failure = EvalFailure(str(exc))
+        failure.exit_code = exc.exit_code  # 2 for usage errors, 1 for the rest
+        raise failure from exc
     for line in format_report(report):
         click.echo(line)
     if json_out is not None:

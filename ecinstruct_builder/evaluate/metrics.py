@@ -33,6 +33,32 @@ _PUNCTUATION = str.maketrans("", "", string.punctuation)
 _ROUGE_TOKEN = re.compile(r"[a-z0-9]+")
 
 
+# Short labels for tables and notes; the JSON keeps the metric names.
+METRIC_LABELS = {
+    "accuracy": "Acc",
+    "precision": "P",
+    "recall": "R",
+    "f1": "F1",
+    "specificity": "Spec",
+    "npr": "NPR",
+    "macro_precision": "M-P",
+    "macro_recall": "M-R",
+    "macro_f1": "M-F1",
+    "hr@1": "HR@1",
+    "ndcg": "NDCG",
+    "rouge_l": "ROUGE-L",
+    "token_f1": "tok-F1",
+    "bert_precision": "P_BERT",
+    "bert_recall": "R_BERT",
+    "f_bert": "F_BERT",
+    "bleurt": "BLEURT",
+}
+
+
+def label(metric: str) -> str:
+    return METRIC_LABELS.get(metric, metric)
+
+
 def ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else 0.0
 

@@ -7,30 +7,9 @@ from dataclasses import dataclass
 
 import click
 
-from .metrics import Scores
-from .paper import PAPER_METRIC
+from .metrics import Scores, label
 from .scorer import EvalReport, GroupResult
 
-# Short labels for the table; the JSON keeps the metric names.
-METRIC_LABELS = {
-    "accuracy": "Acc",
-    "precision": "P",
-    "recall": "R",
-    "f1": "F1",
-    "specificity": "Spec",
-    "npr": "NPR",
-    "macro_precision": "M-P",
-    "macro_recall": "M-R",
-    "macro_f1": "M-F1",
-    "hr@1": "HR@1",
-    "ndcg": "NDCG",
-    "rouge_l": "ROUGE-L",
-    "token_f1": "tok-F1",
-    "bert_precision": "P_BERT",
-    "bert_recall": "R_BERT",
-    "f_bert": "F_BERT",
-    "bleurt": "BLEURT",
-}
 # id problem -> (what it is, what was done about it)
 _ID_ISSUES = {
     "duplicate_ids": ("duplicate ids", "the first line is used"),
@@ -52,10 +31,6 @@ class Cell:
     @classmethod
     def text(cls, value: object, right: bool = False) -> Cell:
         return cls(str(value), str(value), right)
-
-
-def label(metric: str) -> str:
-    return METRIC_LABELS.get(metric, metric)
 
 
 def number(value: float | None) -> str:
@@ -87,10 +62,9 @@ def _row(result: GroupResult, show_paper: bool) -> list[Cell]:
 
 def _paper_text(result: GroupResult) -> str:
     # Name the paper's metric when ours differs (AG scored with ROUGE-L because F_BERT could not run).
-    metric, paper_label = PAPER_METRIC[result.abbr]
-    if result.paper is None or metric == result.primary:
+    if result.paper is None or result.paper_metric == result.primary:
         return number(result.paper)
-    return f"{number(result.paper)} ({paper_label})"
+    return f"{number(result.paper)} ({result.paper_label})"
 
 
 def _line(cells: Sequence[Cell], widths: Sequence[int]) -> str:

@@ -16,16 +16,16 @@ from typing import Any
 import polars as pl
 
 from ..errors import EcbuildError
+from ..tasks.base import AnswerFormat
 from . import neural
 from .gold import GoldSet, load_gold
-from .metrics import Scores
-from .paper import PAPER_METRIC, paper_value
+from .metrics import Scores, label
+from .paper import paper_value
 from .predictions import read_aligned, read_keyed
-from .tasks import SETTINGS, TASK_ALIASES, TASKS, TASKS_BY_NAME, TaskSpec
+from .tasks import SETTINGS, TaskSpec, spec_by_name, task_aliases, task_specs
 
 # How many ids the JSON lists per kind of id problem (the count is always complete).
 ID_EXAMPLES = 20
-_TASK_RANK = {spec.name: i for i, spec in enumerate(TASKS)}
 _SETTING_RANK = {setting: i for i, setting in enumerate(SETTINGS)}
 
 
@@ -61,6 +61,9 @@ class GroupResult:
     metrics: Scores  # invalid and missing answers count as wrong
     valid_only: Scores  # invalid and missing answers left out, as eCeLLM's evaluate.py did
     paper: float | None = None
+    # the paper's metric (our name, its label); None when the paper reports nothing for the task
+    paper_metric: str | None = None
+    paper_label: str | None = None
 
     def to_json(self, paper_model: str | None) -> dict[str, Any]:
         payload: dict[str, Any] = {
@@ -80,7 +83,7 @@ class GroupResult:
         if paper_model is not None:
             payload["paper"] = {
                 "model": paper_model,
-                "metric": PAPER_METRIC[self.abbr][1],
+                "metric": self.paper_label,
                 "value": self.paper,
                 "note": "reported in the eCeLLM paper, not computed here",
             }
@@ -136,7 +139,7 @@ def evaluate(
         joined = _join_keyed(gold, read_keyed(predictions), gold_set, report)
         joined = _scope(joined, predictions, selection, report)
     for (task, setting), rows in _groups(joined):
-        spec = TASKS_BY_NAME.get(task)
+        spec = spec_by_name(task)
         if spec is None:
             report.notes.append(f"{rows.height} rows of unknown task {task!r} ({setting}) were not scored")
             continue
@@ -147,7 +150,7 @@ def evaluate(
 
 def _select(gold_set: GoldSet, selection: Selection) -> pl.DataFrame:
     gold = gold_set.select(selection.split, selection.settings)
-    gold = gold.with_columns(pl.col("task").replace(TASK_ALIASES))
+    gold = gold.with_columns(pl.col("task").replace(task_aliases()))
     if selection.tasks:
         gold = gold.filter(pl.col("task").is_in([t.name for t in selection.tasks]))
     if gold.is_empty():
@@ -211,10 +214,11 @@ def _scope(joined: pl.DataFrame, path: Path, selection: Selection, report: EvalR
 def _groups(joined: pl.DataFrame) -> list[tuple[tuple[str, str], pl.DataFrame]]:
     """The task x setting groups in ECInstruct task order, then setting order."""
     parts = joined.partition_by("task", "setting", as_dict=True, maintain_order=True)
+    task_rank = {spec.name: i for i, spec in enumerate(task_specs())}
 
     def rank(key: tuple[Any, ...]) -> tuple[int, int, str, str]:
         task, setting = str(key[0]), str(key[1])
-        return (_TASK_RANK.get(task, len(TASKS)), _SETTING_RANK.get(setting, len(SETTINGS)), task, setting)
+        return (task_rank.get(task, len(task_rank)), _SETTING_RANK.get(setting, len(SETTINGS)), task, setting)
 
     return [((str(k[0]), str(k[1])), parts[k]) for k in sorted(parts, key=rank)]
 
@@ -248,7 +252,9 @@ def _score_group(
         primary=spec.primary_of(metrics),
         metrics=metrics,
         valid_only=valid_only,
-        paper=paper_value(paper_model, spec.abbr, setting) if paper_model else None,
+        paper=paper_value(spec.paper, paper_model, setting) if paper_model else None,
+        paper_metric=spec.paper.metric if spec.paper is not None else None,
+        paper_label=spec.paper.label if spec.paper is not None else None,
     )
 
 
@@ -260,21 +266,36 @@ def _notes(joined: pl.DataFrame, results: Sequence[GroupResult]) -> list[str]:
         for r in results
         if r.gold_invalid
     ]
-    scored = {r.abbr for r in results}
-    if "AVE" in scored:
-        notes.append(
-            "AVE: exact triple match on IND settings; on OOD settings the paper's lenient match "
-            "(same attribute, value and source each contained in the other)"
-        )
-    qpr = joined.filter(pl.col("task") == "Query_Product_Rank")
-    unlabelled = qpr.filter(pl.col("labels").is_null() | (pl.col("labels").str.strip_chars() == "")).height
-    if "QPR" in scored and unlabelled:
-        notes.append(
-            f"QPR: {unlabelled} rows have no `labels` column value, so their gold order is taken as the "
-            "ideal ranking with gains 1, 0.1, 0.01, 0 by position; these NDCG values are approximate"
-        )
-    if "AG" in scored:
+    scored = [spec for spec in task_specs() if any(r.task == spec.name for r in results)]
+    for spec in scored:
+        notes.extend(_format_notes(spec, joined))
+    if any(spec.answer_format is AnswerFormat.FREE_TEXT for spec in scored):
         notes.extend(neural.skipped_notes())
-        if any(r.abbr == "AG" and r.primary != "f_bert" for r in results):
-            notes.append("AG: the primary metric is ROUGE-L here, because F_BERT (the paper's) could not run")
+    for spec in scored:
+        fallbacks = {r.primary for r in results if r.task == spec.name} - {spec.primary}
+        wanted = label(spec.primary)
+        if spec.paper is not None and spec.paper.metric == spec.primary:
+            wanted += " (the paper's)"
+        notes.extend(
+            f"{spec.abbr}: the primary metric is {label(used)} here, because {wanted} could not run"
+            for used in sorted(fallbacks)
+        )
     return notes
+
+
+def _format_notes(spec: TaskSpec, joined: pl.DataFrame) -> list[str]:
+    """How the task's answer format was scored, where a reader might assume otherwise."""
+    if spec.answer_format is AnswerFormat.JSON_TRIPLES:
+        return [
+            f"{spec.abbr}: exact triple match on IND settings; on OOD settings the paper's lenient match "
+            "(same attribute, value and source each contained in the other)"
+        ]
+    if spec.answer_format is AnswerFormat.LETTER_RANKING:
+        rows = joined.filter(pl.col("task") == spec.name)
+        blank = rows.filter(pl.col("labels").is_null() | (pl.col("labels").str.strip_chars() == "")).height
+        if blank:
+            return [
+                f"{spec.abbr}: {blank} rows have no `labels` column value, so their gold order is taken as "
+                "the ideal ranking with gains 1, 0.1, 0.01, 0 by position; these NDCG values are approximate"
+            ]
+    return []

@@ -1,4 +1,7 @@
-"""What scoring means for each ECInstruct task: how gold and predictions are read, which metrics run.
+"""What scoring means for each task: how gold and predictions are read, which metrics run.
+
+Each registered task (`tasks.builders()`) is scored by its answer format; its metrics, primary
+metric and the paper's numbers come from the task itself.
 
 Fixes over eCeLLM's evaluate.py: every task name matches the dataset (three were misspelled
 there), AVE precision counts the predicted triples, duplicated triples count once and a gold triple
@@ -10,9 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from ..render import SETTING_ORDER
+from ..errors import EcbuildError
+from ..records import SETTING_ORDER
+from ..tasks import builders
+from ..tasks.base import AnswerFormat, PaperResult, TaskBuilder
 from . import neural
 from .metrics import (
     ANSWER_METRICS,
@@ -51,6 +58,7 @@ class TaskSpec:
 
     abbr: str
     name: str
+    answer_format: AnswerFormat
     primary: str
     #: prediction text, gold row, parsed gold -> structured answer, or None when invalid
     read_prediction: Callable[[str, Row, Any], Any]
@@ -60,6 +68,8 @@ class TaskSpec:
     read_gold: Callable[[Row], Any] | None = None
     #: used when the primary metric could not be computed here (AG without BERTScore)
     fallback_primary: str | None = None
+    #: the eCeLLM paper's numbers for the task, None when it reports none
+    paper: PaperResult | None = None
 
     def gold(self, row: Row) -> Any:
         if self.read_gold is not None:
@@ -144,30 +154,66 @@ def _position_gain(position: int) -> float:
     return ladder[position] if position < len(ladder) else 0.0
 
 
-TASKS = (
-    TaskSpec("AVE", "Attribute_Value_Extraction", "f1", _read_triples, _score_ave),
-    TaskSpec("PRP", "Product_Relation_Prediction", "macro_f1", _read_choice, _corpus(choice_scores)),
-    TaskSpec("PM", "Product_Matching", "f1", _read_yes_no, _corpus(binary_scores)),
-    TaskSpec("SA", "Sentiment_Analysis", "macro_f1", _read_choice, _corpus(choice_scores)),
-    TaskSpec("SR", "Sequential_Recommendation", "hr@1", _read_choice, _corpus(hit_rate_at_1)),
-    TaskSpec("MPC", "Multiclass_Product_Classification", "accuracy", _read_choice, _corpus(choice_scores)),
-    TaskSpec("PSI", "Product_Substitute_Identification", "f1", _read_yes_no, _corpus(binary_scores)),
-    TaskSpec(
-        "QPR", "Query_Product_Rank", "ndcg", _read_ranking, _corpus(ranking_scores), read_gold=qpr_gains
-    ),
-    TaskSpec("AP", "Answerability_Prediction", "f1", _read_yes_no, _corpus(binary_scores)),
-    TaskSpec("AG", "Answer_Generation", "f_bert", _read_answer, _score_answers, fallback_primary="rouge_l"),
-)
-TASKS_BY_NAME = {spec.name: spec for spec in TASKS}
-# The names eCeLLM's evaluate.py used by mistake, accepted wherever a task name is read.
-TASK_ALIASES = {
-    "Product_Substitue_Identification": "Product_Substitute_Identification",
-    "Product_Relation_Predicition": "Product_Relation_Prediction",
-    "Query_Product_Ranking": "Query_Product_Rank",
+@dataclass(frozen=True)
+class FormatScoring:
+    """How answers of one answer format are read and scored."""
+
+    read_prediction: Callable[[str, Row, Any], Any]
+    score: Callable[[Sequence[Any], Sequence[Any], str], BothWays]
+    read_gold: Callable[[Row], Any] | None = None
+
+
+# Every answer format a task can declare; a task with a new format needs an entry here.
+SCORING: dict[AnswerFormat, FormatScoring] = {
+    AnswerFormat.OPTION_LETTER: FormatScoring(_read_choice, _corpus(choice_scores)),
+    AnswerFormat.CANDIDATE_LETTER: FormatScoring(_read_choice, _corpus(hit_rate_at_1)),
+    AnswerFormat.YES_NO: FormatScoring(_read_yes_no, _corpus(binary_scores)),
+    AnswerFormat.JSON_TRIPLES: FormatScoring(_read_triples, _score_ave),
+    AnswerFormat.LETTER_RANKING: FormatScoring(_read_ranking, _corpus(ranking_scores), read_gold=qpr_gains),
+    AnswerFormat.FREE_TEXT: FormatScoring(_read_answer, _score_answers),
 }
+
+
+def task_spec(builder: TaskBuilder) -> TaskSpec:
+    """The scoring of one registered task, from its facts (answer format, metrics, paper numbers)."""
+    scoring = SCORING.get(builder.answer_format)
+    if scoring is None:
+        raise EcbuildError(f"task {builder.abbr}: no scorer for answer format {builder.answer_format!r}")
+    return TaskSpec(
+        abbr=builder.abbr,
+        name=builder.name,
+        answer_format=builder.answer_format,
+        primary=builder.primary_metric,
+        read_prediction=scoring.read_prediction,
+        score=scoring.score,
+        read_gold=scoring.read_gold,
+        fallback_primary=builder.fallback_metric,
+        paper=builder.paper,
+    )
+
+
+@cache
+def task_specs() -> tuple[TaskSpec, ...]:
+    """Every registered task's scoring, in ECInstruct order."""
+    return tuple(task_spec(builder) for builder in builders().values())
+
+
+@cache
+def task_aliases() -> dict[str, str]:
+    """eCeLLM's misspelled task names -> the dataset's names (the first task in order wins a clash)."""
+    aliases: dict[str, str] = {}
+    for builder in builders().values():
+        for wrong in builder.misspellings:
+            aliases.setdefault(wrong, builder.name)
+    return aliases
+
+
+def spec_by_name(name: str) -> TaskSpec | None:
+    """A task by its ECInstruct name exactly; None if no registered task has it."""
+    return next((s for s in task_specs() if s.name == name), None)
 
 
 def resolve_task(name: str) -> TaskSpec | None:
     """A task by ECInstruct name, eCeLLM misspelling or abbreviation (any case); None if unknown."""
-    wanted = TASK_ALIASES.get(name, name).casefold()
-    return next((s for s in TASKS if wanted in (s.name.casefold(), s.abbr.casefold())), None)
+    wanted = task_aliases().get(name, name).casefold()
+    return next((s for s in task_specs() if wanted in (s.name.casefold(), s.abbr.casefold())), None)

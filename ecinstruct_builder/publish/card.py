@@ -12,7 +12,6 @@ import polars as pl
 from huggingface_hub import DatasetCard, DatasetCardData
 from jinja2 import Environment, StrictUndefined, Template
 
-from ..evaluate.tasks import resolve_task
 from ..sources import adapters
 from ..tasks import builders
 from ..templates import load_templates
@@ -32,122 +31,6 @@ TEMPLATE = Path(__file__).with_name("card_template.md")
 RECIPE_FILE = "recipe.toml"
 LOCAL_PLACEHOLDER = "path/to/this/folder"
 
-# What each task asks, what the answer looks like and how it is scored (the primary metric comes
-# from ecbuild's scorer, so the card and `ecbuild eval` never disagree).
-TASK_NOTES: dict[str, tuple[str, str, str]] = {
-    "AVE": (
-        "Read a product's title, description, features and brand and extract the value of each target "
-        "attribute, naming the field it came from.",
-        "JSON list of `{attribute, value, source}` objects; value and source are `None` when the "
-        "attribute is not mentioned",
-        "precision, recall, F1 over triples (lenient matching on OOD)",
-    ),
-    "PRP": (
-        "Given two product titles, tell how they relate: bought together, viewed together or similar.",
-        "option letter `A`, `B` or `C`",
-        "accuracy, macro precision / recall / F1",
-    ),
-    "PM": (
-        "Decide whether an Amazon record and a Google Shopping record describe the same product.",
-        "`yes` or `no`",
-        "accuracy, precision, recall, F1, specificity, NPV",
-    ),
-    "SA": (
-        "Rate the sentiment of a customer review on a five-level scale.",
-        "the full option, e.g. `A: very positive` (scored on its letter)",
-        "accuracy, macro precision / recall / F1",
-    ),
-    "SR": (
-        "From the products a user bought, in order, pick the one they buy next among 20 candidates.",
-        "option letter `A` to `T`",
-        "hit rate at 1",
-    ),
-    "MPC": (
-        "Classify how a product relates to a search query: exact match, substitute, complement or "
-        "irrelevant.",
-        "the full option, e.g. `A: ...` (scored on its letter)",
-        "accuracy, macro precision / recall / F1",
-    ),
-    "PSI": (
-        "Say whether a product could stand in, as a functional substitute, for what a query asks for.",
-        "`yes` or `no`",
-        "accuracy, precision, recall, F1, specificity, NPV",
-    ),
-    "QPR": (
-        "Order two to four products by how well they serve a search query.",
-        "letters best first, comma-separated, e.g. `B,A,C`",
-        "NDCG with ESCI gains (per-option labels in `labels`)",
-    ),
-    "AP": (
-        "Say whether the review snippets contain the answer to a shopper's question.",
-        "`yes` or `no`",
-        "accuracy, precision, recall, F1, specificity, NPV",
-    ),
-    "AG": (
-        "Answer a shopper's question from review snippets.",
-        "free text",
-        "BERTScore precision / recall / F1, BLEURT (ROUGE-L when those models are not installed)",
-    ),
-}
-
-# BibTeX of every source an adapter reads, keyed by adapter name.
-SOURCE_CITATIONS: dict[str, str] = {
-    "amazon2018": """@inproceedings{ni2019justifying,
-  title     = {Justifying Recommendations using Distantly-Labeled Reviews and Fine-Grained Aspects},
-  author    = {Ni, Jianmo and Li, Jiacheng and McAuley, Julian},
-  booktitle = {Proceedings of EMNLP-IJCNLP},
-  year      = {2019}
-}""",
-    "amazon2014": """@inproceedings{he2016ups,
-  title     = {Ups and Downs: Modeling the Visual Evolution of Fashion Trends with One-Class
-               Collaborative Filtering},
-  author    = {He, Ruining and McAuley, Julian},
-  booktitle = {Proceedings of the 25th International Conference on World Wide Web (WWW)},
-  year      = {2016}
-}
-@inproceedings{mcauley2015image,
-  title     = {Image-Based Recommendations on Styles and Substitutes},
-  author    = {McAuley, Julian and Targett, Christopher and Shi, Qinfeng and van den Hengel, Anton},
-  booktitle = {Proceedings of the 38th International ACM SIGIR Conference},
-  year      = {2015}
-}""",
-    "amazon2023": """@article{hou2024bridging,
-  title   = {Bridging Language and Items for Retrieval and Recommendation},
-  author  = {Hou, Yupeng and Li, Jiacheng and He, Zhankui and Yan, An and Chen, Xiusi and McAuley, Julian},
-  journal = {arXiv preprint arXiv:2403.03952},
-  year    = {2024}
-}""",
-    "mave": """@inproceedings{yang2022mave,
-  title     = {MAVE: A Product Dataset for Multi-source Attribute Value Extraction},
-  author    = {Yang, Li and Wang, Qifan and Yu, Zac and Kulkarni, Anand and Sanghai, Sumit and Shu, Bin and
-               Elsas, Jon and Kanagal, Bhargav},
-  booktitle = {Proceedings of the 15th ACM International Conference on Web Search and Data Mining (WSDM)},
-  year      = {2022}
-}""",
-    "esci": """@article{reddy2022shopping,
-  title   = {Shopping Queries Dataset: A Large-Scale {ESCI} Benchmark for Improving Product Search},
-  author  = {Reddy, Chandan K. and M{\\`a}rquez, Llu{\\'i}s and Valero, Fran and
-             Rao, Nikhil and Zaragoza, Hugo and Bandyopadhyay, Sambaran and Biswas, Arnab and Xing, Anlu and
-             Subbian, Karthik},
-  journal = {arXiv preprint arXiv:2206.06588},
-  year    = {2022}
-}""",
-    "amazonqa": """@inproceedings{gupta2019amazonqa,
-  title     = {AmazonQA: A Review-Based Question Answering Task},
-  author    = {Gupta, Mansi and Kulkarni, Nitish and Chanda, Raghuveer and Rayasam, Anirudha and
-               Lipton, Zachary C.},
-  booktitle = {Proceedings of the 28th International Joint Conference on Artificial Intelligence (IJCAI)},
-  year      = {2019}
-}""",
-    "amazon_google": """@article{kopcke2010evaluation,
-  title   = {Evaluation of Entity Resolution Approaches on Real-World Match Problems},
-  author  = {K{\\"o}pcke, Hanna and Thor, Andreas and Rahm, Erhard},
-  journal = {Proceedings of the VLDB Endowment},
-  volume  = {3},
-  number  = {1-2},
-  year    = {2010}
-}""",
-}
 ECELLM_CITATION = """@inproceedings{peng2024ecellm,
   title     = {eCeLLM: Generalizing Large Language Models for E-commerce from Large-scale, High-quality
                Instruction Data},
@@ -258,14 +141,18 @@ def _configs_table(configs: list[ConfigSpec]) -> str:
 
 
 def _tasks_table(build: Build) -> str:
+    # Every fact comes from the task's builder, so the card and `ecbuild eval` never disagree.
     known = builders()
     rows = []
     for task in build.tasks:
-        definition, output, metrics = TASK_NOTES.get(task.abbr, ("", "", ""))
-        spec = resolve_task(task.abbr)
-        group = known[task.abbr].group if task.abbr in known else ""
-        primary = f"**{spec.primary}**; " if spec else ""
-        rows.append([task.abbr, f"`{task.name}`", group, definition, output, primary + metrics])
+        builder = known.get(task.abbr)
+        if builder is None:
+            rows.append([task.abbr, f"`{task.name}`", "", "", "", ""])
+            continue
+        metrics = f"**{builder.primary_metric}**; {builder.scoring}"
+        rows.append(
+            [task.abbr, f"`{task.name}`", builder.group, builder.definition, builder.output_shape, metrics]
+        )
     return table(["abbr", "config / `task`", "group", "what the model does", "output", "metrics"], rows)
 
 
@@ -288,7 +175,7 @@ def _evaluation_table(build: Build, counts: pl.DataFrame) -> str:
 
 
 def _domains(build: Build, abbr: str, split: str) -> list[str]:
-    return [d["domain"] for d in build.task_report(abbr).get("domains", []) if d["split"] == split]
+    return [d.domain for d in build.task_report(abbr).domains if d.split == split]
 
 
 def _categories_table(build: Build) -> str:
@@ -296,7 +183,7 @@ def _categories_table(build: Build) -> str:
     rows = []
     for task in build.tasks:
         axis = known[task.abbr].ood_axis if task.abbr in known else "none"
-        recipe = build.recipe.tasks.get(task.abbr)
+        recipe = build.recipe.tasks.get(task.abbr)  # None: a task this code no longer knows
         if axis == "holdout":
             held_out = ", ".join(_domains(build, task.abbr, "test_ood")) or "none"
             rows.append([task.abbr, "every other attribute", f"held-out attributes: {held_out}"])
@@ -323,12 +210,12 @@ def _cleaning_tables(build: Build) -> tuple[str, str]:
     for task in build.tasks:
         report = build.task_report(task.abbr)
         by_stage: dict[str, int] = defaultdict(int)
-        for drop in report["clean"]["dropped"]:
-            by_stage[drop["stage"]] += drop["rows"]
-            detail.append([task.abbr, drop["stage"], f"`{drop['reason']}`", number(drop["rows"])])
-        selected = sum(q["selected"] for q in report["split"]["quotas"])
+        for drop in report.clean.dropped:
+            by_stage[drop.stage] += drop.rows
+            detail.append([task.abbr, drop.stage, f"`{drop.reason}`", number(drop.rows)])
+        selected = sum(q.selected for q in report.split.quotas)
         stages = (number(by_stage.get(s, 0)) for s in ("filter", "dedup", "decontaminate", "split"))
-        summary.append([task.abbr, number(report["split"]["candidates"]), *stages, number(selected)])
+        summary.append([task.abbr, number(report.split.candidates), *stages, number(selected)])
     header = ["task", "candidates", "filters", "dedup", "decontamination", "split", "published"]
     drops = table(["task", "stage", "reason", "rows"], detail) if detail else "Nothing was dropped."
     return table(header, summary), drops
@@ -371,7 +258,8 @@ def _commands(build: Build) -> str:
 
 
 def _citations(used: dict[str, list[str]]) -> str:
-    entries = [ECELLM_CITATION] + [SOURCE_CITATIONS[n] for n in used if n in SOURCE_CITATIONS]
+    known = adapters()
+    entries = [ECELLM_CITATION] + [known[n].citation for n in used if n in known]
     return fence("\n\n".join(entries), "bibtex")
 
 

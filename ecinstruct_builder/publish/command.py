@@ -24,9 +24,7 @@ TRAINING_FORMATS = ("alpaca", "chat")
 
 
 class PublishFailure(click.ClickException):
-    """A user-fixable problem, printed as one line; exit code as for every EcbuildError."""
-
-    exit_code = EcbuildError.exit_code
+    """A user-fixable problem, printed as one line, with the EcbuildError's exit code."""
 
 
 @contextmanager
@@ -35,7 +33,9 @@ def _one_line_errors() -> Iterator[None]:
     try:
         yield
     except EcbuildError as exc:
-        raise PublishFailure(str(exc)) from None
+        failure = PublishFailure(str(exc))
+        failure.exit_code = exc.exit_code  # 2 for usage errors, 1 for the rest
+        raise failure from None
 
 
 def _common(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -65,7 +65,7 @@ def _quiet(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _load(recipe_name: str, workdir: Path) -> Build:
-    from ..recipe import load_recipe
+    from ..config import load_recipe
     from .workdir import load_build
 
     return load_build(workdir, load_recipe(recipe_name))

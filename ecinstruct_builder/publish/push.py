@@ -37,7 +37,7 @@ from huggingface_hub.errors import (
 )
 
 from .. import __version__
-from ..errors import EcbuildError
+from ..errors import EcbuildError, UsageError
 from .card import foreign_configs
 from .export import CARD_FILE, ExportResult, export_dataset
 from .layout import plan_layout
@@ -107,7 +107,7 @@ class PushOutcome:
 
 def check_repo_id(repo_id: str) -> str:
     if not _REPO_ID.fullmatch(repo_id) or ".." in repo_id:
-        raise EcbuildError(
+        raise UsageError(
             f"--repo {repo_id!r} is not a Hub repo id; write it as namespace/name, e.g. org/ECInstruct"
         )
     return repo_id

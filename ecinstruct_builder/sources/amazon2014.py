@@ -17,7 +17,7 @@ from ..quarantine import Quarantine
 from . import _amazon as amz
 from ._common import record_row
 from ._fastjson import GOOD, arrow_schema, no_null_items, object_column, python_where, read_json_lines
-from .base import Frame, InputFile, RemoteFile, SourceAdapter
+from .base import CategoryOptions, Frame, InputFile, RemoteFile, SourceAdapter
 
 BASE_URL = "http://snap.stanford.edu/data/amazon/productGraph/categoryFiles/"
 TABLE = "amazon2014_meta"
@@ -113,10 +113,24 @@ class Amazon2014(SourceAdapter):
     then with `ast.literal_eval`, never `eval`. Option: `categories` (default: every category found).
     """
 
+    options_model = CategoryOptions
     name = "amazon2014"
     title = "Amazon product data (2014), metadata"
     licence = "no explicit licence (research use)"
     homepage = "http://jmcauley.ucsd.edu/data/amazon/links.html"
+    citation = """@inproceedings{he2016ups,
+  title     = {Ups and Downs: Modeling the Visual Evolution of Fashion Trends with One-Class
+               Collaborative Filtering},
+  author    = {He, Ruining and McAuley, Julian},
+  booktitle = {Proceedings of the 25th International Conference on World Wide Web (WWW)},
+  year      = {2016}
+}
+@inproceedings{mcauley2015image,
+  title     = {Image-Based Recommendations on Styles and Substitutes},
+  author    = {McAuley, Julian and Targett, Christopher and Shi, Qinfeng and van den Hengel, Anton},
+  booktitle = {Proceedings of the 38th International ACM SIGIR Conference},
+  year      = {2015}
+}"""
     tables: ClassVar[dict[str, dict[str, pl.DataType]]] = {
         "amazon2014_meta": {
             "category": pl.String,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -15,6 +16,7 @@ import polars as pl
 
 from ..io import require_readable
 from ..quarantine import Quarantine
+from ..schema import option
 from . import _amazon as amz
 from ._common import record_row
 from ._fastjson import (
@@ -26,7 +28,7 @@ from ._fastjson import (
     python_where,
     read_json_lines,
 )
-from .base import Frame, InputFile, RemoteFile, SourceAdapter
+from .base import CategoryOptions, Frame, InputFile, RemoteFile, SourceAdapter
 
 MIRRORS = (
     "https://jmcauley.ucsd.edu/data/amazon_v2/",
@@ -309,6 +311,13 @@ def _rating_reason() -> pl.Expr:
     )
 
 
+@dataclass(frozen=True)
+class Amazon2018Options(CategoryOptions):
+    review_max_lines: int | None = option(
+        None, "lines read from the start of each review file (ECInstruct: 200,000); unset: all", minimum=0
+    )
+
+
 class Amazon2018(SourceAdapter):
     """Reviews, metadata and ratings of the 2018 release; category = the file name.
 
@@ -318,10 +327,17 @@ class Amazon2018(SourceAdapter):
     product, so those lines are a prefix, not a random sample.
     """
 
+    options_model = Amazon2018Options
     name = "amazon2018"
     title = "Amazon Review Data (2018)"
     licence = "no explicit licence (research use)"
     homepage = "https://nijianmo.github.io/amazon/index.html"
+    citation = """@inproceedings{ni2019justifying,
+  title     = {Justifying Recommendations using Distantly-Labeled Reviews and Fine-Grained Aspects},
+  author    = {Ni, Jianmo and Li, Jiacheng and McAuley, Julian},
+  booktitle = {Proceedings of EMNLP-IJCNLP},
+  year      = {2019}
+}"""
     tables: ClassVar[dict[str, dict[str, pl.DataType]]] = {
         "amazon2018_reviews": {
             "category": pl.String,

@@ -19,7 +19,7 @@ from ..io import require_readable
 from ..quarantine import Quarantine
 from . import _amazon as amz
 from ._common import batched, record_rows
-from .base import Frame, InputFile, RemoteFile, SourceAdapter
+from .base import CategoryOptions, Frame, InputFile, RemoteFile, SourceAdapter
 
 BASE_URL = "https://datarepo.eng.ucsd.edu/mcauley_group/data/amazon_2023/raw/"
 REVIEWS, META = "amazon2023_reviews", "amazon2023_meta"
@@ -95,10 +95,17 @@ class Amazon2023(SourceAdapter):
     Option: `categories` (default: every category found).
     """
 
+    options_model = CategoryOptions
     name = "amazon2023"
     title = "Amazon Reviews 2023"
     licence = "no explicit licence (research use)"
     homepage = "https://amazon-reviews-2023.github.io/"
+    citation = """@article{hou2024bridging,
+  title   = {Bridging Language and Items for Retrieval and Recommendation},
+  author  = {Hou, Yupeng and Li, Jiacheng and He, Zhankui and Yan, An and Chen, Xiusi and McAuley, Julian},
+  journal = {arXiv preprint arXiv:2403.03952},
+  year    = {2024}
+}"""
     tables: ClassVar[dict[str, dict[str, pl.DataType]]] = {
         "amazon2023_reviews": {
             "category": pl.String,

@@ -86,6 +86,14 @@ class AmazonGoogle(SourceAdapter):
     title = "Amazon-GoogleProducts entity-resolution benchmark (Leipzig)"
     licence = "CC BY 4.0"
     homepage = "https://dbs.uni-leipzig.de/research/projects/benchmark-datasets-for-entity-resolution"
+    citation = r"""@article{kopcke2010evaluation,
+  title   = {Evaluation of Entity Resolution Approaches on Real-World Match Problems},
+  author  = {K{\"o}pcke, Hanna and Thor, Andreas and Rahm, Erhard},
+  journal = {Proceedings of the VLDB Endowment},
+  volume  = {3},
+  number  = {1-2},
+  year    = {2010}
+}"""
 
     def discover(self, folder: Path, options: dict[str, Any]) -> list[InputFile]:
         """The zip when present (the original download), else the extracted CSVs that are present."""

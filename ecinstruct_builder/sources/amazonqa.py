@@ -15,7 +15,7 @@ import polars as pl
 from ..quarantine import Quarantine
 from ._common import RecordError, conform, record_row, string_list_option
 from ._fastjson import GOOD, arrow_schema, no_null_items, read_json_lines
-from .base import Frame, InputFile, RemoteFile, SourceAdapter
+from .base import CategoryOptions, Frame, InputFile, RemoteFile, SourceAdapter
 
 # File name -> official split, in order of preference for the test split.
 _FILES = {
@@ -33,6 +33,7 @@ _TEST_MANUAL = (
 
 
 class AmazonQA(SourceAdapter):
+    options_model = CategoryOptions
     name = "amazonqa"
     tables: ClassVar[dict[str, dict[str, pl.DataType]]] = {
         "amazonqa": {
@@ -54,6 +55,13 @@ class AmazonQA(SourceAdapter):
     title = "AmazonQA: review-based product question answering"
     licence = "no explicit licence (research use)"
     homepage = "https://github.com/amazonqa/amazonqa"
+    citation = """@inproceedings{gupta2019amazonqa,
+  title     = {AmazonQA: A Review-Based Question Answering Task},
+  author    = {Gupta, Mansi and Kulkarni, Nitish and Chanda, Raghuveer and Rayasam, Anirudha and
+               Lipton, Zachary C.},
+  booktitle = {Proceedings of the 28th International Joint Conference on Artificial Intelligence (IJCAI)},
+  year      = {2019}
+}"""
 
     def discover(self, folder: Path, options: dict[str, Any]) -> list[InputFile]:
         """One file per split; `test-qar.jsonl` wins over `test-qar_all.jsonl` (same data, two names)."""

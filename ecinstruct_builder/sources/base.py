@@ -20,12 +20,20 @@ from typing import Any, ClassVar
 import polars as pl
 
 from ..quarantine import Quarantine
+from ..schema import NoOptions, option
 
 Frame = pl.DataFrame | pl.LazyFrame
 
 # Rows per DataFrame batch for line-oriented inputs: large enough for Polars to be efficient,
 # small enough that memory stays flat on multi-GB files.
 BATCH_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class CategoryOptions:
+    """Options of a source whose files are per category."""
+
+    categories: tuple[str, ...] = option((), "categories read (upstream file names); empty: every one found")
 
 
 @dataclass(frozen=True)
@@ -57,8 +65,12 @@ class SourceAdapter(ABC):
     title: ClassVar[str]
     licence: ClassVar[str]
     homepage: ClassVar[str]
+    #: BibTeX entries to cite when using the source (the card lists them)
+    citation: ClassVar[str]
     #: table name -> explicit Polars schema of what this adapter writes
     tables: ClassVar[dict[str, dict[str, pl.DataType]]]
+    #: the dataclass of its `[sources.NAME]` options, validated when the recipe is loaded
+    options_model: ClassVar[type] = NoOptions
 
     @abstractmethod
     def discover(self, folder: Path, options: dict[str, Any]) -> list[InputFile]:

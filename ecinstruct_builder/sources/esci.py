@@ -7,14 +7,16 @@ Layout: `esci/shopping_queries_dataset_{examples,products}.parquet`,
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import polars as pl
 
 from ..errors import SourceFileError
 from ..io import open_binary, require_readable
 from ..quarantine import Quarantine
+from ..schema import option
 from ._common import csv_rows, string_list_option
 from .base import Frame, InputFile, RemoteFile, SourceAdapter
 
@@ -26,7 +28,13 @@ _JOIN_KEY = ["product_locale", "product_id"]
 _SOURCES_HEADER = ("query_id", "source")
 
 
+@dataclass(frozen=True)
+class EsciOptions:
+    locales: tuple[Literal["us", "es", "jp"], ...] = option(("us",), "product locales kept")
+
+
 class Esci(SourceAdapter):
+    options_model = EsciOptions
     name = "esci"
     tables: ClassVar[dict[str, dict[str, pl.DataType]]] = {
         "esci": {
@@ -51,6 +59,14 @@ class Esci(SourceAdapter):
     title = "Shopping Queries Dataset (ESCI)"
     licence = "Apache-2.0"
     homepage = "https://github.com/amazon-science/esci-data"
+    citation = r"""@article{reddy2022shopping,
+  title   = {Shopping Queries Dataset: A Large-Scale {ESCI} Benchmark for Improving Product Search},
+  author  = {Reddy, Chandan K. and M{\`a}rquez, Llu{\'i}s and Valero, Fran and
+             Rao, Nikhil and Zaragoza, Hugo and Bandyopadhyay, Sambaran and Biswas, Arnab and Xing, Anlu and
+             Subbian, Karthik},
+  journal = {arXiv preprint arXiv:2206.06588},
+  year    = {2022}
+}"""
 
     def discover(self, folder: Path, options: dict[str, Any]) -> list[InputFile]:
         """The three upstream files that are present (all are listed so their changes are noticed)."""

@@ -60,6 +60,13 @@ class Mave(SourceAdapter):
     title = "MAVE: multi-source attribute value extraction (full version with paragraphs)"
     licence = "CC BY-NC 4.0"
     homepage = "https://github.com/google-research-datasets/MAVE"
+    citation = """@inproceedings{yang2022mave,
+  title     = {MAVE: A Product Dataset for Multi-source Attribute Value Extraction},
+  author    = {Yang, Li and Wang, Qifan and Yu, Zac and Kulkarni, Anand and Sanghai, Sumit and Shu, Bin and
+               Elsas, Jon and Kanagal, Bhargav},
+  booktitle = {Proceedings of the 15th ACM International Conference on Web Search and Data Mining (WSDM)},
+  year      = {2022}
+}"""
 
     def discover(self, folder: Path, options: dict[str, Any]) -> list[InputFile]:
         """The split layout when present (the top-level files hold the same products, unflattened), else

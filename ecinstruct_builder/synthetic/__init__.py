@@ -11,21 +11,37 @@ from a small English vocabulary; files stream to disk record by record, so memor
 
 from __future__ import annotations
 
+import sys
+from functools import cache
 from pathlib import Path
+from types import ModuleType
 
-from . import amazon2014, amazon2018, amazon2023, amazon_google, amazonqa, esci, mave
+from ..registry import plugin_modules
 from .common import Profile
 
-# One writer module per upstream source, in the order files are written.
-WRITERS = (amazon2018, amazon2014, amazon2023, mave, esci, amazonqa, amazon_google)
+__all__ = ["PLANTED_BAD_LINES", "generate", "writers"]
+
+
+def _is_writer(module: ModuleType) -> bool:
+    # A writer module defines `write(out_dir, profile, seed, progress)` itself; the others are helpers.
+    write = getattr(module, "write", None)
+    return callable(write) and getattr(write, "__module__", None) == module.__name__
+
+
+@cache
+def writers() -> dict[str, ModuleType]:
+    """Every writer module of this package, keyed by its name (= the adapter name of its source).
+
+    Adding a source's synthetic data is adding one module with `write()` and `PLANTED_BAD_LINES`.
+    """
+    return {m.__name__.rsplit(".", 1)[-1]: m for m in plugin_modules(sys.modules[__name__]) if _is_writer(m)}
+
 
 #: Malformed lines planted on purpose, per relative file path (same at every scale). Each counts
 #: as one row in `generate()`'s result; the adapters must send exactly these to the quarantine.
 PLANTED_BAD_LINES: dict[str, int] = {
-    path: count for writer in WRITERS for path, count in writer.PLANTED_BAD_LINES.items()
+    path: count for writer in writers().values() for path, count in writer.PLANTED_BAD_LINES.items()
 }
-
-__all__ = ["PLANTED_BAD_LINES", "generate"]
 
 
 def generate(
@@ -44,6 +60,6 @@ def generate(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, int] = {}
-    for writer in WRITERS:
+    for writer in writers().values():
         written |= writer.write(out_dir, profile, seed, progress)
     return dict(sorted(written.items()))

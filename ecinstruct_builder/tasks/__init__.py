@@ -5,22 +5,20 @@ from __future__ import annotations
 import sys
 from functools import cache
 
-from ..errors import EcbuildError
+from ..errors import UsageError
 from ..registry import discover
 from .base import TaskBuilder
 
-# The order ECInstruct lists the tasks in (product understanding, user understanding,
-# query-product matching, product QA); reports and the card follow it.
-TASK_ORDER = ("AVE", "PRP", "PM", "SA", "SR", "MPC", "PSI", "QPR", "AP", "AG")
+
+def task_rank(builder: TaskBuilder) -> tuple[bool, int, str]:
+    """Sort key: ECInstruct's order (each task's `order`), then tasks without one; ties by abbr."""
+    return (builder.order is None, builder.order or 0, builder.abbr)
 
 
 @cache
 def builders() -> dict[str, TaskBuilder]:
     """Every task builder in this package keyed by abbreviation, in ECInstruct order."""
-    order = {abbr: i for i, abbr in enumerate(TASK_ORDER)}
-    found = sorted(
-        discover(sys.modules[__name__], TaskBuilder), key=lambda b: (order.get(b.abbr, len(order)), b.abbr)
-    )
+    found = sorted(discover(sys.modules[__name__], TaskBuilder), key=task_rank)
     return {builder.abbr: builder for builder in found}
 
 
@@ -32,16 +30,16 @@ def resolve_tasks(spec: str) -> list[TaskBuilder]:
     lookup: dict[str, TaskBuilder] = {}
     for builder in known.values():
         for alias in (builder.abbr, builder.name, builder.title, builder.title.replace(" ", "_")):
-            lookup[alias.lower()] = builder
+            lookup.setdefault(alias.lower(), builder)  # a clash goes to the first task in order
     chosen: list[TaskBuilder] = []
     for part in (p.strip() for p in spec.split(",")):
         if not part:
             continue
         builder = lookup.get(part.lower())
         if builder is None:
-            raise EcbuildError(f"unknown task {part!r}; use all or some of: {', '.join(known)}")
+            raise UsageError(f"unknown task {part!r}; use all or some of: {', '.join(known)}")
         if builder not in chosen:
             chosen.append(builder)
     if not chosen:
-        raise EcbuildError(f"--task is empty; use all or some of: {', '.join(known)}")
+        raise UsageError(f"--task is empty; use all or some of: {', '.join(known)}")
     return chosen

@@ -6,16 +6,20 @@ official split and the category is the IND/OOD key.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
 
-from ..recipe import TaskRecipe
 from .base import TaskBuilder, stable_id_expr
+
+if TYPE_CHECKING:
+    from ..config import TaskConfig
 
 SOURCE = "amazonqa"
 TABLE = "amazonqa"
 
 
-def qa_rows(tables: dict[str, pl.LazyFrame], recipe: TaskRecipe) -> pl.LazyFrame:
+def qa_rows(tables: dict[str, pl.LazyFrame], config: TaskConfig) -> pl.LazyFrame:
     """Questions that have text, snippets and an answerability flag, from the recipe's categories.
 
     When the recipe names no category at all, every category is kept (the splitter decides).
@@ -25,7 +29,7 @@ def qa_rows(tables: dict[str, pl.LazyFrame], recipe: TaskRecipe) -> pl.LazyFrame
         & pl.col("review_snippets").is_not_null()
         & pl.col("is_answerable").is_not_null()
     )
-    categories = [*recipe.ind_categories, *recipe.ood_categories]
+    categories = [*config.ind_categories, *config.ood_categories]
     # Filtering here keeps the later, costlier stages (language id, dedup) off unused categories.
     return rows.filter(pl.col("category").is_in(categories)) if categories else rows
 

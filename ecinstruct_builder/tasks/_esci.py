@@ -6,14 +6,24 @@ as the official split (the splitter halves the test part into validation and tes
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 import polars as pl
 
+from ..schema import option
 from .base import TaskBuilder, stable_id_expr
 
 SOURCE = "esci"
 TABLE = "esci"
 LABELS = ("E", "S", "C", "I")  # ESCI's judgements, from most to least relevant
-DEFAULT_LOCALE = "us"
+
+
+@dataclass(frozen=True)
+class EsciParams:
+    """The parameters of a task built from ESCI."""
+
+    locale: Literal["us", "es", "jp"] = option("us", "the ESCI locale the examples come from")
 
 
 def esci_rows(tables: dict[str, pl.LazyFrame], locale: str) -> pl.LazyFrame:

@@ -3,13 +3,15 @@ answer is the community answer with the most helpful votes."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
-from ..recipe import TaskRecipe
 from ._amazonqa import TABLE, qa_candidates, qa_rows
-from .base import TaskBuilder
+from .base import AnswerFormat, PaperResult, TaskBuilder
+
+if TYPE_CHECKING:
+    from ..config import TaskConfig
 
 
 def gold_answer() -> pl.Expr:
@@ -30,14 +32,24 @@ class AnswerGeneration(TaskBuilder):
     name = "Answer_Generation"
     title = "Answer Generation"
     group = "product QA"
+    order = 10
+    definition = "Answer a shopper's question from review snippets."
+    answer_format = AnswerFormat.FREE_TEXT
+    output_shape = "free text"
+    metrics = ("rouge_l", "token_f1", "bert_precision", "bert_recall", "f_bert", "bleurt")
+    primary_metric = "f_bert"
+    fallback_metric = "rouge_l"
+    scoring = "BERTScore precision / recall / F1, BLEURT (ROUGE-L when those models are not installed)"
+    paper = PaperResult(
+        "f_bert", "F_BERT", ind=(0.841, 0.842, 0.842, 0.858, 0.858), ood=(0.841, 0.84, 0.84, 0.86, 0.86)
+    )
     tables = (TABLE,)
     fields: ClassVar[dict[str, pl.DataType]] = {"question": pl.String, "document": pl.List(pl.String)}
 
-    def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:
-        self.params(recipe, {})  # AG has no parameters; this rejects misspelled ones
+    def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
         gold = pl.col("gold_answer")
         rows = (
-            qa_rows(tables, recipe)
+            qa_rows(tables, config)
             .filter((pl.col("question_type") == "descriptive") & (pl.col("is_answerable") == 1))
             .with_columns(gold_answer=gold_answer())
             # No answer with a helpful vote (or a best of 0 votes): no trustworthy gold answer, skip.

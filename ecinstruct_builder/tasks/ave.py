@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
-from ..recipe import TaskRecipe
-from .base import TaskBuilder, stable_id_expr
+from .base import AnswerFormat, PaperResult, TaskBuilder, stable_id_expr
+
+if TYPE_CHECKING:
+    from ..config import TaskConfig
 
 # What ECInstruct writes as value and source of an attribute that has no evidence (a MAVE negative).
 NO_EVIDENCE = "None"
@@ -94,6 +96,22 @@ class AttributeValueExtraction(TaskBuilder):
     name = "Attribute_Value_Extraction"
     title = "Attribute Value Extraction"
     group = "product understanding"
+    order = 1
+    definition = (
+        "Read a product's title, description, features and brand and extract the value of each "
+        "target attribute, naming the field it came from."
+    )
+    answer_format = AnswerFormat.JSON_TRIPLES
+    output_shape = (
+        "JSON list of `{attribute, value, source}` objects; value and source are `None` when the "
+        "attribute is not mentioned"
+    )
+    metrics = ("precision", "recall", "f1")
+    primary_metric = "f1"
+    scoring = "precision, recall, F1 over triples (lenient matching on OOD)"
+    paper = PaperResult(
+        "f1", "F1*", ind=(0.582, 0.662, 0.509, 0.495, 0.546), ood=(0.335, 0.367, 0.302, 0.397, 0.269)
+    )
     tables = ("mave",)
     fields: ClassVar[dict[str, pl.DataType]] = {"sections": SECTIONS, "target_attributes": pl.String}
     # ECInstruct's AVE OOD test holds out whole attribute keys (the domain), not categories.
@@ -103,8 +121,7 @@ class AttributeValueExtraction(TaskBuilder):
     # a duplicate, so duplicates are looked for within an attribute
     dedup_partition = "domain"
 
-    def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:
-        self.params(recipe, {})  # no parameters: this still rejects unknown recipe keys
+    def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
         # A line without attributes has nothing to extract. The row number is a join key only.
         lines = tables["mave"].filter(pl.col("attributes").list.len() > 0).with_row_index("row")
         paragraphs = paragraph_sources(lines)

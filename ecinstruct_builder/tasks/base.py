@@ -9,12 +9,17 @@ dedup, category for IND/OOD) plus lineage. It knows nothing about files, Jinja o
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
 from ..hashing import fraction, hex_expr, stable_hex
-from ..recipe import TaskRecipe
+from ..schema import NoOptions
+
+if TYPE_CHECKING:
+    from ..config import TaskConfig
 
 # Columns every candidate frame has, in this order, followed by the builder's `fields`.
 CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
@@ -30,6 +35,48 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
     "label": pl.String,  # the gold output, exactly as ECInstruct writes it
     "options": pl.List(pl.String),  # option strings as shown ("A: ..."), empty list when none
 }
+
+
+# ECInstruct's task groups, in its order.
+TASK_GROUPS = ("product understanding", "user understanding", "query-product matching", "product QA")
+
+
+class AnswerFormat(StrEnum):
+    """How a task's gold output is written (a closed list): evaluation reads and scores by it."""
+
+    OPTION_LETTER = "option letter"  # one of the listed options, by letter ("A" or "A: ...")
+    CANDIDATE_LETTER = "candidate letter"  # the letter of the one right item among candidates
+    YES_NO = "yes/no"
+    JSON_TRIPLES = "JSON triples"  # a JSON list of {attribute, value, source} objects
+    LETTER_RANKING = "letter ranking"  # option letters best first, comma-separated
+    FREE_TEXT = "free text"
+
+
+#: The model rows of the eCeLLM paper's headline tables, in the order `PaperResult` lists values.
+PAPER_MODELS = ("eCeLLM-L", "eCeLLM-M", "eCeLLM-S", "GPT-4-Turbo", "SoTA")
+
+
+@dataclass(frozen=True)
+class PaperResult:
+    """The eCeLLM paper's reported numbers for one task, for comparison only (never computed here).
+
+    Source: Peng et al., "eCeLLM", ICML 2024, headline tables as published on the project site
+    (ninglab.github.io/eCeLLM, `tables/overall_performance_indomain.html` and `..._OOD.html`): the
+    task's primary metric on ECInstruct's diverse-instruction test sets, one value per model of
+    PAPER_MODELS, in that order; `ood` is empty when the paper has no OOD test set for the task.
+    The paper left invalid outputs out of its scores.
+    """
+
+    metric: str  # our name of the paper's metric, e.g. "f1"
+    label: str  # what the paper calls it, e.g. "F1*"
+    ind: tuple[float, ...]
+    ood: tuple[float, ...] = ()
+
+    def value(self, model: str, domain: str) -> float | None:
+        """The reported value for a model of PAPER_MODELS on "IND" or "OOD"; None when none is."""
+        values = {"IND": self.ind, "OOD": self.ood}.get(domain, ())
+        index = PAPER_MODELS.index(model)
+        return values[index] if index < len(values) else None
 
 
 def stable_id(*parts: object) -> str:
@@ -48,14 +95,13 @@ def seeded_fraction(seed: int, *parts: object) -> float:
 
 
 class TaskBuilder(ABC):
-    """One of the ten ECInstruct tasks. Subclasses set the class attributes and implement build()."""
+    """One ECInstruct task: everything known about it, and build(). Subclasses set the class
+    attributes (evaluation, the card and reports read them from here) and implement build()."""
 
     abbr: ClassVar[str]  # "SA"
     name: ClassVar[str]  # the ECInstruct `task` value, e.g. "Sentiment_Analysis"
     title: ClassVar[str]  # "Sentiment Analysis"
-    group: ClassVar[
-        str
-    ]  # "product understanding" | "user understanding" | "query-product matching" | "product QA"
+    group: ClassVar[str]  # one of TASK_GROUPS
     tables: ClassVar[tuple[str, ...]]  # source tables read, e.g. ("amazon2018_reviews",)
     fields: ClassVar[dict[str, pl.DataType]]  # task columns after CANDIDATE_SCHEMA; templates use them
     #: the fields holding natural-language text (cleaned, filtered); default: every String or
@@ -72,9 +118,36 @@ class TaskBuilder(ABC):
     #: "category" (recipe lists OOD categories) or "holdout" (AVE: whole domain values are held out
     #: from the test split until the OOD quota is met) or "none"
     ood_axis: ClassVar[str] = "category"
+    #: a field naming one underlying example when the source lists it under several products (SA:
+    #: a review shared by a product family's variants); such copies are collapsed before the split
+    copy_key: ClassVar[str | None] = None
+    #: how ECInstruct mixed several IND categories: "equal" shares (SA, SR) or a "pooled" draw from
+    #: their union (PRP, AP, AG); a recipe's `category_mix` overrides it
+    category_mix: ClassVar[str] = "pooled"
+    #: the dataclass of the builder's own recipe parameters (keys of its [tasks.X] table)
+    params_model: ClassVar[type] = NoOptions
+    #: the task's rank in ECInstruct's listing; reports follow it (None: after the ranked, by abbr)
+    order: ClassVar[int | None] = None
+    #: what the model is asked to do, in one sentence of our own
+    definition: ClassVar[str]
+    #: how the gold output is written; evaluation picks its reader and scorer by it
+    answer_format: ClassVar[AnswerFormat]
+    #: what an output looks like, for people (Markdown, shown in the card)
+    output_shape: ClassVar[str]
+    #: the metric names evaluation reports for the task, and which of them is the headline one
+    metrics: ClassVar[tuple[str, ...]]
+    primary_metric: ClassVar[str]
+    #: the headline metric when the primary one cannot be computed (AG without BERTScore)
+    fallback_metric: ClassVar[str | None] = None
+    #: how the task is scored, in words (shown in the card)
+    scoring: ClassVar[str]
+    #: the eCeLLM paper's numbers for the task; None when the paper reports none
+    paper: ClassVar[PaperResult | None] = None
+    #: names eCeLLM's evaluate.py used for the task by mistake, accepted wherever a name is read
+    misspellings: ClassVar[tuple[str, ...]] = ()
 
     @abstractmethod
-    def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:
+    def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
         """Return the candidates as a LazyFrame in CANDIDATE_SCHEMA + `fields`, deterministically."""
 
     def schema(self) -> dict[str, pl.DataType]:
@@ -87,15 +160,3 @@ class TaskBuilder(ABC):
 
     def required_columns(self) -> tuple[str, ...]:
         return self.text_columns() if self.required_fields is None else self.required_fields
-
-    def params(self, recipe: TaskRecipe, defaults: dict[str, Any]) -> dict[str, Any]:
-        """Builder parameters from the recipe over the builder's defaults; unknown keys are errors."""
-        from ..errors import RecipeError
-
-        unknown = set(recipe.params) - set(defaults)
-        if unknown:
-            raise RecipeError(
-                f"recipe: tasks.{self.abbr} has unknown parameter(s) {', '.join(sorted(unknown))}; "
-                f"known: {', '.join(sorted(defaults)) or 'none'}"
-            )
-        return {**defaults, **recipe.params}

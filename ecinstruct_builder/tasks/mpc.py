@@ -3,13 +3,15 @@ four ESCI judgements (Exact, Substitute, Complement, Irrelevant) shown as option
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
-from ..recipe import TaskRecipe
-from ._esci import DEFAULT_LOCALE, LABELS, TABLE, esci_rows, query_product_candidates
-from .base import TaskBuilder
+from ._esci import LABELS, TABLE, EsciParams, esci_rows, query_product_candidates
+from .base import AnswerFormat, PaperResult, TaskBuilder
+
+if TYPE_CHECKING:
+    from ..config import TaskConfig
 
 # One option per ESCI judgement, in the order of `LABELS` (E -> A ... I -> D), as ECInstruct.
 MPC_OPTIONS = [
@@ -26,11 +28,22 @@ class MulticlassProductClassification(TaskBuilder):
     name = "Multiclass_Product_Classification"
     title = "Multi-class Product Classification"
     group = "query-product matching"
+    order = 6
+    definition = (
+        "Classify how a product relates to a search query: exact match, substitute, complement or irrelevant."
+    )
+    answer_format = AnswerFormat.OPTION_LETTER
+    output_shape = "the full option, e.g. `A: ...` (scored on its letter)"
+    metrics = ("accuracy", "macro_precision", "macro_recall", "macro_f1")
+    primary_metric = "accuracy"
+    scoring = "accuracy, macro precision / recall / F1"
+    paper = PaperResult("accuracy", "Accuracy", ind=(0.684, 0.696, 0.65, 0.611, 0.703))
     tables = (TABLE,)
     fields: ClassVar[dict[str, pl.DataType]] = {"query": pl.String, "product_title": pl.String}
     ood_axis = "none"
+    params_model = EsciParams
 
-    def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:
-        params = self.params(recipe, {"locale": DEFAULT_LOCALE})
+    def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
+        params: EsciParams = config.params
         label = pl.col("esci_label").replace_strict(dict(zip(LABELS, MPC_OPTIONS, strict=True)))
-        return query_product_candidates(self, esci_rows(tables, params["locale"]), label, MPC_OPTIONS)
+        return query_product_candidates(self, esci_rows(tables, params.locale), label, MPC_OPTIONS)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
-from ..errors import RecipeError
-from ..recipe import TaskRecipe
-from .base import TaskBuilder, stable_id_expr
+from ..schema import option
+from .base import AnswerFormat, PaperResult, TaskBuilder, stable_id_expr
+
+if TYPE_CHECKING:
+    from ..config import TaskConfig
 
 PRODUCT_FIELDS = ("title", "description", "manufacturer", "price")
 PAIR = ["id_amazon", "id_google"]
@@ -84,11 +87,9 @@ def product_side(products: pl.LazyFrame, side: str, number: int, description_wor
     )
 
 
-def checked_word_limit(value: object) -> int:
-    """The `description_words` parameter, which must be a positive integer."""
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise RecipeError(f"recipe: tasks.PM.description_words must be a positive integer, got {value!r}")
-    return value
+@dataclass(frozen=True)
+class PmParams:
+    description_words: int = option(50, "words of a product description shown", minimum=1)
 
 
 class ProductMatching(TaskBuilder):
@@ -96,6 +97,14 @@ class ProductMatching(TaskBuilder):
     name = "Product_Matching"
     title = "Product Matching"
     group = "product understanding"
+    order = 3
+    definition = "Decide whether an Amazon record and a Google Shopping record describe the same product."
+    answer_format = AnswerFormat.YES_NO
+    output_shape = "`yes` or `no`"
+    metrics = ("accuracy", "precision", "recall", "f1", "specificity", "npr")
+    primary_metric = "f1"
+    scoring = "accuracy, precision, recall, F1, specificity, NPV"
+    paper = PaperResult("f1", "F1", ind=(0.995, 0.995, 0.991, 0.753, 0.995))
     tables = ("amazon_google_products", "amazon_google_mapping")
     # Product 1 is the Amazon record, product 2 the Google one.
     fields: ClassVar[dict[str, pl.DataType]] = {
@@ -105,8 +114,10 @@ class ProductMatching(TaskBuilder):
     # descriptions, manufacturers and prices are often missing upstream; ECInstruct kept such pairs
     required_fields = ("title1", "title2")
 
-    def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:
-        words = checked_word_limit(self.params(recipe, {"description_words": 50})["description_words"])
+    params_model = PmParams
+
+    def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
+        words = config.params.description_words
         products = first_record_per_id(tables["amazon_google_products"])
         amazon, google = shuffled_ids(products, "amazon", seed), shuffled_ids(products, "google", seed)
         # The gold mapping is small (about 1,300 rows); every pair in it counts as a known match.

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
-from ..recipe import TaskRecipe
-from .base import TaskBuilder, stable_id_expr
+from .base import AnswerFormat, PaperResult, TaskBuilder, stable_id_expr
+
+if TYPE_CHECKING:
+    from ..config import TaskConfig
 
 # Relation list column of the meta table -> option letter (ECInstruct's A / B / C order).
 RELATIONS = {"also_buy": "A", "also_view": "B", "similar_item": "C"}
@@ -59,11 +61,26 @@ class ProductRelationPrediction(TaskBuilder):
     name = "Product_Relation_Prediction"
     title = "Product Relation Prediction"
     group = "product understanding"
+    order = 2
+    definition = (
+        "Given two product titles, tell how they relate: bought together, viewed together or similar."
+    )
+    answer_format = AnswerFormat.OPTION_LETTER
+    output_shape = "option letter `A`, `B` or `C`"
+    metrics = ("accuracy", "macro_precision", "macro_recall", "macro_f1")
+    primary_metric = "macro_f1"
+    scoring = "accuracy, macro precision / recall / F1"
+    paper = PaperResult(
+        "macro_f1",
+        "Macro F1",
+        ind=(0.611, 0.558, 0.518, 0.326, 0.588),
+        ood=(0.558, 0.502, 0.52, 0.392, 0.507),
+    )
+    misspellings = ("Product_Relation_Predicition",)
     tables = ("amazon2018_meta",)
     fields: ClassVar[dict[str, pl.DataType]] = {"title1": pl.String, "title2": pl.String}
 
-    def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:
-        self.params(recipe, {})  # no parameters: this still rejects unknown recipe keys
+    def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
         meta = latest_meta_rows(tables["amazon2018_meta"])
         # Both products need a real title; a partner missing from this category's meta has none here.
         titles = meta.select("category", "asin", "title").filter(pl.col("title").str.strip_chars() != "")

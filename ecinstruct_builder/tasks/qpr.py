@@ -3,14 +3,17 @@ from most to least relevant, answered as option letters ("B,A,C")."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
-from ..errors import RecipeError
-from ..recipe import TaskRecipe
-from ._esci import DEFAULT_LOCALE, LABELS, SOURCE, TABLE, esci_rows, official_split
-from .base import TaskBuilder, stable_id_expr
+from ..schema import option
+from ._esci import LABELS, SOURCE, TABLE, EsciParams, esci_rows, official_split
+from .base import AnswerFormat, PaperResult, TaskBuilder, stable_id_expr
+
+if TYPE_CHECKING:
+    from ..config import TaskConfig
 
 MAX_LENGTH = 4  # lists hold 2, 3 or 4 products
 LETTERS = {position: chr(ord("A") + position) for position in range(MAX_LENGTH)}
@@ -92,11 +95,25 @@ def ranked_lists(rows: pl.LazyFrame, options: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+@dataclass(frozen=True)
+class QprParams(EsciParams):
+    lists_per_query: int = option(1, "ranked lists drawn per query draw", minimum=1)
+
+
 class QueryProductRank(TaskBuilder):
     abbr = "QPR"
     name = "Query_Product_Rank"
     title = "Query-Product Ranking"
     group = "query-product matching"
+    order = 8
+    definition = "Order two to four products by how well they serve a search query."
+    answer_format = AnswerFormat.LETTER_RANKING
+    output_shape = "letters best first, comma-separated, e.g. `B,A,C`"
+    metrics = ("ndcg",)
+    primary_metric = "ndcg"
+    scoring = "NDCG with ESCI gains (per-option labels in `labels`)"
+    paper = PaperResult("ndcg", "NDCG", ind=(0.87, 0.876, 0.87, 0.875, 0.859))
+    misspellings = ("Query_Product_Ranking",)
     tables = (TABLE,)
     fields: ClassVar[dict[str, pl.DataType]] = {
         "query": pl.String,
@@ -104,22 +121,15 @@ class QueryProductRank(TaskBuilder):
         "labels": pl.String,
     }
     ood_axis = "none"
+    params_model = QprParams
     text_fields = ("query", "product_list")  # `labels` is JSON for the scorer, not text
 
-    def lists_per_query(self, params: dict) -> int:
-        value = params["lists_per_query"]
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise RecipeError(
-                f"recipe: tasks.{self.abbr}.lists_per_query must be a positive integer, got {value!r}"
-            )
-        return value
-
-    def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:
-        params = self.params(recipe, {"locale": DEFAULT_LOCALE, "lists_per_query": 1})
-        rows = esci_rows(tables, params["locale"]).filter(pl.col("small_version") == 1)
+    def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
+        params: QprParams = config.params
+        rows = esci_rows(tables, params.locale).filter(pl.col("small_version") == 1)
         # Python hashing runs per (query, list, judgement), never per product row.
         label_counts = rows.group_by("query_id", "esci_label").agg(products=pl.len())
-        lists = query_lists(label_counts, self.lists_per_query(params), seed)
+        lists = query_lists(label_counts, params.lists_per_query, seed)
         lists = ranked_lists(rows, drawn_options(label_counts, lists, seed))
         return (
             lists.sort(LIST_KEYS)

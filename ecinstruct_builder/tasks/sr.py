@@ -32,17 +32,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import polars as pl
 from polars.io.plugins import register_io_source
 
-from ..errors import RecipeError
-from ..recipe import TaskRecipe
-from .base import TaskBuilder, seeded_fraction, stable_id_expr
+from ..schema import option
+from .base import AnswerFormat, PaperResult, TaskBuilder, seeded_fraction, stable_id_expr
 
-DEFAULTS = {"core": 5, "max_history": 50, "item_words": 25}
+if TYPE_CHECKING:
+    from ..config import TaskConfig
+
+
+@dataclass(frozen=True)
+class SrParams:
+    core: int = option(5, "k of the k-core: users and items with at least k ratings", minimum=1)
+    max_history: int = option(50, "most recent items of a history kept", minimum=1)
+    item_words: int = option(25, "words of an item's text shown", minimum=1)
+
+
 LETTERS = "ABCDEFGHIJKLMNOPQRST"
 N_OPTIONS = len(LETTERS)
 N_NEGATIVES = N_OPTIONS - 1
@@ -56,7 +66,7 @@ USER_BATCH = 20_000  # users per slice of candidates (each user gives up to thre
 
 # The candidates a user gives: an in-domain user one per split, an out-of-domain user only the test one.
 # `offset` counts from the end of the history: the target is the offset-th last item.
-SPLITS = pl.LazyFrame(
+TARGET_SPLITS = pl.LazyFrame(
     {
         "is_ood": [False, False, False, True],
         "official_split": ["train", "validation", "test", "test"],
@@ -254,7 +264,7 @@ def _requests(
     return (
         users.lazy()
         .select("uid", "category", "user", "pool", "is_ood", "items", length=pl.col("items").list.len())
-        .join(SPLITS, on="is_ood")
+        .join(TARGET_SPLITS, on="is_ood")
         .with_columns(target=pl.col("length") - pl.col("offset"))
         .filter(pl.col("target") >= 1)  # an empty history is no example (only possible with core < 3)
         .join(entries.lazy().select("uid", target="index", target_pos="pos"), on=["uid", "target"])
@@ -330,6 +340,16 @@ class SequentialRecommendation(TaskBuilder):
     name = "Sequential_Recommendation"
     title = "Sequential Recommendation"
     group = "user understanding"
+    order = 5
+    definition = "From the products a user bought, in order, pick the one they buy next among 20 candidates."
+    answer_format = AnswerFormat.CANDIDATE_LETTER
+    output_shape = "option letter `A` to `T`"
+    metrics = ("hr@1",)
+    primary_metric = "hr@1"
+    scoring = "hit rate at 1"
+    paper = PaperResult(
+        "hr@1", "HR@1", ind=(0.526, 0.542, 0.479, 0.387, 0.265), ood=(0.273, 0.28, 0.241, 0.198, 0.081)
+    )
     tables = ("amazon2018_ratings", "amazon2018_meta", "amazon2014_meta")
     fields: ClassVar[dict[str, pl.DataType]] = {
         "history": pl.List(pl.String),  # "1st: <item text>", ... : rendered as Python str(list)
@@ -337,23 +357,19 @@ class SequentialRecommendation(TaskBuilder):
     }
     split_protocol = "leave_one_out"
     text_fields = ("history",)  # option_items are ASINs
+    category_mix = "equal"  # the SR notebook took an equal share of users per IND category
 
-    def build(self, tables: dict[str, pl.LazyFrame], recipe: TaskRecipe, seed: int) -> pl.LazyFrame:
-        params = self.params(recipe, DEFAULTS)
-        ind, ood = recipe.ind_categories, recipe.ood_categories
-        both = sorted(set(ind) & set(ood))
-        if both:
-            raise RecipeError(
-                f"recipe: tasks.SR lists {', '.join(both)} as both IND and OOD; keep each on one side"
-            )
+    params_model = SrParams
+
+    def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
+        params: SrParams = config.params
+        ind, ood = config.ind_categories, config.ood_categories
         # No IND list means every category not held out as OOD.
         in_scope = pl.col("category").is_in([*ind, *ood]) if ind else pl.lit(True)
         scoped = {name: tables[name].filter(in_scope) for name in self.tables}
-        items = item_texts(
-            scoped["amazon2018_meta"], scoped["amazon2014_meta"], params["item_words"]
-        ).collect()
+        items = item_texts(scoped["amazon2018_meta"], scoped["amazon2014_meta"], params.item_words).collect()
         users = (
-            _histories(scoped["amazon2018_ratings"], items.lazy(), params["core"], params["max_history"])
+            _histories(scoped["amazon2018_ratings"], items.lazy(), params.core, params.max_history)
             .with_row_index("uid")
             .with_columns(is_ood=pl.col("category").is_in(ood))
             .with_columns(pool=pl.when("is_ood").then(pl.col("category")).otherwise(pl.lit(IND_POOL)))

@@ -15,6 +15,7 @@ import pytest
 
 from ecinstruct_builder.clean.dedup import DedupConfig, DuplicateIndex, Match, normalise, shingle_hashes
 from ecinstruct_builder.errors import RecipeError
+from ecinstruct_builder.schema import parse
 
 SYLLABLES = "ka lo mi nu pe ra si to ve za bri cho dan fel gor hin jus kel mon par que ster tur wix"
 TOLERANCE = 0.1  # a flagged pair is a false positive only below threshold - TOLERANCE
@@ -226,11 +227,14 @@ def test_config_bands_and_errors():
     assert DedupConfig().bands == (16, 8)
     bands, rows = DedupConfig(threshold=0.5, num_perm=64).bands
     assert bands * rows <= 64
-    assert DedupConfig.from_dict({"unit": "word", "ngram": 3}, seed=4) == DedupConfig(
-        unit="word", ngram=3, seed=4
-    )
-    for bad in ({"unit": "byte"}, {"ngram": 0}, {"threshold": 1.5}):
-        with pytest.raises(RecipeError, match="bad dedup settings"):
-            DedupConfig.from_dict(bad, seed=1)
-    with pytest.raises(RecipeError, match="unknown dedup option"):
-        DedupConfig.from_dict({"seed": 3}, seed=1)
+    assert parse(DedupConfig, {"unit": "word", "ngram": 3}, "dedup") == DedupConfig(unit="word", ngram=3)
+    bad = {
+        "unit": ("byte", "dedup.unit must be one of 'char', 'word', got 'byte'"),
+        "ngram": (0, "dedup.ngram must be an integer >= 1 and <= 64, got 0"),
+        "threshold": (1.5, "dedup.threshold must be a number > 0 and <= 1, got 1.5"),
+        "num_perm": (0, "dedup.num_perm must be an integer >= 8 and <= 1024, got 0"),
+        "seed": (3, "dedup: unknown key 'seed'"),  # the recipe's seed, not a dedup option
+    }
+    for key, (value, message) in bad.items():
+        with pytest.raises(RecipeError, match=re.escape(message)):
+            parse(DedupConfig, {key: value}, "dedup")

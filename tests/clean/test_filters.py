@@ -6,6 +6,7 @@ import polars as pl
 import pytest
 
 from ecinstruct_builder.clean.filters import (
+    FiltersConfig,
     Garbled,
     Language,
     LeftoverHtml,
@@ -16,6 +17,7 @@ from ecinstruct_builder.clean.filters import (
     has_words,
 )
 from ecinstruct_builder.errors import RecipeError
+from ecinstruct_builder.schema import parse
 
 COLUMNS = {"label", "options", "review", "title", "tags"}
 
@@ -132,7 +134,8 @@ def test_language_accepts_every_listed_language_and_skips_short_texts():
 
 
 def build(config: dict, text_fields=("review", "title"), required=("review",)):
-    return build_filters(config, text_fields, required, COLUMNS, seed=3)
+    """The chain from a `[filters]` table, parsed the way a recipe is."""
+    return build_filters(parse(FiltersConfig, config, "filters"), text_fields, required, COLUMNS, seed=3)
 
 
 def test_build_filters_default_chain_and_order():
@@ -165,14 +168,18 @@ def test_build_filters_can_switch_filters_off():
 @pytest.mark.parametrize(
     ("config", "message"),
     [
-        ({"profanity": True}, "unknown filter(s) profanity"),
-        ({"min_words": {"body": 3}}, "filters name field 'body'"),
-        ({"max_words": {"review": "ten"}}, "filters.max_words must map field names to integers"),
-        ({"min_words": 10}, "filters.min_words must map field names to integers"),
-        ({"language": {"colour": "red"}}, "bad language filter options"),
-        ({"language": "en"}, "bad language filter options 'en'"),
-        ({"language": {"fields": ["body"]}}, "filters name field 'body'"),
-        ({"language": {"engine": "cld3"}}, "unknown language engine 'cld3'"),
+        ({"profanity": True}, "filters: unknown key 'profanity'"),
+        ({"min_words": {"body": 3}}, "filters names field 'body', which this task does not have"),
+        ({"max_words": {"review": "ten"}}, "filters.max_words.review must be an integer, got 'ten'"),
+        ({"min_words": {"review": -5}}, "filters.min_words.review must be an integer >= 0, got -5"),
+        ({"min_words": 10}, "filters.min_words must be a table of integer, got 10"),
+        ({"language": {"colour": "red"}}, "filters.language: unknown key 'colour'"),
+        ({"language": "en"}, "filters.language must be a table or boolean, got 'en'"),
+        ({"language": {"languages": "en"}}, "filters.language.languages must be a list of string, got 'en'"),
+        ({"language": {"languages": ["english"]}}, "'english' is not an ISO 639 language code"),
+        ({"language": {"min_confidence": 2}}, "min_confidence must be a number >= 0 and <= 1, got 2"),
+        ({"language": {"fields": ["body"]}}, "filters.language.fields names field 'body'"),
+        ({"language": {"engine": "cld3"}}, "filters.language.engine must be one of 'fasttext'"),
     ],
 )
 def test_build_filters_config_errors(config, message):

@@ -1,10 +1,8 @@
 """Leakage across tasks: products and texts shared between one task's train and another's evaluation."""
 
 import polars as pl
-import pytest
 
-from ecinstruct_builder.clean.leakage import find_leaks, leak_summary, leakage_mode
-from ecinstruct_builder.errors import RecipeError
+from ecinstruct_builder.clean.leakage import find_leaks, leak_summary
 
 
 def rows(*items):
@@ -43,9 +41,3 @@ def test_shared_product_and_text_are_found_in_both_directions():
 
 def test_same_task_overlap_is_not_cross_task_leakage():
     assert find_leaks({"A": rows(("a1", "train", "P1", "x y"), ("a2", "test", "P1", "x y"))}).is_empty()
-
-
-def test_mode_is_validated():
-    assert leakage_mode({}) == "report"
-    with pytest.raises(RecipeError, match="cross_task"):
-        leakage_mode({"cross_task": "delete"})

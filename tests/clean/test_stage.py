@@ -3,11 +3,12 @@
 import numpy as np
 import polars as pl
 import pytest
+from select_helpers import plain_selection
 
 from ecinstruct_builder.clean.dedup import shingle_hashes, signatures
 from ecinstruct_builder.clean.stage import REJECT_SCHEMA, TaskCleaner
-from ecinstruct_builder.recipe import load_recipe
-from ecinstruct_builder.split import split_candidates
+from ecinstruct_builder.config import SplitConfig, TaskConfig, task_config
+from ecinstruct_builder.select import select_rows
 from ecinstruct_builder.tasks.base import CANDIDATE_SCHEMA, TaskBuilder
 
 ITEMS = "kettle blender lamp backpack charger toaster vacuum speaker drill mug pan tent jacket mouse"
@@ -79,43 +80,27 @@ def candidates(rows: list[tuple[str, str, str, str]]) -> pl.DataFrame:
     )
 
 
-RECIPE = """
-name = "stage-test"
-seed = 1
-[filters]
-min_words = {{ review = 5 }}
-language = {{ engine = "fasttext", languages = ["en"] }}
-[dedup]
-unit = "word"
-ngram = 3
-[tasks.DU]
-ind_categories = ["Electronics", "Home"]
-{sizes}
-"""
+# the recipe-wide [filters] and [dedup] of the stage tests, written as the task's own overrides
+TASK = {
+    "filters": {"min_words": {"review": 5}, "language": {"engine": "fasttext", "languages": ["en"]}},
+    "dedup": {"unit": "word", "ngram": 3},
+    "ind_categories": ["Electronics", "Home"],
+}
 
 
 @pytest.fixture
-def recipe(tmp_path):
-    def make(sizes: str = ""):
-        path = tmp_path / f"recipe{len(list(tmp_path.iterdir()))}.toml"
-        path.write_text(RECIPE.format(sizes=sizes))
-        return load_recipe(str(path))
+def recipe():
+    def make(sizes: dict | None = None) -> TaskConfig:
+        return task_config(Reviews(), {**TASK, **({"sizes": sizes} if sizes else {})}, seed=1)
 
     return make
 
 
-def select(recipe, frame: pl.DataFrame) -> tuple[pl.DataFrame, TaskCleaner]:
+def select(config: TaskConfig, frame: pl.DataFrame) -> tuple[pl.DataFrame, TaskCleaner]:
     """What the build does for one task: prepare every candidate, then select with the expensive steps."""
     builder = Reviews()
-    cleaner = TaskCleaner.for_task(builder, recipe)
-    selected, _ = split_candidates(
-        cleaner.prepare(frame),
-        builder,
-        recipe.tasks["DU"],
-        recipe.seed,
-        accept=cleaner.accept,
-        on_leak=lambda rows: cleaner.reject(rows, "split", "group_in_train"),
-    )
+    cleaner = TaskCleaner.for_task(builder, config, 1)
+    selected, _ = select_rows(cleaner.prepare(frame), builder, config, 1, SplitConfig(), cleaner)
     return selected, cleaner
 
 
@@ -136,7 +121,7 @@ def test_cheap_filters_reject_with_task_stage_and_reason(recipe):
             ("blank", "  <br/> ", "p5", "Home"),
         ]
     )
-    cleaner = TaskCleaner.for_task(Reviews(), recipe())
+    cleaner = TaskCleaner.for_task(Reviews(), recipe(), 1)
     kept = cleaner.prepare(frame)
     assert kept["candidate_id"].to_list() == ["good"]
     assert not kept["review"][0].startswith("<p>")  # the cleaned text is what moves on
@@ -149,7 +134,7 @@ def test_cheap_filters_reject_with_task_stage_and_reason(recipe):
     }
     assert {r["task"] for r in rejects.values()} == {"Dummy_Reviews"}
     assert all(r["cluster_id"] is None and r["kept_id"] is None for r in rejects.values())
-    assert [(s["step"], s["rows"]) for s in cleaner.report()["funnel"]] == [
+    assert [(s.step, s.rows) for s in cleaner.report().funnel] == [
         ("candidates", 5),
         ("filter:required", 4),
         ("filter:length", 3),
@@ -194,7 +179,7 @@ def test_duplicate_and_language_rejects_name_the_kept_row(recipe):
     assert (german["stage"], german["reason"], german["kept_id"]) == ("filter", "language:review=de", None)
     assert {r["split"] for r in rejects.values()} == set(selected["split"])  # one product, one split
     report = cleaner.report()
-    assert {(d["stage"], d["reason"]): d["rows"] for d in report["dropped"]} == {
+    assert {(d.stage, d.reason): d.rows for d in report.dropped} == {
         ("dedup", "duplicate:exact"): 1,
         ("dedup", "duplicate:near"): 1,
         ("filter", "language:review=de"): 1,
@@ -250,7 +235,7 @@ def near_or_exact_pairs(evaluation: pl.DataFrame, train: pl.DataFrame, threshold
     return int(np.sum(exact | (similarity.max(axis=1, initial=0.0) >= threshold)))
 
 
-@pytest.mark.parametrize("sizes", ["", "sizes = { train = 300, validation = 60, test = 60 }"])
+@pytest.mark.parametrize("sizes", [None, {"train": 300, "validation": 60, "test": 60}])
 def test_no_evaluation_row_duplicates_a_train_row(recipe, sizes):
     frame = corpus(800, seed=4, copies=300)
     selected, cleaner = select(recipe(sizes), frame)
@@ -282,7 +267,7 @@ def test_rows_offered_past_the_quota_do_not_count_as_kept(recipe):
         .alias(name)
         for name in ("review", "content_key")
     )
-    selected, cleaner = select(recipe("sizes = { train = 10 }"), copied)
+    selected, cleaner = select(recipe({"train": 10}), copied)
     assert unselected["candidate_id"] not in set(selected["candidate_id"])
     # the validation copy duplicates no selected train row, so it must stay
     assert victim["candidate_id"] in set(selected["candidate_id"])
@@ -291,10 +276,10 @@ def test_rows_offered_past_the_quota_do_not_count_as_kept(recipe):
 
 def test_expensive_steps_touch_about_the_rows_needed(recipe):
     frame = corpus(4000, seed=5, copies=40, foreign=40)
-    selected, cleaner = select(recipe("sizes = { train = 200, validation = 25, test = 25 }"), frame)
+    selected, cleaner = select(recipe({"train": 200, "validation": 25, "test": 25}), frame)
     needed = 250
     assert selected.height == needed
-    touched = cleaner.report()["touched"]
+    touched = cleaner.report().touched
     assert set(touched) == {"language", "dedup"}
     # quotas of 25 split over 2 categories are offered in chunks of at least 16 rows
     assert needed <= touched["dedup"] <= touched["language"] <= 1.3 * needed < frame.height / 10
@@ -311,13 +296,16 @@ def test_selection_equals_running_the_expensive_steps_on_every_row_first(recipe)
         content_key=pl.col("content_key").str.to_uppercase(),
     )
     frame = pl.concat([frame, copies]).sample(fraction=1.0, seed=int(rng.integers(0, 100)), shuffle=True)
-    capped = recipe("sizes = { train = 120, validation = 30, test = 30 }")
+    capped = recipe({"train": 120, "validation": 30, "test": 30})
     lazy, _ = select(capped, frame)
 
     # reference: the expensive steps on every candidate (no caps), then the caps on the survivors
     everything, _ = select(recipe(), frame)
-    reference, _ = split_candidates(
-        everything.select(frame.columns), Reviews(), capped.tasks["DU"], capped.seed
+    reference, _, _ = plain_selection(
+        everything.select(frame.columns),
+        Reviews(),
+        sizes={"train": 120, "validation": 30, "test": 30},
+        **TASK,
     )
     assert lazy.height == 180
     assert lazy.select("candidate_id", "split").equals(reference.select("candidate_id", "split"))

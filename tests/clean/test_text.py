@@ -5,6 +5,7 @@ import pytest
 
 from ecinstruct_builder.clean.text import CleanConfig, clean_columns
 from ecinstruct_builder.errors import RecipeError
+from ecinstruct_builder.schema import parse
 
 DEFAULT = CleanConfig()
 
@@ -68,7 +69,7 @@ def test_only_named_text_columns_change():
     assert out.to_dicts() == [{"a": "x", "b": " y ", "n": 3}]
 
 
-def test_clean_config_from_dict_rejects_unknown_options():
-    assert CleanConfig.from_dict({"nfkd_ascii": True}) == CleanConfig(nfkd_ascii=True)
-    with pytest.raises(RecipeError, match="unknown clean option"):
-        CleanConfig.from_dict({"lowercase": True})
+def test_clean_config_rejects_unknown_options():
+    assert parse(CleanConfig, {"nfkd_ascii": True}, "clean") == CleanConfig(nfkd_ascii=True)
+    with pytest.raises(RecipeError, match="clean: unknown key 'lowercase'"):
+        parse(CleanConfig, {"lowercase": True}, "clean")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import polars as pl
 
+from ecinstruct_builder.tasks import builders
+
 IND = "IND_Diverse_Instruction"
 OOD = "OOD_Diverse_Instruction"
 
@@ -49,6 +51,12 @@ def row(
     if labels is not None:
         record["labels"] = json.dumps(labels)
     return record
+
+
+def tasks_in(rows: list[dict[str, object]]) -> list[str]:
+    """The abbreviations of the tasks the rows belong to, in the registry's (ECInstruct) order."""
+    names = {row["task"] for row in rows}
+    return [builder.abbr for builder in builders().values() if builder.name in names]
 
 
 def standard_rows() -> list[dict[str, object]]:

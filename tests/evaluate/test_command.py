@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from evaluate_helpers import gold_predictions, standard_rows, write_predictions, write_workdir
+from evaluate_helpers import gold_predictions, standard_rows, tasks_in, write_predictions, write_workdir
 
 from ecinstruct_builder.evaluate import neural
 from ecinstruct_builder.evaluate.command import eval_command
+from ecinstruct_builder.evaluate.tasks import task_specs
+from ecinstruct_builder.tasks import builders
 
 
 @pytest.fixture(autouse=True)
@@ -27,8 +30,9 @@ def invoke(*args: str | Path, color: bool = False) -> Result:
     return CliRunner().invoke(eval_command, [str(a) for a in args], color=color)
 
 
-def error_line(result: Result) -> str:
-    assert result.exit_code == 2, result.output
+def error_line(result: Result, code: int = 1) -> str:
+    """The one error line; exit status 1 for data errors, 2 for usage errors."""
+    assert result.exit_code == code, result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1, result.output  # one line, no traceback
     return lines[0]
@@ -49,8 +53,32 @@ def test_table_json_and_paper_column(tmp_path: Path, workdir: Path) -> None:
     assert ag.endswith("0.842 (F_BERT)")  # ROUGE-L here, so the paper's metric is named
     assert f"wrote {out}" in lines
     payload = json.loads(out.read_text())
-    assert len(payload["results"]) == 10
+    assert [r["abbr"] for r in payload["results"]] == tasks_in(standard_rows())
     assert payload["results"][0]["metrics"] == {"f1": 1.0, "precision": 1.0, "recall": 1.0}
+
+
+@pytest.fixture
+def psi_without_paper(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """PSI as a task the paper reports nothing for."""
+    monkeypatch.setattr(type(builders()["PSI"]), "paper", None)
+    task_specs.cache_clear()
+    yield
+    monkeypatch.undo()
+    task_specs.cache_clear()
+
+
+@pytest.mark.usefixtures("psi_without_paper")
+def test_a_task_without_paper_numbers_shows_none(tmp_path: Path, workdir: Path) -> None:
+    preds = write_predictions(tmp_path / "p.jsonl", gold_predictions(standard_rows()))
+    out = tmp_path / "scores.json"
+    result = invoke("-p", preds, "--dataset", workdir, "--task", "PSI,SA", "--paper", "--json", out)
+    assert result.exit_code == 0, result.output
+    psi = next(line for line in result.output.splitlines() if line.startswith("PSI "))
+    assert psi.endswith("n/a")
+    assert next(line for line in result.output.splitlines() if line.startswith("SA ")).endswith("0.639")
+    papers = {r["abbr"]: r["paper"] for r in json.loads(out.read_text())["results"]}
+    assert papers["PSI"]["value"] is None and papers["PSI"]["metric"] is None
+    assert papers["SA"]["value"] == 0.639
 
 
 def test_primary_metric_is_bold(tmp_path: Path, workdir: Path) -> None:
@@ -122,10 +150,10 @@ def test_not_utf8_and_aligned_count_mismatch(tmp_path: Path, workdir: Path) -> N
 def test_bad_options(tmp_path: Path, workdir: Path) -> None:
     preds = write_predictions(tmp_path / "p.jsonl", {"pm1": "yes"})
     assert "unknown setting 'IND'" in error_line(
-        invoke("-p", preds, "--dataset", workdir, "--setting", "IND")
+        invoke("-p", preds, "--dataset", workdir, "--setting", "IND"), code=2
     )
     assert "unknown task 'XYZ'; use some of: AVE, PRP" in error_line(
-        invoke("-p", preds, "--dataset", workdir, "--task", "SA,XYZ")
+        invoke("-p", preds, "--dataset", workdir, "--task", "SA,XYZ"), code=2
     )
     assert "no such folder" in error_line(invoke("-p", preds, "--dataset", tmp_path / "nowhere"))
 

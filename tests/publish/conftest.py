@@ -8,9 +8,9 @@ from pathlib import Path
 import datasets
 import pytest
 
+from ecinstruct_builder.config import load_recipe
 from ecinstruct_builder.publish.export import ExportResult, export_dataset
 from ecinstruct_builder.publish.workdir import Build, load_build
-from ecinstruct_builder.recipe import load_recipe
 
 REPO = "org/ECInstruct"
 

@@ -7,8 +7,10 @@ from fnmatch import fnmatch
 
 from huggingface_hub import DatasetCard
 
-from ecinstruct_builder.publish.card import SOURCE_CITATIONS, foreign_configs, size_category, sources_used
+from ecinstruct_builder.publish.card import foreign_configs, size_category, sources_used
 from ecinstruct_builder.publish.workdir import Build
+from ecinstruct_builder.sources import adapters
+from ecinstruct_builder.tasks import builders
 from ecinstruct_builder.templates import load_templates
 
 SECTIONS = [
@@ -55,7 +57,7 @@ def test_card_describes_tasks_counts_and_categories(built: Build, exported) -> N
     assert "| SA | 100 | 20 | 20 | 20 |" in text  # Diverse rows per split, from the data
     assert "| PRP | Electronics, Home_and_Kitchen, Sports_and_Outdoors | Tools_and_Home_Improvement |" in text
     assert "| PM | all (the source has no category) | no OOD test set |" in text
-    held_out = [d["domain"] for d in built.task_report("AVE")["domains"] if d["split"] == "test_ood"]
+    held_out = [d.domain for d in built.task_report("AVE").domains if d.split == "test_ood"]
     assert f"held-out attributes: {', '.join(held_out)}" in text
     assert "Synthetic demo data" in text
 
@@ -71,8 +73,8 @@ def test_card_marks_base_and_held_out_instruction_of_every_task(built: Build, ex
 
 def test_card_has_drop_table_licences_recipe_and_citations(built: Build, exported) -> None:
     text = (exported.out / "README.md").read_text()
-    sa = built.task_report("SA")["clean"]["dropped"][0]
-    assert f"| SA | {sa['stage']} | `{sa['reason']}` | {sa['rows']:,} |" in text
+    sa = built.task_report("SA").clean.dropped[0]
+    assert f"| SA | {sa.stage} | `{sa.reason}` | {sa.rows:,} |" in text
     assert (
         "Amazon review data (2018 reviews and metadata, 2014 metadata)\n"
         "and AmazonQA come with no explicit licence" in text
@@ -83,10 +85,12 @@ def test_card_has_drop_table_licences_recipe_and_citations(built: Build, exporte
     assert "ecbuild render --recipe recipe.toml --workdir work --task all" in text
     assert "@inproceedings{peng2024ecellm," in text
     used = sources_used(built)
-    assert set(used) == {"amazon2014", "amazon2018", "amazon_google", "amazonqa", "esci", "mave"}
-    for name in used:
-        assert SOURCE_CITATIONS[name].splitlines()[0] in text
-    assert "hou2024bridging" not in text  # Amazon 2023 feeds no task of this recipe
+    read = {table for task in built.tasks for table in builders()[task.abbr].tables}
+    assert set(used) == {name for name, adapter in adapters().items() if read & set(adapter.tables)}
+    for name, adapter in adapters().items():
+        # cited exactly when a published task reads it (Amazon 2023 feeds no task of this recipe)
+        assert (adapter.citation.splitlines()[0] in text) == (name in used), name
+    assert "hou2024bridging" not in text
 
 
 def test_size_category_buckets() -> None:

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from huggingface_hub import DatasetCard
 
 from ecinstruct_builder.errors import EcbuildError
+from ecinstruct_builder.paths import recipes_dir
 from ecinstruct_builder.publish import layout
 from ecinstruct_builder.publish.command import export_command
 from ecinstruct_builder.publish.export import export_dataset
@@ -70,7 +71,7 @@ def test_export_refuses_a_folder_with_other_content(built: Build, tmp_path: Path
 
 def test_export_command_explains_a_missing_build(tmp_path: Path) -> None:
     result = CliRunner().invoke(export_command, ["--workdir", str(tmp_path), "--out", str(tmp_path / "x")])
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert result.output == (
         f"Error: {tmp_path}/reports/build.json not found; "
         f"run `ecbuild render --recipe demo --workdir {tmp_path} --task all` first\n"
@@ -79,12 +80,12 @@ def test_export_command_explains_a_missing_build(tmp_path: Path) -> None:
 
 def test_export_command_rejects_a_build_of_another_recipe(built: Build, tmp_path: Path) -> None:
     other = tmp_path / "other.toml"
-    other.write_text('name = "other"\n')
+    other.write_text((recipes_dir() / "demo.toml").read_text().replace('name = "demo"', 'name = "other"'))
     result = CliRunner().invoke(
         export_command,
         ["--workdir", str(built.workdir), "--recipe", str(other), "--out", str(tmp_path / "x")],
     )
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "was built with recipe 'demo'" in result.output and "not 'other'" in result.output
     assert "Traceback" not in result.output
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import polars as pl
 
+from ecinstruct_builder.config import load_recipe
 from ecinstruct_builder.publish.layout import plan_layout, row_counts, scan_split
 from ecinstruct_builder.publish.workdir import Build, BuiltTask
-from ecinstruct_builder.recipe import load_recipe
 from ecinstruct_builder.render import ROW_SCHEMA
 
 SETTINGS_SPLITS = [

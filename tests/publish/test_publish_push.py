@@ -149,7 +149,7 @@ def test_token_flag_and_commit_message(
 def test_failed_push_can_be_retried_and_a_repeat_commits_nothing(built: Build, hub_env: FakeHub) -> None:
     hub_env.commit_statuses = [422]
     failed = _push(built)
-    assert failed.exit_code == 2
+    assert failed.exit_code == 1
     assert failed.output.strip().splitlines()[-1] == (
         f"Error: push to {REPO} failed while uploading and committing: "
         "the Hub refused the request (HTTP 422). Nothing was committed; re-running is safe."
@@ -173,7 +173,7 @@ def test_push_refuses_when_the_branch_moved_since_the_listing(built: Build, hub_
     hub_env.race = {"data/Their_Task/train-00000-of-00001.parquet": b"PAR1 theirs"}
     before = dict(hub_env.repos[REPO].refs)
     result = _push(built)
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "'main' moved since ecbuild listed it (HTTP 412" in result.output
     assert "run ecbuild push again to plan against the new state" in result.output
     assert hub_env.commits[-1].summary == "outside commit" and hub_env.repos[REPO].refs != before
@@ -211,7 +211,7 @@ def test_revision_and_pull_request(built: Build, hub_env: FakeHub) -> None:
 def test_no_token_says_how_to_log_in(built: Build, hub_env: FakeHub, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HF_TOKEN")
     result = _push(built)
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert result.output.strip() == (
         "Error: no Hugging Face token found; pass --token, set HF_TOKEN or run `hf auth login`, "
         "then run ecbuild push again"
@@ -225,7 +225,7 @@ def test_unreachable_endpoint_is_one_line(
     endpoint = closed_port_url().rstrip("/")
     monkeypatch.setenv("HF_ENDPOINT", endpoint)
     result = _push(built)
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert result.output.strip() == (
         f"Error: push to {REPO} failed while checking the token: cannot reach {endpoint} (ConnectError); "
         "check the network and HF_ENDPOINT. Nothing was committed; re-running is safe."
@@ -235,7 +235,7 @@ def test_unreachable_endpoint_is_one_line(
 def test_permission_denied_is_one_line(built: Build, hub_env: FakeHub) -> None:
     hub_env.deny_write = True
     result = _push(built)
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert result.output.strip() == (
         f"Error: push to {REPO} failed while creating the repo: permission denied (HTTP 403); "
         "use a token with write access to 'org'. Nothing was committed; re-running is safe."
@@ -246,7 +246,7 @@ def test_permission_denied_is_one_line(built: Build, hub_env: FakeHub) -> None:
 def test_rejected_token_is_one_line(built: Build, hub_env: FakeHub, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_TOKEN", "hf_wrong")
     result = _push(built)
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "failed while checking the token: the Hub rejected the token (HTTP 401)" in result.output
     assert "hf_wrong" not in result.output
 

@@ -65,7 +65,7 @@ def test_samples_refuses_a_foreign_folder_and_deletes_nothing(built: Build, tmp_
     (tmp_path / "plot.png").write_bytes(b"\x89PNG mine")
     before = _contents(tmp_path)
     result = _run_samples(built, tmp_path)
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert result.output.strip() == (
         f"Error: --out {tmp_path} is not empty and holds no `ecbuild samples` output "
         f"(no {MANIFEST}); choose a new or empty folder"

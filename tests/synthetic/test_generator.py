@@ -19,31 +19,13 @@ from click.testing import CliRunner
 from langdetect import DetectorFactory, detect
 
 from ecinstruct_builder.paths import raw_sources_dir
+from ecinstruct_builder.sources import adapters
 from ecinstruct_builder.synthetic import PLANTED_BAD_LINES, generate
 from ecinstruct_builder.synthetic.__main__ import main
 from ecinstruct_builder.synthetic.common import Profile
 from ecinstruct_builder.synthetic.text import FOREIGN_SENTENCES
 
 CATEGORIES_2018 = ("Electronics", "Home_and_Kitchen", "Sports_and_Outdoors", "Tools_and_Home_Improvement")
-EXPECTED_FILES = {
-    *(f"amazon2018/{c}.json.gz" for c in CATEGORIES_2018),
-    *(f"amazon2018/meta_{c}.json.gz" for c in CATEGORIES_2018),
-    *(f"amazon2018/{c}.csv" for c in CATEGORIES_2018),
-    *(f"amazon2014/meta_{c}.json.gz" for c in CATEGORIES_2018),
-    *(f"amazon2023/{c}.jsonl" for c in ("Electronics", "Home_and_Kitchen")),
-    *(f"amazon2023/meta_{c}.jsonl" for c in ("Electronics", "Home_and_Kitchen")),
-    "mave/mave_positives.jsonl",
-    "mave/mave_negatives.jsonl",
-    "esci/shopping_queries_dataset_examples.parquet",
-    "esci/shopping_queries_dataset_products.parquet",
-    "esci/shopping_queries_dataset_sources.csv",
-    "amazonqa/train-qar.jsonl",
-    "amazonqa/val-qar.jsonl",
-    "amazonqa/test-qar.jsonl",
-    "amazon_google/Amazon.csv",
-    "amazon_google/GoogleProducts.csv",
-    "amazon_google/Amzon_GoogleProducts_perfectMapping.csv",
-}
 META_2018_FIELDS = {
     "category", "tech1", "description", "fit", "title", "also_buy", "tech2", "brand", "feature", "rank",
     "also_view", "main_cat", "similar_item", "date", "price", "asin", "imageURL", "imageURLHighRes",
@@ -70,6 +52,15 @@ CSV_FIELDS = {
     "amazon_google/GoogleProducts.csv": 5,
     "amazon_google/Amzon_GoogleProducts_perfectMapping.csv": 2,
 }
+
+
+def upstream_files(out: Path) -> set[str]:
+    """Every file some registered adapter reads under `out` (default options), as relative paths."""
+    return {
+        file.path.relative_to(out).as_posix()
+        for name, adapter in adapters().items()
+        for file in adapter.discover(out / name, {})
+    }
 
 
 @pytest.fixture(scope="module")
@@ -134,14 +125,16 @@ def test_another_seed_changes_every_file(demo, tmp_path):
 
 def test_every_upstream_file_is_written_under_its_upstream_name(demo):
     out, rows = demo
-    assert set(rows) == EXPECTED_FILES
-    assert set(files_under(out)) == EXPECTED_FILES  # nothing else, e.g. no leftover temp files
-    assert all(rows[name] > 0 for name in EXPECTED_FILES)
+    expected = upstream_files(out)
+    assert {name.split("/")[0] for name in expected} == set(adapters())  # every source gets files
+    assert set(rows) == expected
+    assert set(files_under(out)) == expected  # nothing else, e.g. no leftover temp files
+    assert all(rows[name] > 0 for name in expected)
 
 
 def test_gzip_headers_carry_no_name_or_time(demo):
-    out, _ = demo
-    for name in EXPECTED_FILES:
+    out, rows = demo
+    for name in rows:
         if name.endswith(".gz"):
             header = (out / name).read_bytes()[:10]
             assert header[3] == 0, name  # FLG: no FNAME field
@@ -178,9 +171,9 @@ def test_bundled_samples_stay_small():
 
 
 def test_planted_bad_lines_are_exactly_the_unreadable_records(demo):
-    out, _ = demo
+    out, rows = demo
     assert sum(PLANTED_BAD_LINES.values()) == 10
-    for name in EXPECTED_FILES:
+    for name in rows:
         path = out / name
         if name.endswith(".parquet"):
             continue
@@ -411,7 +404,7 @@ def test_small_scale_writes_more_ratings_than_the_demo_and_is_fast(demo, tmp_pat
     started = time.monotonic()
     rows = generate(tmp_path, scale=0.0002)
     assert time.monotonic() - started < 30
-    assert set(rows) == EXPECTED_FILES
+    assert set(rows) == upstream_files(tmp_path)
     for category in CATEGORIES_2018:
         name = f"amazon2018/{category}.csv"
         assert rows[name] > 2 * demo_rows[name]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from ecinstruct_builder.recipe import TaskRecipe
+from ecinstruct_builder.config import TaskConfig, task_config
 from ecinstruct_builder.sources.amazonqa import AmazonQA
 from ecinstruct_builder.sources.esci import Esci
 from ecinstruct_builder.tasks.base import TaskBuilder
@@ -49,9 +49,9 @@ def qa_row(line: int, answers: list[dict] | None = None, **overrides) -> dict:
 
 
 def build(
-    builder: TaskBuilder, rows: list[dict], seed: int = 1, recipe: TaskRecipe | None = None, **params
+    builder: TaskBuilder, rows: list[dict], seed: int = 1, recipe: TaskConfig | None = None, **params
 ) -> pl.DataFrame:
     """Run `builder` over `rows` of its (single) source table and collect the candidates."""
     (table,) = builder.tables
     frame = pl.DataFrame(rows, schema=SCHEMAS[table])
-    return builder.build({table: frame.lazy()}, recipe or TaskRecipe(params=params), seed=seed).collect()
+    return builder.build({table: frame.lazy()}, recipe or task_config(builder, params), seed=seed).collect()

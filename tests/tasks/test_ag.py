@@ -1,7 +1,7 @@
 import pytest
 from esci_amazonqa_rows import answer, build, qa_row
 
-from ecinstruct_builder.recipe import TaskRecipe
+from ecinstruct_builder.config import task_config
 from ecinstruct_builder.tasks.ag import AnswerGeneration
 from ecinstruct_builder.templates import load_templates, render_fields
 
@@ -60,7 +60,7 @@ def test_only_descriptive_answerable_questions_are_candidates():
 
 def test_recipe_categories_select_rows():
     rows = [qa_row(1, category="Electronics"), qa_row(2, category="Home_and_Kitchen")]
-    out = build(AG, rows, recipe=TaskRecipe(ind_categories=("Home_and_Kitchen",)))
+    out = build(AG, rows, recipe=task_config(AG, {"ind_categories": ["Home_and_Kitchen"]}))
     assert out["domain"].to_list() == ["Home_and_Kitchen"]
 
 

@@ -1,6 +1,6 @@
 from esci_amazonqa_rows import build, qa_row
 
-from ecinstruct_builder.recipe import TaskRecipe
+from ecinstruct_builder.config import task_config
 from ecinstruct_builder.tasks.ap import AnswerabilityPrediction
 from ecinstruct_builder.templates import load_templates, render_fields
 
@@ -33,8 +33,8 @@ def test_recipe_categories_select_rows_and_no_categories_keeps_all():
         qa_row(2, category="Cell_Phones_and_Accessories"),
         qa_row(3, category="Electronics"),
     ]
-    recipe = TaskRecipe(
-        ind_categories=("Sports_and_Outdoors",), ood_categories=("Cell_Phones_and_Accessories",)
+    recipe = task_config(
+        AP, {"ind_categories": ["Sports_and_Outdoors"], "ood_categories": ["Cell_Phones_and_Accessories"]}
     )
     assert build(AP, rows, recipe=recipe)["domain"].to_list() == [
         "Sports_and_Outdoors",

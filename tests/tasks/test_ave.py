@@ -3,8 +3,8 @@ import json
 import polars as pl
 import pytest
 
+from ecinstruct_builder.config import task_config
 from ecinstruct_builder.errors import RecipeError
-from ecinstruct_builder.recipe import TaskRecipe
 from ecinstruct_builder.sources.mave import Mave
 from ecinstruct_builder.tasks.ave import AttributeValueExtraction
 from ecinstruct_builder.templates import load_templates, render_fields
@@ -38,7 +38,9 @@ def attribute(key: str | None, *evidences: dict) -> dict:
 def build_frame(rows: list[dict], **params) -> pl.DataFrame:
     mave = pl.DataFrame(rows, schema=Mave.tables["mave"])
     return (
-        AttributeValueExtraction().build({"mave": mave.lazy()}, TaskRecipe(params=params), seed=1).collect()
+        AttributeValueExtraction()
+        .build({"mave": mave.lazy()}, task_config(AttributeValueExtraction(), params), seed=1)
+        .collect()
     )
 
 
@@ -148,7 +150,7 @@ def test_output_is_deterministic_sorted_and_in_schema():
 
 
 def test_unknown_parameter_is_rejected():
-    with pytest.raises(RecipeError, match="unknown parameter"):
+    with pytest.raises(RecipeError, match="unknown key"):
         build_frame([], words=3)
 
 

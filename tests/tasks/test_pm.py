@@ -3,8 +3,8 @@ import json
 import polars as pl
 import pytest
 
+from ecinstruct_builder.config import task_config
 from ecinstruct_builder.errors import RecipeError
-from ecinstruct_builder.recipe import TaskRecipe
 from ecinstruct_builder.sources.amazon_google import AmazonGoogle
 from ecinstruct_builder.tasks.pm import ProductMatching
 from ecinstruct_builder.templates import load_templates, render_fields
@@ -24,7 +24,7 @@ def build_frame(products: list[dict], mapping: list[tuple], seed: int = 1, **par
             schema=SCHEMAS["amazon_google_mapping"],
         ).lazy(),
     }
-    return ProductMatching().build(tables, TaskRecipe(params=params), seed=seed).collect()
+    return ProductMatching().build(tables, task_config(ProductMatching(), params), seed=seed).collect()
 
 
 def labelled_pairs(out: pl.DataFrame) -> set[tuple[str, str, str]]:

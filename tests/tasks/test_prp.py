@@ -3,8 +3,8 @@ import json
 import polars as pl
 import pytest
 
+from ecinstruct_builder.config import task_config
 from ecinstruct_builder.errors import RecipeError
-from ecinstruct_builder.recipe import TaskRecipe
 from ecinstruct_builder.sources.amazon2018 import Amazon2018
 from ecinstruct_builder.tasks.prp import RELATION_OPTIONS, ProductRelationPrediction
 from ecinstruct_builder.templates import load_templates, render_fields
@@ -26,7 +26,7 @@ def item(
 def build_frame(rows: list[dict], **params) -> pl.DataFrame:
     meta = pl.DataFrame(rows, schema=Amazon2018.tables["amazon2018_meta"])
     builder = ProductRelationPrediction()
-    return builder.build({"amazon2018_meta": meta.lazy()}, TaskRecipe(params=params), seed=1).collect()
+    return builder.build({"amazon2018_meta": meta.lazy()}, task_config(builder, params), seed=1).collect()
 
 
 def pairs(out: pl.DataFrame) -> list[tuple[str, str, str]]:
@@ -134,7 +134,7 @@ def test_output_is_sorted_deterministic_and_in_schema():
 
 
 def test_unknown_parameter_is_rejected():
-    with pytest.raises(RecipeError, match="unknown parameter"):
+    with pytest.raises(RecipeError, match="unknown key"):
         build_frame([], min_words=3)
 
 

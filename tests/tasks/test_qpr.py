@@ -86,7 +86,7 @@ def test_more_lists_per_query_skip_repeated_product_sets():
 
 @pytest.mark.parametrize("value", [0, -1, "2", True])
 def test_lists_per_query_must_be_a_positive_integer(value):
-    with pytest.raises(RecipeError, match="lists_per_query must be a positive integer"):
+    with pytest.raises(RecipeError, match="lists_per_query must be an integer"):
         build(QPR, query(1, "ES"), lists_per_query=value)
 
 

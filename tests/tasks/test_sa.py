@@ -1,6 +1,6 @@
 import polars as pl
 
-from ecinstruct_builder.recipe import TaskRecipe
+from ecinstruct_builder.config import task_config
 from ecinstruct_builder.sources.amazon2018 import Amazon2018
 from ecinstruct_builder.tasks.sa import SENTIMENT_OPTIONS, SentimentAnalysis
 
@@ -10,7 +10,9 @@ TEN_WORDS = "one two three four five six seven eight nine ten"
 def build(rows: list[dict], **params) -> pl.DataFrame:
     reviews = pl.DataFrame(rows, schema=Amazon2018.tables["amazon2018_reviews"])
     builder = SentimentAnalysis()
-    return builder.build({"amazon2018_reviews": reviews.lazy()}, TaskRecipe(params=params), seed=1).collect()
+    return builder.build(
+        {"amazon2018_reviews": reviews.lazy()}, task_config(builder, params), seed=1
+    ).collect()
 
 
 def review(line: int, overall: float | None, text: str | None = TEN_WORDS, asin: str = "B01") -> dict:

@@ -4,8 +4,8 @@ import numpy as np
 import polars as pl
 import pytest
 
+from ecinstruct_builder.config import task_config
 from ecinstruct_builder.errors import RecipeError
-from ecinstruct_builder.recipe import TaskRecipe
 from ecinstruct_builder.sources.amazon2014 import Amazon2014
 from ecinstruct_builder.sources.amazon2018 import Amazon2018
 from ecinstruct_builder.tasks.sr import (
@@ -65,7 +65,9 @@ def build(
         "amazon2018_meta": pl.DataFrame(meta18, schema=META18).lazy(),
         "amazon2014_meta": pl.DataFrame(list(meta14), schema=META14).lazy(),
     }
-    recipe = TaskRecipe(ind_categories=tuple(ind), ood_categories=tuple(ood), params=params)
+    recipe = task_config(
+        SequentialRecommendation(), {"ind_categories": list(ind), "ood_categories": list(ood), **params}
+    )
     return SequentialRecommendation().build(tables, recipe, seed=seed).collect()
 
 
@@ -251,7 +253,7 @@ def test_categories_outside_the_recipe_are_ignored():
 
 
 def test_a_category_on_both_sides_is_a_recipe_error():
-    with pytest.raises(RecipeError, match="Home as both IND and OOD"):
+    with pytest.raises(RecipeError, match="'Home' is both in-domain and out-of-domain"):
         build(ring("Home"), ring_meta("Home"), ind=("Home",), ood=("Home",))
 
 
