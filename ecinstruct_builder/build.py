@@ -43,7 +43,7 @@ from .schema import plain
 from .select import select_task
 from .tasks import builders
 from .tasks.base import TaskBuilder
-from .templates import load_templates, template_path
+from .templates import check_fields, load_templates, template_path
 from .workdir import WorkDir, environment_error, stamp
 
 
@@ -128,7 +128,8 @@ def _render(
     selected = pl.read_parquet(work.selected_rows(builder.abbr))
     removed = selected.filter(pl.col("candidate_id").is_in(leaked.implode()))
     selected = selected.filter(~pl.col("candidate_id").is_in(leaked.implode()))
-    rows = render_task(selected, builder, load_templates(builder.abbr), recipe.seed)
+    templates = load_templates(builder.abbr, recipe.templates)
+    rows = render_task(selected, builder, templates, recipe.seed)
     _write_parquet(rows, work.dataset_file(builder.name))
     cross = reject_frame(removed, builder.name, "cross_task", "in_train_of_other_task")
     rejects = pl.concat([pl.read_parquet(work.selection_rejects(builder.abbr)), cross])
@@ -157,6 +158,7 @@ def _render(
         recipe_hash=record.recipe_hash,
         selection_stamp=record.stamp,
         render_stamp=current,
+        template_file=str(templates.path),
         timings=timings,
     )
 
@@ -177,7 +179,8 @@ def run_render(
     skipped: dict[str, str] = {}
     runnable = []
     for builder in chosen:
-        load_templates(builder.abbr)  # a broken template fails before any expensive work
+        # a broken template, or one naming a field the task lacks, fails before any expensive work
+        check_fields(load_templates(builder.abbr, recipe.templates), set(builder.schema()))
         missing = [t for t in builder.tables if t not in tables]
         if missing:
             skipped[builder.abbr] = f"needs table(s) {', '.join(missing)}, not fetched"
@@ -228,8 +231,11 @@ def _finish(
             if mode == "remove"
             else pl.Series("candidate_id", [], dtype=pl.String)
         )
-        template_digest = hashlib.sha256(template_path(abbr).read_bytes()).hexdigest()
-        current = stamp("render", records[abbr].stamp, leaked.to_list(), template_digest, recipe.seed)
+        template = template_path(abbr, recipe.templates)
+        template_digest = hashlib.sha256(template.read_bytes()).hexdigest()
+        current = stamp(
+            "render", records[abbr].stamp, leaked.to_list(), str(template), template_digest, recipe.seed
+        )
         previous = work.try_record(TaskReport, work.task_report(abbr))
         if (
             previous is not None

@@ -12,6 +12,7 @@ from . import __version__
 from .errors import EcbuildError, UsageError
 from .evaluate.command import eval_command
 from .publish.command import export_command, push_command, samples_command
+from .quarantine_command import quarantine_command
 from .workdir import WorkDir, environment_error
 
 WORKDIR_HELP = "Working folder for every stage's output."
@@ -131,6 +132,8 @@ def fetch(recipe_name: str, workdir: Path, source_dir: Path | None, quiet: bool)
         click.echo(f"  {table:<28} {rows:>12,} rows")
     for note in result.skipped:
         click.echo(f"  skipped {note}")
+    for notice in result.notices:
+        click.secho(f"  note: {notice}", fg="yellow", err=True)
     click.echo(
         f"  quarantined {result.quarantined:,} bad record(s)"
         + (f": see {WorkDir(workdir).quarantine_path}" if result.quarantined else "")
@@ -147,8 +150,15 @@ def fetch(recipe_name: str, workdir: Path, source_dir: Path | None, quiet: bool)
     show_default=True,
     help="all, or comma-separated tasks by abbreviation or name (SA,PRP or Sentiment_Analysis).",
 )
+@click.option(
+    "--templates",
+    "templates_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="A folder of your own template files (<ABBR>.toml) replacing the bundled wording of those tasks.",
+)
 @quiet_option
-def render(recipe_name: str, workdir: Path, task_spec: str, quiet: bool) -> None:
+def render(recipe_name: str, workdir: Path, task_spec: str, templates_dir: Path | None, quiet: bool) -> None:
     """Build, split and render tasks into WORKDIR/dataset/, with a report in WORKDIR/reports/.
 
     A task whose fetched tables, recipe settings, templates and code have not changed since it was
@@ -159,12 +169,17 @@ def render(recipe_name: str, workdir: Path, task_spec: str, quiet: bool) -> None
     Examples:
       ecbuild render --task all
       ecbuild render --task SA,PRP --workdir runs/full --recipe ecinstruct
+      ecbuild render --templates my-wording/     # your own instructions for some tasks
     """
+    import dataclasses
+
     from .build import run_render
     from .config import load_recipe
     from .tasks import resolve_tasks
 
     recipe = load_recipe(recipe_name)
+    if templates_dir is not None:
+        recipe = dataclasses.replace(recipe, templates=templates_dir.resolve())
     chosen = resolve_tasks(task_spec)
     result = run_render(recipe, WorkDir(workdir), chosen, progress=not quiet)
     report = result.report
@@ -253,7 +268,7 @@ def synth(out: Path, scale: float | None, seed: int, quiet: bool) -> None:
     click.echo(f"wrote {sum(written.values()):,} records in {len(written)} files under {out}")
 
 
-for command in (export_command, push_command, eval_command, samples_command):
+for command in (export_command, push_command, eval_command, samples_command, quarantine_command):
     main.add_command(command)
 
 if __name__ == "__main__":  # pragma: no cover

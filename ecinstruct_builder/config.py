@@ -128,6 +128,7 @@ class Recipe:
     sources: dict[str, Any]  # adapter name -> its typed options
     tasks: dict[str, TaskConfig]
     declared_tasks: tuple[str, ...]  # the tasks the recipe has a [tasks.X] table for
+    templates: Path | None  # the user's template folder, if any
     path: Path
     raw: dict[str, Any]
 
@@ -153,6 +154,11 @@ class RecipeHeader:
     seed: int = option(1, "seed of every hash and random choice", minimum=0, maximum=2**32 - 1)
     origin: Literal["bundled", "download"] = option(
         "bundled", "where `ecbuild fetch` gets files without --source-dir: bundled samples or a download"
+    )
+    templates: str | None = option(
+        None,
+        "a folder of your own template files (<ABBR>.toml, validated like the bundled ones) replacing the "
+        "bundled wording of those tasks; relative to the recipe file; `render --templates` overrides it",
     )
 
 
@@ -285,6 +291,15 @@ def _check_task(
     )
 
 
+def _template_folder(value: str | None, recipe: Path, where: str) -> Path | None:
+    if value is None:
+        return None
+    folder = (recipe.parent / value).resolve()
+    if not folder.is_dir():
+        raise RecipeError(f"{where}.templates: {folder} is not a folder of template files")
+    return folder
+
+
 def parse_recipe(raw: dict[str, Any], path: Path) -> Recipe:
     """The typed recipe from parsed TOML; every problem is a one-line RecipeError naming the key."""
     where = f"recipe {path.name}"
@@ -325,6 +340,7 @@ def parse_recipe(raw: dict[str, Any], path: Path) -> Recipe:
         sources=sources,
         tasks=tasks,
         declared_tasks=tuple(abbr for abbr in known if abbr in task_tables),
+        templates=_template_folder(header.templates, path, where),
         path=path,
         raw=raw,
         **base,

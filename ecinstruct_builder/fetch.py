@@ -26,6 +26,7 @@ from .paths import raw_sources_dir
 from .quarantine import Quarantine
 from .sources import adapters
 from .sources.base import InputFile, RemoteFile, SourceAdapter
+from .sources.layout import all_quarantined_error, check_source_dir, missing_files_error, no_input_note
 from .workdir import MANIFEST, QUARANTINE, WorkDir, stamp
 
 
@@ -35,6 +36,7 @@ class FetchResult:
     tables: dict[str, int] = field(default_factory=dict)  # table -> rows
     files: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # what the user should know (e.g. a fallback file)
     quarantined: int = 0
     timings: dict[str, dict[str, Any]] = field(default_factory=dict)  # source -> seconds and rows
 
@@ -63,6 +65,7 @@ def resolve_source_root(recipe: Recipe, workdir: Path, source_dir: Path | None, 
             raise EcbuildError(
                 f"--source-dir {source_dir} is not a folder; point it at your copy of the sources"
             )
+        check_source_dir(source_dir, [adapter.name for adapter, _ in recipe_adapters(recipe)])
         return source_dir
     if recipe.origin == "bundled":
         return raw_sources_dir()
@@ -102,6 +105,8 @@ def _read_source(
                 raise EcbuildError(f"internal: adapter {adapter.name} produced {table} with schema {schema}")
             rows[table] += _write_part(frame, staging / table / f"part-{part:06d}.parquet")
             part += 1
+        if not sum(rows.values()) and quarantine.per_file[str(file.path)] > before:
+            raise all_quarantined_error(file.path, quarantine)
         records.append(
             {
                 "source": adapter.name,
@@ -114,6 +119,7 @@ def _read_source(
                 "sha256": sha256_file(file.path),
                 "rows": dict(sorted(rows.items())),
                 "quarantined": quarantine.per_file[str(file.path)] - before,
+                "encodings": quarantine.encodings_of(str(file.path)),  # text files decoded by evidence
             }
         )
     return records
@@ -131,6 +137,21 @@ def _finalize_tables(adapter: SourceAdapter, staging: Path, out_dir: Path) -> di
     return counts
 
 
+def _discover_all(
+    recipe: Recipe, root: Path
+) -> list[tuple[SourceAdapter, dict[str, Any], Path, list[InputFile]]]:
+    """Every source's files, found before anything is read, so that a missing file fails at once."""
+    found = []
+    for adapter, options in recipe_adapters(recipe):
+        folder = root / adapter.name
+        files = adapter.discover(folder, options) if folder.is_dir() else []
+        missing = adapter.missing_files(folder, options, files) if folder.is_dir() else []
+        if missing:
+            raise missing_files_error(folder, missing)
+        found.append((adapter, options, folder, files))
+    return found
+
+
 def run_fetch(
     recipe: Recipe, workdir: Path, source_dir: Path | None = None, progress: bool = True
 ) -> FetchResult:
@@ -141,17 +162,17 @@ def run_fetch(
     work = WorkDir(workdir)
     work.ensure_writable()
     root = resolve_source_root(recipe, workdir, source_dir, progress)
+    discovered = _discover_all(recipe, root)  # before anything is read: a missing file fails at once
     result = FetchResult(source_root=root)
     quarantine = Quarantine()
     table_info: dict[str, dict[str, Any]] = {}
     with work.replacing_sources() as out_dir:
         staging = out_dir / ".parts"
-        for adapter, options in recipe_adapters(recipe):
-            folder = root / adapter.name
-            files = adapter.discover(folder, options) if folder.is_dir() else []
+        for adapter, options, folder, files in discovered:
             if not files:
-                result.skipped.append(f"{adapter.name}: no input files under {folder}")
+                result.skipped.append(no_input_note(adapter.name, folder, options))
                 continue
+            result.notices += [file.note for file in files if file.note]
             started = time.perf_counter()
             records = _read_source(
                 adapter, files, options, staging / adapter.name, root, quarantine, progress
@@ -182,6 +203,7 @@ def run_fetch(
                 "files": result.files,
                 "quarantine": {"path": QUARANTINE, "rows": result.quarantined},
                 "skipped": result.skipped,
+                "notices": result.notices,
                 "timings": result.timings,
             },
         )

@@ -3,37 +3,81 @@
 from __future__ import annotations
 
 import contextlib
-import gzip
 import hashlib
 import io
 import json
 import os
 import tempfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from isal import igzip
+from isal import igzip, isal_zlib
 
 from .errors import SourceFileError
 
 GZIP_MAGIC = b"\x1f\x8b"
+UTF8_BOM = b"\xef\xbb\xbf"
+# What a Git LFS checkout leaves in place of a file whose content was never pulled.
+LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
+_PEEK_BYTES = 1 << 16
+# What a damaged compressed stream raises while it is read (ISA-L's error is not an OSError).
+STREAM_ERRORS = (EOFError, OSError, zlib.error, isal_zlib.IsalError)
 
 
 def require_readable(path: Path) -> None:
-    if not path.is_file():
+    """SourceFileError unless `path` is a readable regular file (and not a Git LFS pointer)."""
+    if path.is_symlink() and not path.exists():
+        raise SourceFileError(f"{path}: dangling symbolic link; point it at the real file")
+    if path.is_dir():
+        raise SourceFileError(f"{path}: is a folder, expected a file; put the upstream file there")
+    if not path.exists():
         raise SourceFileError(f"{path}: file not found; check --source-dir or run `ecbuild fetch` again")
+    if not path.is_file():
+        raise SourceFileError(f"{path}: not a regular file (a FIFO or device?); copy the real file there")
     if not os.access(path, os.R_OK):
         raise SourceFileError(f"{path}: file is not readable; fix its permissions")
+    with open(path, "rb") as handle:
+        head = handle.read(len(LFS_POINTER))
+    if head == LFS_POINTER:
+        raise SourceFileError(
+            f"{path}: is a Git LFS pointer, not the data; run `git lfs pull` in the clone it came from, "
+            "or download the file itself from the source's homepage"
+        )
 
 
-def open_binary(path: Path) -> IO[bytes]:
+def require_content(path: Path) -> None:
+    """`require_readable`, and SourceFileError when the (decompressed) file is empty or blank: an
+    upstream source file always holds records, so an empty one is a broken download or copy."""
+    require_readable(path)
+    if not _has_content(path):
+        raise SourceFileError(f"{path}: holds no records (empty, blank or an empty gzip); re-download it")
+
+
+def _has_content(path: Path) -> bool:
+    """Whether the (decompressed) file holds anything but whitespace; read only as far as needed.
+
+    A stream that cannot be decompressed counts as content: the reader reports it with its line.
+    """
+    try:
+        with open_binary(path, checked=False) as handle:
+            for block in iter(lambda: handle.read(_PEEK_BYTES), b""):
+                if block.strip() and block.strip() != UTF8_BOM:
+                    return True
+    except (*STREAM_ERRORS, SourceFileError):
+        return True
+    return False
+
+
+def open_binary(path: Path, *, checked: bool = True) -> IO[bytes]:
     """Open a file for reading bytes, transparently un-gzipping once or twice.
 
     Some upstream files (All_Amazon_Meta.json.gz) are gzip-compressed twice, so after one layer
-    the magic bytes are checked again.
+    the magic bytes are checked again. `checked` runs `require_readable` first.
     """
-    require_readable(path)
+    if checked:
+        require_readable(path)
     raw: IO[bytes] = open(path, "rb")  # noqa: SIM115 - returned to the caller
     try:
         for _ in range(2):
@@ -42,7 +86,7 @@ def open_binary(path: Path) -> IO[bytes]:
                 break
             # ISA-L's gzip reader: same format, checks and errors as the standard library's, ~3x faster
             raw = io.BufferedReader(igzip.GzipFile(fileobj=raw, mode="rb"))  # type: ignore[arg-type]
-    except OSError as exc:
+    except STREAM_ERRORS as exc:
         raw.close()
         raise SourceFileError(f"{path}: cannot read ({exc}); re-download the file") from exc
     return raw
@@ -58,11 +102,31 @@ def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
         lineno = 0
         try:
             for lineno, line in enumerate(handle, start=1):
+                if lineno == 1:
+                    line = line.removeprefix(UTF8_BOM)  # a byte-order mark is not part of the record
                 yield lineno, line.rstrip(b"\r\n")
-        except (EOFError, OSError, gzip.BadGzipFile) as exc:
-            raise SourceFileError(
-                f"{path}: compressed stream broken after line {lineno} ({exc}); re-download the file"
-            ) from exc
+        except STREAM_ERRORS as exc:
+            raise broken_stream(path, exc) from exc
+
+
+def broken_stream(path: Path, exc: BaseException) -> SourceFileError:
+    """The error for a compressed file that breaks while read: it names the last complete line."""
+    return SourceFileError(
+        f"{path}: compressed stream broken after line {_complete_lines(path)} "
+        f"({exc or type(exc).__name__}); re-download the file"
+    )
+
+
+def _complete_lines(path: Path) -> int:
+    """How many whole lines a damaged file yields before it breaks (read again, line by line)."""
+    count = 0
+    try:
+        with open_binary(path, checked=False) as handle:
+            for line in handle:
+                count += line.endswith(b"\n")
+    except STREAM_ERRORS:
+        pass
+    return count
 
 
 @contextlib.contextmanager

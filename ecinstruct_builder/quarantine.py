@@ -28,10 +28,23 @@ class Quarantine:
 
     rows: list[dict[str, object]] = field(default_factory=list)
     per_file: Counter[str] = field(default_factory=Counter)
+    #: how each text file (or archive member) that needed a choice was decoded, for the manifest
+    encodings: dict[str, str] = field(default_factory=dict)
+
+    def note_encoding(self, file: str, encoding: str) -> None:
+        self.encodings[file] = encoding
+
+    def encodings_of(self, path: str) -> dict[str, str]:
+        """The encodings noted for a file, or for the members of an archive at that path, by base name."""
+        return {
+            name.rpartition("/")[2]: encoding
+            for name, encoding in self.encodings.items()
+            if name == path or name.startswith(f"{path}/")
+        }
 
     def add(self, source: str, file: str, line: int | None, raw: bytes | str, reason: str) -> None:
         if isinstance(raw, bytes):
-            raw = raw.decode("utf-8", errors="replace")
+            raw = raw.decode("utf-8", errors="backslashreplace")  # undecodable bytes shown as \xNN
         self.rows.append(
             {"source": source, "file": file, "line": line, "raw": raw[:MAX_RAW_CHARS], "reason": reason}
         )

@@ -109,6 +109,7 @@ class TaskReport:
     recipe_hash: str  # the recipe the task was built with
     selection_stamp: str  # inputs + task config + code of the selection
     render_stamp: str  # the selection + leakage removals + templates of the render
+    template_file: str  # the template file the rows were rendered with
     timings: dict[str, StageTiming]
     reused: bool = False  # true when this run found the task up to date and did not rebuild it
 

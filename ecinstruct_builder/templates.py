@@ -128,8 +128,11 @@ def parse_template_file(path: Path) -> TaskTemplates:
 
 
 def template_path(abbr: str, folder: Path | None = None) -> Path:
-    """Where a task's template file is."""
-    return (folder or templates_dir()) / f"{abbr}.toml"
+    """Where a task's template file is: `folder/<ABBR>.toml` when the user's folder has one, else
+    the bundled file (a user folder may replace the wording of some tasks only)."""
+    if folder is not None and (folder / f"{abbr}.toml").is_file():
+        return folder / f"{abbr}.toml"
+    return templates_dir() / f"{abbr}.toml"
 
 
 def load_templates(abbr: str, folder: Path | None = None) -> TaskTemplates:
@@ -137,6 +140,16 @@ def load_templates(abbr: str, folder: Path | None = None) -> TaskTemplates:
     if not path.is_file():
         raise TemplateFileError(f"no template file for task {abbr} at {path}; add templates/{abbr}.toml")
     return parse_template_file(path)
+
+
+def check_fields(templates: TaskTemplates, columns: set[str]) -> None:
+    """Every variable the templates use is a column of the task's candidates."""
+    unknown = sorted(templates.variables() - columns)
+    if unknown:
+        raise TemplateFileError(
+            f"template {templates.path}: uses {', '.join(unknown)}, which task {templates.task} does not "
+            f"have; its fields: {', '.join(sorted(columns))}"
+        )
 
 
 def render_fields(compiled: dict[str, Any], row: dict[str, Any]) -> dict[str, str]:

@@ -217,7 +217,8 @@ def test_task_gold_outputs_are_read_and_score_perfectly(demo_workdir: Path, buil
         golds.append(gold)
         preds.append(pred)
     assert golds
-    metrics, valid_only = spec.score(golds, preds, TEST_SETTING)
+    scored = spec.score(golds, preds, TEST_SETTING)
+    metrics, valid_only = scored.metrics, scored.valid_only
     assert set(metrics) == set(builder.metrics)
     primary = spec.primary_of(metrics)
     assert primary in (builder.primary_metric, builder.fallback_metric)

@@ -171,3 +171,39 @@ def test_remove_mode_drops_leaked_rows_with_a_reject_and_reuses_the_selections(
         assert dropped[("cross_task", "in_train_of_other_task")] == rejects.height > 0
         published = pl.read_parquet(workdir / "dataset" / f"{task}.parquet")["source_ids"].to_list()
         assert not {tuple(ids) for ids in rejects["source_ids"].to_list()} & {tuple(ids) for ids in published}
+
+
+def test_own_templates_replace_the_wording_of_their_tasks_only(workdir: Path, tmp_path: Path) -> None:
+    from ecinstruct_builder.paths import templates_dir
+
+    mine = tmp_path / "wording"
+    mine.mkdir()
+    text = (templates_dir() / "PM.toml").read_text()
+    (mine / "PM.toml").write_text(
+        text.replace("Answer only yes or no.", "Reply with yes or no, nothing else.")
+    )
+    assert (mine / "PM.toml").read_text() != text
+    before = dataset_bytes(workdir)
+    result = cli("render", "--templates", str(mine), "--workdir", str(workdir), "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "1 task(s) built" in result.output  # only PM's wording changed
+    after = dataset_bytes(workdir)
+    assert {name for name in before if before[name] != after[name]} == {"Product_Matching.parquet"}
+    rows = pl.read_parquet(workdir / "dataset" / "Product_Matching.parquet")
+    assert rows["instruction"].str.contains("nothing else").any()
+    assert report_of(workdir).tasks["PM"].template_file == str(mine / "PM.toml")
+    export = tmp_path / "export"
+    assert cli("export", "--workdir", str(workdir), "--out", str(export)).exit_code == 0
+    assert "Reply with yes or no, nothing else" in (export / "README.md").read_text()
+
+
+def test_own_templates_are_validated_like_the_bundled_ones(workdir: Path, tmp_path: Path) -> None:
+    from ecinstruct_builder.paths import templates_dir
+
+    mine = tmp_path / "wording"
+    mine.mkdir()
+    text = (templates_dir() / "PM.toml").read_text()
+    (mine / "PM.toml").write_text(text.replace("{{ label }}", "{{ lable }}"))
+    result = cli("render", "--templates", str(mine), "--workdir", str(workdir), "--quiet")
+    assert result.exit_code != 0 and result.output.count("\n") == 1
+    assert "uses lable, which task PM does not have" in result.output

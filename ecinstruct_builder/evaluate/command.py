@@ -11,7 +11,7 @@ from ..io import write_json
 from .paper import DEFAULT_PAPER_MODEL, PAPER_MODELS
 from .report import format_report
 from .scorer import Selection, evaluate
-from .tasks import SETTINGS, TaskSpec, resolve_task, task_specs
+from .tasks import DEFAULT_PROTOCOL, PROTOCOLS, SETTINGS, TaskSpec, resolve_task, task_specs
 
 EPILOG = """\b
 Examples:
@@ -19,6 +19,7 @@ Examples:
   ecbuild eval -p preds.jsonl --dataset ./ecbuild-work --setting IND_Diverse_Instruction --paper
   ecbuild eval -p preds.jsonl --dataset org/ECInstruct --json scores.json
   ecbuild eval -p sa.txt --aligned --task SA --setting OOD_Diverse_Instruction
+  ecbuild eval -p preds.jsonl --protocol ecellm
 
 \b
 Predictions: JSONL, one {"id": "<row id>", "prediction": "<model text>"} a line.
@@ -27,8 +28,12 @@ in dataset order: Parquet files sorted by path, rows in file order), as JSONL
 {"prediction": "..."} lines or as plain text, one prediction a line.
 
 \b
-Invalid (unparseable) and missing answers count as wrong; the "valid only" column
-leaves them out, as eCeLLM's evaluate.py did. --json writes every metric both ways.
+Protocols: ecbuild (default) parses answers strictly and counts invalid (unparseable)
+and missing answers as wrong; its "valid only" column leaves them out, which is what
+eCeLLM's evaluate.py did for the classification tasks only (for AVE it scored an
+unparseable answer as an empty list, for QPR an invalid one as NDCG 0 over all rows).
+--json writes every metric both ways. ecellm applies evaluate.py's own rules task by
+task (see docs/fidelity.md), with one way of counting.
 """
 
 
@@ -102,6 +107,13 @@ def _write(path: Path, payload: dict[str, object]) -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Also write every metric here.",
 )
+@click.option(
+    "--protocol",
+    type=click.Choice(list(PROTOCOLS)),
+    default=DEFAULT_PROTOCOL,
+    show_default=True,
+    help="Scoring rules: ours (strict parsing), or ecellm (eCeLLM's evaluate.py, task by task).",
+)
 @click.option("--paper", is_flag=True, help="Add the eCeLLM paper's reported numbers as a column.")
 @click.option(
     "--paper-model",
@@ -116,6 +128,7 @@ def eval_command(
     tasks: tuple[str, ...],
     aligned: bool,
     json_out: Path | None,
+    protocol: str,
     paper: bool,
     paper_model: str | None,
 ) -> None:
@@ -123,7 +136,9 @@ def eval_command(
     shown_model = paper_model or (DEFAULT_PAPER_MODEL if paper else None)
     try:
         selection = Selection(split, _settings(settings), _tasks(tasks))
-        report = evaluate(predictions, dataset, selection, aligned=aligned, paper_model=shown_model)
+        report = evaluate(
+            predictions, dataset, selection, aligned=aligned, paper_model=shown_model, protocol=protocol
+        )
         if json_out is not None:
             _write(json_out, report.to_json())
     except EcbuildError as exc:

@@ -1,9 +1,9 @@
 """Pure metric functions over parsed answers.
 
 A prediction of None is an invalid or missing answer and counts as wrong. To leave invalid answers
-out instead (what eCeLLM's evaluate.py did), pass only the valid pairs. With no rows at all every
-metric is None (undefined); otherwise a ratio with a zero denominator is 0.0 (scikit-learn's
-``zero_division=0``).
+out instead (what eCeLLM's evaluate.py did for its classification tasks), pass only the valid pairs.
+With no rows at all every metric is None (undefined); otherwise a ratio with a zero denominator is
+0.0 (scikit-learn's ``zero_division=0``).
 """
 
 from __future__ import annotations

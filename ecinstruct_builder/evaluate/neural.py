@@ -79,11 +79,20 @@ def skipped_notes() -> list[str]:
 def model_scores(golds: Sequence[str], preds: Sequence[str]) -> dict[str, list[float]]:
     """Per-pair scores of every available model metric (no key for a metric that cannot run)."""
     scores: dict[str, list[float]] = {}
-    for metric, compute in ((BERTSCORE, _bertscore), (BLEURT, _bleurt)):
-        folder, _ = availability(metric)
-        if folder is not None:
-            scores.update(compute(folder, golds, preds) if golds else {name: [] for name in metric.names})
+    for metric in MODEL_METRICS:
+        scores.update(metric_scores(metric, golds, preds))
     return scores
+
+
+def metric_scores(metric: ModelMetric, golds: Sequence[str], preds: Sequence[str]) -> dict[str, list[float]]:
+    """Per-pair scores of one model metric; empty when it cannot run here."""
+    folder, _ = availability(metric)
+    if folder is None:
+        return {}
+    if not golds:
+        return {name: [] for name in metric.names}
+    compute = _bertscore if metric is BERTSCORE else _bleurt
+    return compute(folder, golds, preds)
 
 
 def _bertscore(folder: str, golds: Sequence[str], preds: Sequence[str]) -> dict[str, list[float]]:

@@ -1,8 +1,9 @@
 """The eCeLLM paper's reported numbers beside ours: which model row, which settings have them.
 
 The numbers themselves live with each task (`TaskBuilder.paper`, see `PaperResult` for the source).
-They are shown for comparison only, never computed here; the paper left invalid outputs out of its
-scores, so compare with our "valid only" column as well as the default one.
+They are shown for comparison only, never computed here. The paper scored with its evaluate.py,
+which left invalid outputs out of the classification tasks but counted them for AVE (an empty list)
+and QPR (NDCG 0): `--protocol ecellm` scores the same way.
 """
 
 from __future__ import annotations

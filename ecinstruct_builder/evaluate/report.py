@@ -9,6 +9,7 @@ import click
 
 from .metrics import Scores, label
 from .scorer import EvalReport, GroupResult
+from .tasks import PROTOCOLS
 
 # id problem -> (what it is, what was done about it)
 _ID_ISSUES = {
@@ -45,7 +46,7 @@ def scores_cell(metrics: Scores, primary: str) -> Cell:
     return Cell(plain, shown)
 
 
-def _row(result: GroupResult, show_paper: bool) -> list[Cell]:
+def _row(result: GroupResult, show_valid_only: bool, show_paper: bool) -> list[Cell]:
     cells = [
         Cell.text(result.abbr),
         Cell.text(result.setting),
@@ -53,8 +54,10 @@ def _row(result: GroupResult, show_paper: bool) -> list[Cell]:
         Cell.text(result.invalid, right=True),
         Cell.text(result.missing, right=True),
         scores_cell(result.metrics, result.primary),
-        Cell.text(f"{label(result.primary)} {number(result.valid_only.get(result.primary))}"),
     ]
+    if show_valid_only:
+        shown = result.valid_only.get(result.primary) if result.valid_only is not None else None
+        cells.append(Cell.text(f"{label(result.primary)} {number(shown)}"))
     if show_paper:
         cells.append(Cell.text(_paper_text(result), right=True))
     return cells
@@ -78,18 +81,14 @@ def _line(cells: Sequence[Cell], widths: Sequence[int]) -> str:
 def format_table(report: EvalReport) -> list[str]:
     """The table lines (task x setting rows), with a header."""
     show_paper = report.paper_model is not None
-    header = [
-        "task",
-        "setting",
-        "rows",
-        "invalid",
-        "missing",
-        "scores (primary in bold)",
-        "primary, valid only",
-    ]
+    # A protocol with a single way of counting (ecellm) has no "valid only" column.
+    show_valid_only = any(result.valid_only is not None for result in report.results)
+    header = ["task", "setting", "rows", "invalid", "missing", "scores (primary in bold)"]
+    if show_valid_only:
+        header.append("primary, valid only")
     if show_paper:
         header.append(f"paper {report.paper_model}")
-    body = [_row(result, show_paper) for result in report.results]
+    body = [_row(result, show_valid_only, show_paper) for result in report.results]
     head = [Cell.text(h, right=i in (2, 3, 4)) for i, h in enumerate(header)]
     rows = [head, *body]
     widths = [max(len(row[i].plain) for row in rows) for i in range(len(header))]
@@ -101,10 +100,7 @@ def format_report(report: EvalReport) -> list[str]:
     mode = "aligned row by row" if report.aligned else "matched by id"
     lines = [f"{report.predictions} ({mode}) on {report.dataset}, {report.selection.describe()}", ""]
     lines += format_table(report)
-    lines += [
-        "",
-        "Scores count invalid and missing answers as wrong; 'valid only' leaves them out (as eCeLLM did).",
-    ]
+    lines += ["", PROTOCOLS[report.protocol].summary]
     if report.paper_model is not None:
         lines.append(
             f"paper {report.paper_model}: the eCeLLM paper's reported primary metric on the "

@@ -2,8 +2,8 @@
 
 Keyed predictions are matched on row ids. Only the task x setting groups that received at least
 one prediction are scored; inside them, a row without a prediction is *missing* and counts as
-wrong like an invalid answer. Duplicate ids (the first line wins), ids of rows outside the
-selection and ids unknown to the dataset are all reported.
+wrong like an invalid answer (under `--protocol ecellm`, as an empty answer). Duplicate ids (the
+first line wins), ids of rows outside the selection and ids unknown to the dataset are all reported.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from .gold import GoldSet, load_gold
 from .metrics import Scores, label
 from .paper import paper_value
 from .predictions import read_aligned, read_keyed
-from .tasks import SETTINGS, TaskSpec, spec_by_name, task_aliases, task_specs
+from .tasks import DEFAULT_PROTOCOL, PROTOCOLS, SETTINGS, TaskSpec, spec_by_name, task_aliases, task_specs
 
 # How many ids the JSON lists per kind of id problem (the count is always complete).
 ID_EXAMPLES = 20
@@ -58,12 +58,13 @@ class GroupResult:
     missing: int  # rows without a prediction
     gold_invalid: int  # gold rows that could not be read
     primary: str
-    metrics: Scores  # invalid and missing answers count as wrong
-    valid_only: Scores  # invalid and missing answers left out, as eCeLLM's evaluate.py did
+    metrics: Scores  # by the protocol's rule (ecbuild: invalid and missing answers count as wrong)
+    valid_only: Scores | None  # invalid and missing answers left out; None under --protocol ecellm
     paper: float | None = None
     # the paper's metric (our name, its label); None when the paper reports nothing for the task
     paper_metric: str | None = None
     paper_label: str | None = None
+    notes: tuple[str, ...] = ()  # what the protocol says about this group's numbers
 
     def to_json(self, paper_model: str | None) -> dict[str, Any]:
         payload: dict[str, Any] = {
@@ -76,7 +77,7 @@ class GroupResult:
             "gold_invalid": self.gold_invalid,
             "primary_metric": self.primary,
             "primary": self.metrics.get(self.primary),
-            "primary_valid_only": self.valid_only.get(self.primary),
+            "primary_valid_only": self.valid_only.get(self.primary) if self.valid_only is not None else None,
             "metrics": self.metrics,
             "metrics_valid_only": self.valid_only,
         }
@@ -99,6 +100,7 @@ class EvalReport:
     selection: Selection
     aligned: bool
     paper_model: str | None
+    protocol: str = DEFAULT_PROTOCOL
     results: list[GroupResult] = field(default_factory=list)
     id_issues: dict[str, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -108,10 +110,11 @@ class EvalReport:
             "dataset": self.dataset,
             "predictions": self.predictions,
             "mode": "aligned" if self.aligned else "keyed",
+            "protocol": self.protocol,
             "split": self.selection.split,
             "settings": list(self.selection.settings),
             "tasks": [t.name for t in self.selection.tasks],
-            "invalid_policy": "invalid and missing answers count as wrong; *_valid_only leaves them out",
+            "invalid_policy": PROTOCOLS[self.protocol].summary,
             "id_issues": {
                 kind: {"count": len(ids), "examples": ids[:ID_EXAMPLES]}
                 for kind, ids in self.id_issues.items()
@@ -127,24 +130,26 @@ def evaluate(
     selection: Selection | None = None,
     aligned: bool = False,
     paper_model: str | None = None,
+    protocol: str = DEFAULT_PROTOCOL,
 ) -> EvalReport:
-    """Score a predictions file against the selected gold rows of a dataset (default: its test split)."""
+    """Score a predictions file against the selected gold rows of a dataset (default: its test split),
+    with the scoring rules of `protocol` (a key of PROTOCOLS)."""
     selection = selection or Selection()
     gold_set = load_gold(dataset)
     gold = _select(gold_set, selection)
-    report = EvalReport(gold_set.origin, str(predictions), selection, aligned, paper_model)
+    report = EvalReport(gold_set.origin, str(predictions), selection, aligned, paper_model, protocol)
     if aligned:
         joined = _align(gold, read_aligned(predictions), predictions, selection)
     else:
         joined = _join_keyed(gold, read_keyed(predictions), gold_set, report)
         joined = _scope(joined, predictions, selection, report)
     for (task, setting), rows in _groups(joined):
-        spec = spec_by_name(task)
+        spec = spec_by_name(task, protocol)
         if spec is None:
             report.notes.append(f"{rows.height} rows of unknown task {task!r} ({setting}) were not scored")
             continue
         report.results.append(_score_group(spec, setting, rows.iter_rows(named=True), paper_model))
-    report.notes.extend(_notes(joined, report.results))
+    report.notes.extend(_notes(joined, report.results, protocol))
     return report
 
 
@@ -240,25 +245,26 @@ def _score_group(
         invalid += text is not None and pred is None
         golds.append(gold)
         preds.append(pred)
-    metrics, valid_only = spec.score(golds, preds, setting)
+    scored = spec.score(golds, preds, setting)
     return GroupResult(
         task=spec.name,
         abbr=spec.abbr,
         setting=setting,
         rows=len(golds),
-        invalid=invalid,
+        invalid=invalid if scored.invalid is None else scored.invalid,
         missing=missing,
         gold_invalid=gold_invalid,
-        primary=spec.primary_of(metrics),
-        metrics=metrics,
-        valid_only=valid_only,
+        primary=spec.primary_of(scored.metrics),
+        metrics=scored.metrics,
+        valid_only=scored.valid_only,
         paper=paper_value(spec.paper, paper_model, setting) if paper_model else None,
         paper_metric=spec.paper.metric if spec.paper is not None else None,
         paper_label=spec.paper.label if spec.paper is not None else None,
+        notes=scored.notes,
     )
 
 
-def _notes(joined: pl.DataFrame, results: Sequence[GroupResult]) -> list[str]:
+def _notes(joined: pl.DataFrame, results: Sequence[GroupResult], protocol: str) -> list[str]:
     """What a reader needs to know to trust (or not) the numbers."""
     notes = [
         f"{r.gold_invalid} gold rows of {r.abbr}/{r.setting} could not be read and were left out "
@@ -266,7 +272,8 @@ def _notes(joined: pl.DataFrame, results: Sequence[GroupResult]) -> list[str]:
         for r in results
         if r.gold_invalid
     ]
-    scored = [spec for spec in task_specs() if any(r.task == spec.name for r in results)]
+    notes += [f"{r.abbr}/{r.setting}: {note}" for r in results for note in r.notes]
+    scored = [spec for spec in task_specs(protocol) if any(r.task == spec.name for r in results)]
     for spec in scored:
         notes.extend(_format_notes(spec, joined))
     if any(spec.answer_format is AnswerFormat.FREE_TEXT for spec in scored):
@@ -285,17 +292,13 @@ def _notes(joined: pl.DataFrame, results: Sequence[GroupResult]) -> list[str]:
 
 def _format_notes(spec: TaskSpec, joined: pl.DataFrame) -> list[str]:
     """How the task's answer format was scored, where a reader might assume otherwise."""
-    if spec.answer_format is AnswerFormat.JSON_TRIPLES:
-        return [
-            f"{spec.abbr}: exact triple match on IND settings; on OOD settings the paper's lenient match "
-            "(same attribute, value and source each contained in the other)"
-        ]
+    notes = [f"{spec.abbr}: {spec.note}"] if spec.note else []
     if spec.answer_format is AnswerFormat.LETTER_RANKING:
         rows = joined.filter(pl.col("task") == spec.name)
         blank = rows.filter(pl.col("labels").is_null() | (pl.col("labels").str.strip_chars() == "")).height
         if blank:
-            return [
+            notes.append(
                 f"{spec.abbr}: {blank} rows have no `labels` column value, so their gold order is taken as "
                 "the ideal ranking with gains 1, 0.1, 0.01, 0 by position; these NDCG values are approximate"
-            ]
-    return []
+            )
+    return notes

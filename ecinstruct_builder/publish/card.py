@@ -14,7 +14,7 @@ from jinja2 import Environment, StrictUndefined, Template
 
 from ..sources import adapters
 from ..tasks import builders
-from ..templates import load_templates
+from ..templates import parse_template_file
 from .layout import (
     DEFAULT_CONFIG,
     DIVERSE,
@@ -197,7 +197,7 @@ def _categories_table(build: Build) -> str:
 def _instruction_tables(build: Build) -> list[tuple[str, int, str]]:
     tables = []
     for task in build.tasks:
-        templates = load_templates(task.abbr)
+        templates = parse_template_file(Path(build.task_report(task.abbr).template_file))
         roles = {templates.base: "base", templates.unseen: "held out (unseen)"}
         rows = [[f"`{i}`", roles.get(i, "diverse"), text] for i, text in templates.instructions.items()]
         tables.append((task.abbr, len(rows), table(["id", "role", "text"], rows)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -77,11 +78,31 @@ def discover_files(
     if not folder.is_dir():
         return []
     found = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    # every entry, not only regular files: a folder, FIFO or dangling link by an upstream name must
+    # fail when read, naming it, rather than be passed over
+    for path in sorted(folder.rglob("*")):
         match = _match([path.relative_to(folder).as_posix()], patterns)
         if match and (not wanted or match[1] in wanted):
             found.append(InputFile(path=path, category=match[1]))
     return found
+
+
+def missing_per_category(
+    found: Sequence[InputFile],
+    patterns: Sequence[FilePattern],
+    options: dict[str, Any],
+    source: str,
+    names: dict[str, str],
+) -> list[str]:
+    """The files (`names`: table -> file name with `{}` for the category) of each category the recipe
+    names that discovery did not find; none when the recipe takes every category found."""
+    have = {(table_of(file, patterns, source), file.category) for file in found}
+    return [
+        name.format(category)
+        for category in category_option(options, source)
+        for table, name in names.items()
+        if (table, category) not in have
+    ]
 
 
 def table_of(file: InputFile, patterns: Sequence[FilePattern], source: str) -> str:
@@ -134,6 +155,8 @@ def number(record: Record, key: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
+        if not math.isfinite(value):  # JSON has no NaN or Infinity, but Python's parser accepts them
+            raise RecordError(f"field {key}: {value} is not a finite number")
         return float(value)
     raise _wrong(key, "number", value)
 

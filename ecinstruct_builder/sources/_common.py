@@ -14,7 +14,7 @@ from typing import IO, Any
 import polars as pl
 
 from ..errors import RecipeError, SourceFileError
-from ..io import iter_lines
+from ..io import UTF8_BOM, iter_lines, require_content
 from ..quarantine import Quarantine
 from .base import BATCH_ROWS, batch_frame
 
@@ -152,6 +152,7 @@ def record_rows(
     with the line. `loose` accepts Python literals; `max_lines` reads only the first lines of the file
     (counted whether good or bad). Blank lines hold no record and are skipped.
     """
+    require_content(path)
     for lineno, raw in itertools.islice(iter_lines(path), max_lines):
         row = record_row(path, source, quarantine, convert, lineno, raw, loose=loose)
         if row is not None:
@@ -179,43 +180,131 @@ def record_row(
 
 
 def csv_rows(
-    handle: IO[bytes], file: str, header: tuple[str, ...], source: str, quarantine: Quarantine
+    handle: IO[bytes],
+    file: str,
+    header: tuple[str, ...],
+    source: str,
+    quarantine: Quarantine,
+    *,
+    multiline: bool = True,
 ) -> Iterator[tuple[int, str, list[str]]]:
     """Stream a quoted CSV as (starting line, raw text, fields), one per data record.
 
-    Bytes are decoded as UTF-8 with undecodable bytes replaced by U+FFFD (the upstream files are not
-    clean UTF-8). The first record must equal `header` (SourceFileError otherwise). Records whose
-    field count differs from the header's, or that the csv module rejects, go to the quarantine.
+    The bytes are decoded by evidence (`decode_text`; the encoding is noted in the quarantine's log
+    for the manifest), never with replacement characters. The first record must equal `header`
+    (SourceFileError otherwise), and at least one record must follow it. Records whose field count
+    differs from the header's, or that the csv module rejects, go to the quarantine; a record that
+    runs over several lines and is wrong (an unclosed quote) costs only its first line. Without
+    `multiline` (files whose fields never hold a line break) every record spanning lines is wrong.
     """
-    records = _csv_records(io.TextIOWrapper(handle, encoding="utf-8", errors="replace", newline=""))
+    text, encoding = decode_text(handle.read())
+    quarantine.note_encoding(file, encoding)
+    records = _csv_records(text, len(header), multiline)
     first = next(records, None)
     _check_header(file, first[2] if first else None, header)
+    empty = True
     for line, raw, fields, error in records:
         if fields == []:  # a blank line
             continue
+        empty = False
         if fields is not None and len(fields) != len(header):
             error = f"expected {len(header)} CSV fields, got {len(fields)}"
+        elif "\x00" in raw:  # text holds no NUL: this is binary or UTF-16 data
+            error = "NUL byte in the record (binary or UTF-16 data)"
         if error is not None:
             quarantine.add(source=source, file=file, line=line, raw=raw, reason=error)
             continue
         yield line, raw, fields
+    if empty:
+        raise SourceFileError(f"{file}: has a header but no records; re-download the original file")
 
 
-def _csv_records(text: Iterable[str]) -> Iterator[tuple[int, str, list[str] | None, str | None]]:
+# Tried in order on text that is not UTF-8: cp1252 is what Latin-1 files from Windows tools really
+# are (0x80-0x9f are printable there); Latin-1 decodes any byte, for the five cp1252 leaves undefined.
+_FALLBACK_ENCODINGS = ("cp1252", "latin-1")
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """(text, encoding name) of a whole file decoded by evidence, never creating U+FFFD.
+
+    Valid UTF-8 (a byte-order mark removed) is UTF-8. Otherwise each line is UTF-8 where it is valid
+    and cp1252 (else Latin-1) where it is not, so a file that mixes the two keeps both right; the name
+    lists what the non-ASCII lines needed, e.g. "cp1252" or "utf-8+cp1252".
+    """
+    try:
+        return data.removeprefix(UTF8_BOM).decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    used: dict[str, None] = {}
+    lines = []
+    for raw in data.removeprefix(UTF8_BOM).split(b"\n"):
+        text, encoding = _decode_line(raw)
+        if not raw.isascii():
+            used[encoding] = None
+        lines.append(text)
+    return "\n".join(lines), "+".join(sorted(used, key=("utf-8", *_FALLBACK_ENCODINGS).index))
+
+
+def _decode_line(raw: bytes) -> tuple[str, str]:
+    for encoding in ("utf-8", *_FALLBACK_ENCODINGS):
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("Latin-1 decodes every byte")  # pragma: no cover
+
+
+def _csv_records(
+    text: str, width: int, multiline: bool
+) -> Iterator[tuple[int, str, list[str] | None, str | None]]:
     """(starting line, raw text, fields or None, csv error or None) per CSV record.
 
-    Line numbers count physical lines, so a quoted field with embedded newlines spans several; the
-    raw text is kept by recording the lines the csv reader pulls for each record.
+    Line numbers count physical lines, so a quoted field with embedded newlines spans several. A
+    record spanning several lines that was opened by a stray quote (`_unclosed`) is reported by its
+    first line only, and reading starts again on the next line, so the records it swallowed are kept.
     """
-    consumed: list[str] = []
+    lines = io.StringIO(text, newline="").readlines()
+    start = 0
+    while start < len(lines):
+        for record in _records_from(lines, start):
+            first, used, fields, error = record
+            if used > 1 and (not multiline or _unclosed(lines, first, used, fields, error, width)):
+                yield first + 1, lines[first].rstrip("\r\n"), None, "malformed CSV: unclosed quote"
+                start = first + 1
+                break
+            yield first + 1, "".join(lines[first : first + used]).rstrip("\r\n"), fields, error
+        else:
+            return
 
-    def physical_lines() -> Iterator[str]:
-        for line in text:
-            consumed.append(line)
-            yield line
 
-    reader = csv.reader(physical_lines())
-    start = 1
+def _unclosed(
+    lines: list[str], first: int, used: int, fields: list[str] | None, error: str | None, width: int
+) -> bool:
+    """Whether a record over several lines is a stray quote's doing: the csv module rejects it, it has
+    not `width` fields, or it runs to the end of the file without its quote ever closing."""
+    if error is not None or len(fields or ()) != width:
+        return True
+    if first + used < len(lines):
+        return False
+    try:  # at the end of the file: in strict mode the csv module says whether a quote is still open
+        list(csv.reader(lines[first:], strict=True))
+    except csv.Error:
+        return True
+    return False
+
+
+def _records_from(lines: list[str], start: int) -> Iterator[tuple[int, int, list[str] | None, str | None]]:
+    """(first line index, lines used, fields or None, error or None) per record from `start` on."""
+    position = start
+
+    def feed() -> Iterator[str]:
+        nonlocal position
+        while position < len(lines):
+            position += 1
+            yield lines[position - 1]
+
+    reader = csv.reader(feed())
+    first = start
     while True:
         try:
             fields, error = next(reader), None
@@ -223,10 +312,8 @@ def _csv_records(text: Iterable[str]) -> Iterator[tuple[int, str, list[str] | No
             return
         except csv.Error as exc:
             fields, error = None, f"malformed CSV: {exc}"
-        record = (start, "".join(consumed).rstrip("\r\n"), fields, error)
-        start += len(consumed)
-        consumed.clear()
-        yield record
+        yield first, position - first, fields, error
+        first = position
 
 
 def _check_header(file: str, fields: list[str] | None, header: tuple[str, ...]) -> None:

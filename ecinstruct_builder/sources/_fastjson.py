@@ -11,9 +11,9 @@ the quarantine are unchanged, in the same order; only the per-line Python work i
 
 from __future__ import annotations
 
-import gzip
+import html
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +24,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.json as pa_json
 
-from ..errors import SourceFileError
-from ..io import open_binary
+from ..io import STREAM_ERRORS, UTF8_BOM, broken_stream, open_binary, require_content
 from . import _common
 from .base import batch_frame
 
@@ -36,6 +35,9 @@ CHUNK_BYTES = 4 << 20
 # When Arrow rejects a chunk, its halves are retried, down to blocks of this many lines; only the
 # lines of blocks that still fail go to Python, so a rare bad line costs a few dozen lines of Python.
 BLOCK_LINES = 32
+# Python's JSON parser refuses nesting deeper than its recursion limit (about 1,000); a line with fewer
+# brackets than this cannot reach it, so only lines with more are left to Python to judge.
+MAX_BRACKETS = 512
 # A line of only what bytes.strip() removes holds no record.
 _BLANK_LINE = r"^[ \t\n\r\x0b\x0c]*$"
 _LINES_SCHEMA = {"line": pl.Int64, "raw": pl.String}
@@ -98,6 +100,14 @@ def _numbered(chunk: Chunk, raw: pl.Series) -> pl.DataFrame:
     return lines.filter(~blank) if blank.any() else lines
 
 
+def _valid_utf8(block: bytes) -> bool:
+    try:
+        _line_array(block).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
 def _checked_lines(chunk: Chunk) -> tuple[pl.DataFrame, list[tuple[int, bytes]]]:
     """The chunk's non-blank UTF-8 lines, and the (line, bytes) of those that are not UTF-8."""
     array = _line_array(chunk.block)
@@ -144,15 +154,16 @@ def line_chunks(path: Path, max_lines: int | None = None) -> Iterator[Chunk]:
     """Stream a (possibly gzipped) file as chunks of whole lines; `max_lines` stops after that many
     lines, blank or not."""
     first, rest = 1, b""
+    require_content(path)
     with open_binary(path) as handle:
         blocks = _read_blocks(handle)
         while max_lines is None or first <= max_lines:
             try:
                 data = next(blocks, b"")
-            except (EOFError, OSError, gzip.BadGzipFile) as exc:
-                raise SourceFileError(
-                    f"{path}: compressed stream broken after line {first - 1} ({exc}); re-download the file"
-                ) from exc
+            except STREAM_ERRORS as exc:
+                raise broken_stream(path, exc) from exc
+            if first == 1 and not rest:
+                data = data.removeprefix(UTF8_BOM)  # a byte-order mark is not part of the first record
             if data:
                 data = rest + data
                 cut = data.rfind(b"\n")
@@ -205,7 +216,8 @@ def decode(
     """
     if translate is None:
         table = _arrow(chunk.block, schema) if parsed is _UNPARSED else parsed
-        if table is not None:
+        # Arrow's JSON parser does not check that strings are UTF-8: a chunk it accepts may not be
+        if table is not None and _valid_utf8(chunk.block):
             lines = _numbered(chunk, pl.Series(_line_array(chunk.block)))
             whole = _joined(lines.with_columns(text=pl.col("raw")), table)
             if whole is not None:
@@ -261,7 +273,7 @@ def read_json_lines(
         decode(chunk, arrow_schema, translate, table) for chunk, table in parsed
     ):
         checked = native(decoded)
-        good = checked[GOOD]
+        good = _python_decides(decoded, checked[GOOD])
         leftovers = pl.concat([rejected, decoded.select(list(_LINES_SCHEMA)).filter(~good)])
         # raw lines carry their newline here; iter_lines strips it (and a CR) the same way
         queue = odd + [(line, raw.encode("utf-8").rstrip(b"\r\n")) for line, raw in leftovers.iter_rows()]
@@ -274,6 +286,21 @@ def read_json_lines(
             frame = pl.concat([frame, batch_frame(slow, table_schema)]).sort("line")
         # at most BATCH_ROWS rows per frame, like `_common.batched` (read at call time: tests lower it)
         yield from frame.iter_slices(_common.BATCH_ROWS)
+
+
+def _python_decides(decoded: pl.DataFrame, good: pl.Series) -> pl.Series:
+    """`good`, set to False where the Python reader may judge differently from Arrow, so that a line's
+    verdict never depends on which reader saw it (that is, on its neighbours): NaN or Infinity in a
+    number field (Arrow accepts them, the Python checks refuse them) and lines with so many brackets
+    that they may be nested deeper than Python's parser goes (Arrow has no such limit)."""
+    floats = [name for name, dtype in decoded.schema.items() if dtype == pl.Float64]
+    suspect = pl.col("text").str.count_matches(r"[\[{]") > MAX_BRACKETS
+    for name in floats:
+        suspect = suspect | ~pl.col(name).is_finite().fill_null(True)
+    flagged = decoded.select(suspect).to_series()
+    if not flagged.any():
+        return good
+    return pl.select(pl.when(flagged).then(False).otherwise(good).alias(good.name)).to_series()
 
 
 def object_text(column: pl.Expr) -> pl.Expr:
@@ -347,6 +374,62 @@ def python_where(
         replaced[position] = func(value)
     fixed = pl.Series(replaced, dtype=target.dtype)
     return pl.select(pl.when(mask).then(fixed).otherwise(target).alias(target.name)).to_series()
+
+
+def decoded_entities(series: pl.Series) -> pl.Series:
+    """A text column (String, or lists and structs of them at any depth) with HTML entities decoded
+    (`&amp;` -> `&`) by Python's `html.unescape`, run only on the values that hold one."""
+    text = _all_text(pl.col(series.name), series.dtype)
+    if text is None:
+        return series
+    has_entity = series.to_frame().select(text.str.contains(_ENTITY)).to_series()
+    return python_where(series, series, has_entity, _unescaped)
+
+
+# `html.unescape` changes only an `&` followed by a letter or `#`: "Home & Kitchen" needs no Python.
+_ENTITY = "&[#A-Za-z]"
+
+
+def _all_text(column: pl.Expr, dtype: pl.DataType) -> pl.Expr | None:
+    """All the text of a value in one string (parts joined by a space, so that no entity is made up
+    across two of them); None for a type that holds no text."""
+    if dtype == pl.String:
+        return column
+    if isinstance(dtype, pl.List):
+        inner = _all_text(pl.element(), dtype.inner)
+        if inner is None:
+            return None
+        return (column if dtype.inner == pl.String else column.list.eval(inner)).list.join(" ")
+    if isinstance(dtype, pl.Struct):
+        parts = [_all_text(column.struct.field(f.name), f.dtype) for f in dtype.fields]
+        texts = [part for part in parts if part is not None]
+        return pl.concat_str(texts, separator=" ", ignore_nulls=True) if texts else None
+    return None
+
+
+def _unescaped(value: Any) -> Any:
+    if isinstance(value, str):
+        return html.unescape(value)
+    if isinstance(value, list):
+        return [_unescaped(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _unescaped(item) for key, item in value.items()}
+    return value
+
+
+def decode_entities(frame: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
+    """`frame` with HTML entities decoded in the named text columns."""
+    return frame.with_columns(decoded_entities(frame[name]) for name in columns)
+
+
+def decode_entities_lazy(frame: pl.LazyFrame, columns: Iterable[str]) -> pl.LazyFrame:
+    """`decode_entities` for a lazy scan (each batch is decoded as it streams)."""
+    schema = frame.collect_schema()
+    return frame.with_columns(
+        # value by value, so the scan can keep streaming batch by batch
+        pl.col(name).map_batches(decoded_entities, return_dtype=schema[name], is_elementwise=True)
+        for name in columns
+    )
 
 
 def key_value(raw: pl.Expr, key: str, value: str) -> tuple[pl.Expr, pl.Expr]:

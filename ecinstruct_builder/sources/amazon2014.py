@@ -16,7 +16,15 @@ import polars as pl
 from ..quarantine import Quarantine
 from . import _amazon as amz
 from ._common import record_row
-from ._fastjson import GOOD, arrow_schema, no_null_items, object_column, python_where, read_json_lines
+from ._fastjson import (
+    GOOD,
+    arrow_schema,
+    decode_entities,
+    no_null_items,
+    object_column,
+    python_where,
+    read_json_lines,
+)
 from .base import CategoryOptions, Frame, InputFile, RemoteFile, SourceAdapter
 
 BASE_URL = "http://snap.stanford.edu/data/amazon/productGraph/categoryFiles/"
@@ -146,6 +154,9 @@ class Amazon2014(SourceAdapter):
     def discover(self, folder: Path, options: dict[str, Any]) -> list[InputFile]:
         return amz.discover_files(folder, PATTERNS, options, self.name)
 
+    def missing_files(self, folder: Path, options: dict[str, Any], found: list[InputFile]) -> list[str]:
+        return amz.missing_per_category(found, PATTERNS, options, self.name, {TABLE: "meta_{}.json.gz"})
+
     def read_file(
         self, file: InputFile, options: dict[str, Any], quarantine: Quarantine
     ) -> Iterator[tuple[str, Frame]]:
@@ -160,7 +171,8 @@ class Amazon2014(SourceAdapter):
 
         schema = self.tables[TABLE]
         for frame in read_json_lines(file.path, _ARROW, native, python_row, schema, translate=repr_to_json):
-            yield TABLE, frame
+            # title and description are decoded by both readers already
+            yield TABLE, decode_entities(frame, ("brand", "categories"))
 
     def finalize(self, table: str, frame: pl.LazyFrame) -> pl.LazyFrame:
         """Duplicate ASIN rows: keep the last per (category, asin), as a dict keyed by ASIN does."""

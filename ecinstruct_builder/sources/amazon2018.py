@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
 import polars as pl
 
-from ..io import require_readable
+from ..io import require_content
 from ..quarantine import Quarantine
 from ..schema import option
 from . import _amazon as amz
@@ -23,6 +23,7 @@ from ._fastjson import (
     GOOD,
     STRING,
     arrow_schema,
+    decode_entities,
     key_value,
     object_column,
     python_where,
@@ -36,16 +37,25 @@ MIRRORS = (
     "https://mcauleylab.ucsd.edu/public_datasets/data/amazon_v2/",
 )
 
-# Order matters: the first pattern a name matches wins. The 5-core files (`{Cat}_5.json.gz`), the
-# all-category meta dump and the 2014-style `ratings_{Cat}.csv` (user first) are other formats.
+# Order matters: the first pattern a name matches wins. The 5-core files (`{Cat}_5.json.gz`) hold a
+# subset of the reviews in the same format: read only when the full file is absent. The all-category
+# meta dump and the 2014-style `ratings_{Cat}.csv` (user first) are other formats.
+FIVE_CORE = amz.FilePattern("amazon2018_reviews", re.compile(r"(?!meta_)(?P<category>\w+)_5\.json\.gz"))
 PATTERNS = (
     amz.FilePattern("amazon2018_meta", re.compile(r"meta_(?P<category>\w+)\.json\.gz")),
     amz.FilePattern("amazon2018_ratings", re.compile(r"(?!ratings_)(?P<category>\w+)\.csv")),
+    FIVE_CORE,
     amz.FilePattern(
         "amazon2018_reviews",
         re.compile(r"(?!meta_|All_Amazon_Meta\.)(?P<category>\w+?)(?<!_5)\.json\.gz"),
     ),
 )
+# The file each table needs per category, as upstream names it.
+NEEDED = {
+    "amazon2018_reviews": "{}.json.gz",
+    "amazon2018_meta": "meta_{}.json.gz",
+    "amazon2018_ratings": "{}.csv",
+}
 
 # `main_cat` is sometimes an image tag instead of text: <img src="..." alt="Digital Music"/>.
 _IMG_ALT = re.compile(r"<img\b[^>]*?\balt\s*=\s*([\"'])(.*?)\1", re.IGNORECASE | re.DOTALL)
@@ -254,6 +264,21 @@ def _native_meta(decoded: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+# Upstream scraped the text with its HTML entities (`&#34;` for a quote is common in reviews).
+_REVIEW_TEXT = ("review_text", "summary")
+# Text columns whose entities neither reader has decoded yet (title and description are decoded there).
+_ENTITY_COLUMNS = ("brand", "main_cat", "categories", "feature", "rank")
+
+
+def finish_meta(frame: pl.DataFrame) -> pl.DataFrame:
+    """Metadata rows from either reader, with HTML entities decoded in the remaining text columns and
+    `date` nulled where upstream's scraper stored a block of HTML there instead of a date."""
+    date = pl.col("date")
+    return decode_entities(frame, _ENTITY_COLUMNS).with_columns(
+        pl.when(date.str.contains("<", literal=True)).then(None).otherwise(date).alias("date")
+    )
+
+
 # A line that passes every check of `_rating_reason` for sure: four fields, neither id empty, a plain
 # decimal rating, a timestamp that fits Int64, no replacement character. Only other lines need them.
 _PLAIN_RATING = r"^[^,\ufffd]+,[^,\ufffd]+,[0-9]{1,3}(?:\.[0-9]{1,6})?,[0-9]{1,18}$"
@@ -306,8 +331,24 @@ def _rating_reason() -> pl.Expr:
         .then(pl.lit("missing item or user"))
         .when(parsed["rating"].is_null())
         .then(pl.lit("rating is not a number"))
+        .when(~parsed["rating"].is_finite())
+        .then(pl.lit("rating is not a finite number"))
         .when(parsed["timestamp"].is_null())
         .then(pl.lit("timestamp is not an integer"))
+    )
+
+
+def _review_kind(file: InputFile) -> str | None:
+    """ "5-core" or "full" for a reviews file, None for the others."""
+    if FIVE_CORE.regex.fullmatch(file.path.name):
+        return "5-core"
+    return "full" if amz.table_of(file, PATTERNS, "amazon2018") == "amazon2018_reviews" else None
+
+
+def _five_core_note(file: InputFile) -> str:
+    return (
+        f"amazon2018: {file.category}.json.gz is absent; reading the 5-core subset {file.path.name} "
+        "(fewer reviews: only users and items with at least 5 each)"
     )
 
 
@@ -356,7 +397,7 @@ class Amazon2018(SourceAdapter):
             "category": pl.String,
             "asin": pl.String,
             "title": pl.String,  # HTML entities unescaped
-            "brand": pl.String,
+            "brand": pl.String,  # HTML entities decoded here and in every text column below
             "main_cat": pl.String,  # `alt` of an <img> tag when upstream stored one
             "categories": pl.List(pl.String),  # upstream `category` breadcrumb
             "description": pl.List(pl.String),
@@ -367,7 +408,7 @@ class Amazon2018(SourceAdapter):
             "rank": pl.List(pl.String),  # str-or-list upstream, always a list here
             "price": pl.String,  # raw upstream string
             "price_value": pl.Float64,  # parsed number, null when absent or unparseable
-            "date": pl.String,
+            "date": pl.String,  # null where upstream holds HTML instead of a date
             "details": pl.String,  # JSON-encoded dict, or null
             "line": pl.Int64,
         },
@@ -381,7 +422,17 @@ class Amazon2018(SourceAdapter):
     }
 
     def discover(self, folder: Path, options: dict[str, Any]) -> list[InputFile]:
-        return amz.discover_files(folder, PATTERNS, options, self.name)
+        """The upstream files; a category's 5-core reviews only when its full reviews file is absent."""
+        found = amz.discover_files(folder, PATTERNS, options, self.name)
+        full = {file.category for file in found if _review_kind(file) == "full"}
+        return [
+            file if _review_kind(file) != "5-core" else replace(file, note=_five_core_note(file))
+            for file in found
+            if not (_review_kind(file) == "5-core" and file.category in full)
+        ]
+
+    def missing_files(self, folder: Path, options: dict[str, Any], found: list[InputFile]) -> list[str]:
+        return amz.missing_per_category(found, PATTERNS, options, self.name, NEEDED)
 
     def read_file(
         self, file: InputFile, options: dict[str, Any], quarantine: Quarantine
@@ -408,11 +459,11 @@ class Amazon2018(SourceAdapter):
 
         max_lines = review_cap if is_review else None
         for frame in read_json_lines(file.path, arrow, native, python_row, self.tables[table], max_lines):
-            yield table, frame
+            yield table, decode_entities(frame, _REVIEW_TEXT) if is_review else finish_meta(frame)
 
     def _read_ratings(self, file: InputFile, quarantine: Quarantine) -> pl.LazyFrame:
         """Quarantine the bad lines now (only they are collected); return a lazy scan of the good ones."""
-        require_readable(file.path)  # the scan is lazy: fail now, with the usual message
+        require_content(file.path)  # the scan is lazy: fail now, with the usual message
         lines = _rating_lines(file.path)
         # one cheap pattern clears nearly every line; the full checks run on the rest only
         suspect = lines.filter(~pl.col("raw").str.contains(_PLAIN_RATING))

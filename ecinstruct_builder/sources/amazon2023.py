@@ -19,6 +19,7 @@ from ..io import require_readable
 from ..quarantine import Quarantine
 from . import _amazon as amz
 from ._common import batched, record_rows
+from ._fastjson import decode_entities, decode_entities_lazy
 from .base import CategoryOptions, Frame, InputFile, RemoteFile, SourceAdapter
 
 BASE_URL = "https://datarepo.eng.ucsd.edu/mcauley_group/data/amazon_2023/raw/"
@@ -29,6 +30,10 @@ PATTERNS = (
     amz.FilePattern(META, re.compile(r"raw_meta_(?P<category>\w+)/[^/]+\.parquet")),
     amz.FilePattern(REVIEWS, re.compile(r"(?!meta_)(?P<category>\w+)\.jsonl(?:\.gz)?")),
 )
+
+# Text columns whose HTML entities are decoded.
+META_TEXT = ("main_category", "title", "features", "description", "store", "categories")
+REVIEW_TEXT = ("title", "text")
 
 
 def _present(record: amz.Record, *keys: str) -> str:
@@ -139,12 +144,16 @@ class Amazon2023(SourceAdapter):
     def discover(self, folder: Path, options: dict[str, Any]) -> list[InputFile]:
         return amz.discover_files(folder, PATTERNS, options, self.name)
 
+    def missing_files(self, folder: Path, options: dict[str, Any], found: list[InputFile]) -> list[str]:
+        needed = {REVIEWS: "{}.jsonl.gz", META: "meta_{}.jsonl.gz"}
+        return amz.missing_per_category(found, PATTERNS, options, self.name, needed)
+
     def read_file(
         self, file: InputFile, options: dict[str, Any], quarantine: Quarantine
     ) -> Iterator[tuple[str, Frame]]:
         table = amz.table_of(file, PATTERNS, self.name)
         if file.path.suffix == ".parquet":
-            yield table, self._read_meta_parquet(file, quarantine)
+            yield table, decode_entities_lazy(self._read_meta_parquet(file, quarantine), META_TEXT)
             return
         row_of, with_line = (review_row, True) if table == REVIEWS else (meta_row, False)
 
@@ -152,7 +161,9 @@ class Amazon2023(SourceAdapter):
             row = {**row_of(record), "category": file.category}
             return {**row, "line": line} if with_line else row
 
-        yield from batched(table, record_rows(file.path, self.name, quarantine, to_row), self.tables[table])
+        frames = batched(table, record_rows(file.path, self.name, quarantine, to_row), self.tables[table])
+        for name, frame in frames:
+            yield name, decode_entities(frame, REVIEW_TEXT if table == REVIEWS else META_TEXT)
 
     def _read_meta_parquet(self, file: InputFile, quarantine: Quarantine) -> pl.LazyFrame:
         """A lazy scan of one Parquet shard in the table schema; rows without `parent_asin` quarantined."""

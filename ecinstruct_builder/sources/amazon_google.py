@@ -18,7 +18,8 @@ from ..errors import SourceFileError
 from ..io import open_binary, require_readable
 from ..quarantine import Quarantine
 from ._common import batched, csv_rows
-from .base import Frame, InputFile, RemoteFile, SourceAdapter
+from ._fastjson import decode_entities
+from .base import Frame, InputFile, RemoteFile, SourceAdapter, present
 
 ARCHIVE = "Amazon-GoogleProducts.zip"
 _URLS = (
@@ -97,10 +98,14 @@ class AmazonGoogle(SourceAdapter):
 
     def discover(self, folder: Path, options: dict[str, Any]) -> list[InputFile]:
         """The zip when present (the original download), else the extracted CSVs that are present."""
-        if (folder / ARCHIVE).is_file():
+        if present(folder / ARCHIVE):
             return [InputFile(path=folder / ARCHIVE)]
-        names, _ = _choose(lambda name: (folder / name).is_file())
+        names, _ = _choose(lambda name: present(folder / name))
         return [InputFile(path=folder / name) for name in sorted(names)]
+
+    def missing_files(self, folder: Path, options: dict[str, Any], found: list[InputFile]) -> list[str]:
+        """Without the zip, the CSVs that are absent (any one of the mapping's two spellings will do)."""
+        return [] if present(folder / ARCHIVE) else _choose(lambda name: present(folder / name))[1]
 
     def read_file(
         self, file: InputFile, options: dict[str, Any], quarantine: Quarantine
@@ -140,7 +145,7 @@ class AmazonGoogle(SourceAdapter):
         schema = {column: pl.String for column in layout.columns} | {"line": pl.Int64}
         for table, frame in batched(layout.table, rows, schema):
             if layout.side is not None:
-                frame = frame.with_columns(
+                frame = decode_entities(frame, ("title", "description", "manufacturer")).with_columns(
                     side=pl.lit(layout.side), price_value=_price_value(pl.col("price"))
                 )
             yield table, frame.select(list(self.tables[table]))

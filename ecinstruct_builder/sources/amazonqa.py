@@ -14,8 +14,8 @@ import polars as pl
 
 from ..quarantine import Quarantine
 from ._common import RecordError, conform, record_row, string_list_option
-from ._fastjson import GOOD, arrow_schema, no_null_items, read_json_lines
-from .base import CategoryOptions, Frame, InputFile, RemoteFile, SourceAdapter
+from ._fastjson import GOOD, arrow_schema, decode_entities, no_null_items, read_json_lines
+from .base import CategoryOptions, Frame, InputFile, RemoteFile, SourceAdapter, present
 
 # File name -> official split, in order of preference for the test split.
 _FILES = {
@@ -67,9 +67,14 @@ class AmazonQA(SourceAdapter):
         """One file per split; `test-qar.jsonl` wins over `test-qar_all.jsonl` (same data, two names)."""
         found: dict[str, InputFile] = {}
         for name, split in _FILES.items():
-            if split not in found and (folder / name).is_file():
+            if split not in found and present(folder / name):
                 found[split] = InputFile(path=folder / name, split=split)
         return sorted(found.values(), key=lambda file: file.path)
+
+    def missing_files(self, folder: Path, options: dict[str, Any], found: list[InputFile]) -> list[str]:
+        """One file per split (named as upstream's S3 copy is) that discovery did not find."""
+        have = {file.split for file in found}
+        return [name for name, split in _FILES.items() if split not in have and name != "test-qar_all.jsonl"]
 
     def read_file(
         self, file: InputFile, options: dict[str, Any], quarantine: Quarantine
@@ -96,7 +101,10 @@ class AmazonQA(SourceAdapter):
             return _native_rows(decoded, wanted, file.split)
 
         for frame in read_json_lines(file.path, _ARROW, native, python_row, _UPSTREAM_SCHEMA):
-            yield self.name, _to_table(frame)
+            yield (
+                self.name,
+                decode_entities(_to_table(frame), ("question_text", "review_snippets", "answers")),
+            )
 
     def remote_files(self, options: dict[str, Any]) -> list[RemoteFile]:
         """Train and validation from S3; the test split needs a manual Google Drive download."""

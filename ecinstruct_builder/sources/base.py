@@ -43,6 +43,7 @@ class InputFile:
     path: Path
     category: str | None = None
     split: str | None = None  # the source's official split, when the file name says it
+    note: str | None = None  # a notice for the user about this file (e.g. a fallback was taken)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,10 @@ class SourceAdapter(ABC):
     ) -> Iterator[tuple[str, Frame]]:
         """Yield `(table name, frame)` pieces read from one file, each frame in that table's schema."""
 
+    def missing_files(self, folder: Path, options: dict[str, Any], found: list[InputFile]) -> list[str]:
+        """Names (relative to `folder`) of the files these options need that `found` lacks. Default: none."""
+        return []
+
     def finalize(self, table: str, frame: pl.LazyFrame) -> pl.LazyFrame:
         """A whole-table step after all files are read (e.g. drop duplicate ASIN rows). Default: none."""
         return frame
@@ -89,6 +94,12 @@ class SourceAdapter(ABC):
     def remote_files(self, options: dict[str, Any]) -> list[RemoteFile]:
         """The files a download of this source fetches for the given recipe options."""
         return []
+
+
+def present(path: Path) -> bool:
+    """Whether anything is at `path`, even a dangling link, a folder or a FIFO: discovery lists it so
+    that reading it fails with an error naming it, instead of the file being passed over."""
+    return path.exists() or path.is_symlink()
 
 
 def empty_frame(schema: dict[str, pl.DataType]) -> pl.DataFrame:

@@ -6,6 +6,7 @@ Layout: `esci/shopping_queries_dataset_{examples,products}.parquet`,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,14 +19,18 @@ from ..io import open_binary, require_readable
 from ..quarantine import Quarantine
 from ..schema import option
 from ._common import csv_rows, string_list_option
-from .base import Frame, InputFile, RemoteFile, SourceAdapter
+from ._fastjson import decode_entities_lazy
+from .base import Frame, InputFile, RemoteFile, SourceAdapter, present
 
 EXAMPLES = "shopping_queries_dataset_examples.parquet"
 PRODUCTS = "shopping_queries_dataset_products.parquet"
 SOURCES = "shopping_queries_dataset_sources.csv"
+_NAMES = (EXAMPLES, PRODUCTS, SOURCES)
 _RAW_URL = "https://github.com/amazon-science/esci-data/raw/main/shopping_queries_dataset"
 _JOIN_KEY = ["product_locale", "product_id"]
 _SOURCES_HEADER = ("query_id", "source")
+# Upstream's query sources are lower-case identifiers ("parse_pattern"); anything else is debris.
+_LABEL = re.compile(r"[a-z_]*")
 
 
 @dataclass(frozen=True)
@@ -70,11 +75,10 @@ class Esci(SourceAdapter):
 
     def discover(self, folder: Path, options: dict[str, Any]) -> list[InputFile]:
         """The three upstream files that are present (all are listed so their changes are noticed)."""
-        return [
-            InputFile(path=folder / name)
-            for name in sorted((EXAMPLES, PRODUCTS, SOURCES))
-            if (folder / name).is_file()
-        ]
+        return [InputFile(path=folder / name) for name in sorted(_NAMES) if present(folder / name)]
+
+    def missing_files(self, folder: Path, options: dict[str, Any], found: list[InputFile]) -> list[str]:
+        return [name for name in _NAMES if not present(folder / name)]
 
     def read_file(
         self, file: InputFile, options: dict[str, Any], quarantine: Quarantine
@@ -97,7 +101,7 @@ class Esci(SourceAdapter):
         joined = examples.join(products, on=_JOIN_KEY, how="left", maintain_order="left").join(
             query_sources.lazy(), on="query_id", how="left", maintain_order="left"
         )
-        yield self.name, joined.select(list(_TABLE))
+        yield self.name, decode_entities_lazy(joined.select(list(_TABLE)), _TEXT)
 
     def remote_files(self, options: dict[str, Any]) -> list[RemoteFile]:
         """The three files from the GitHub repository (the Parquets are served through Git LFS)."""
@@ -135,6 +139,16 @@ _PRODUCT_COLUMNS = {
     )
 }
 
+# Text columns whose HTML entities are decoded.
+_TEXT = (
+    "query",
+    "product_title",
+    "product_description",
+    "product_bullet_point",
+    "product_brand",
+    "product_color",
+)
+
 
 def _compatible(found: pl.DataType, wanted: pl.DataType) -> bool:
     # Any integer width casts losslessly to Int64; strings must already be strings.
@@ -160,14 +174,36 @@ def _scan(path: Path, columns: dict[str, pl.DataType]) -> pl.LazyFrame:
         raise SourceFileError(
             f"{path}: unexpected column type(s): {', '.join(wrong)}; re-download the original file"
         )
+    _check_fits(path, [name for name in columns if schema[name] == pl.UInt64])
     return pl.scan_parquet(path).select(pl.col(name).cast(dtype) for name, dtype in columns.items())
+
+
+_INT64_MAX = 2**63 - 1
+
+
+def _check_fits(path: Path, unsigned: list[str]) -> None:
+    """SourceFileError when a UInt64 column holds a value Int64 cannot (an id of 2**63 or more)."""
+    if not unsigned:
+        return
+    largest = pl.scan_parquet(path).select(pl.col(unsigned).max()).collect().row(0)
+    too_big = [
+        (name, value) for name, value in zip(unsigned, largest, strict=True) if (value or 0) > _INT64_MAX
+    ]
+    if too_big:
+        name, value = too_big[0]
+        raise SourceFileError(
+            f"{path}: column {name} holds {value}, larger than a 64-bit signed integer can hold "
+            "(upstream ids are smaller); re-download the original file"
+        )
 
 
 def _read_sources(path: Path, source: str, quarantine: Quarantine) -> pl.DataFrame:
     """sources.csv as (query_id, query_source); a small file (1.7 MB), so it is read whole."""
     kept: dict[int, tuple[int, str | None]] = {}  # query_id -> (line, source), in file order
     with open_binary(path) as handle:
-        for line, raw, (query_id, label) in csv_rows(handle, str(path), _SOURCES_HEADER, source, quarantine):
+        # a query id and a label never hold a line break: a record spanning lines is a stray quote's
+        records = csv_rows(handle, str(path), _SOURCES_HEADER, source, quarantine, multiline=False)
+        for line, raw, (query_id, label) in records:
             reason = _sources_row_problem(query_id, label, kept)
             if reason is not None:
                 quarantine.add(source=source, file=str(path), line=line, raw=raw, reason=reason)
@@ -185,6 +221,6 @@ def _sources_row_problem(query_id: str, label: str, kept: dict[int, tuple[int, s
         return f"query_id is not an integer: {query_id!r}"
     if int(query_id) in kept:
         return f"duplicate query_id {query_id} (first on line {kept[int(query_id)][0]})"
-    if "\ufffd" in label:
-        return "not valid UTF-8"
+    if not _LABEL.fullmatch(label):
+        return f"source is not a label: {label!r}"
     return None

@@ -2,6 +2,8 @@
 
 Layout: `mave/mave_positives.jsonl`, `mave/mave_negatives.jsonl`, or the split layout
 `mave/splits/PRODUCT/{train,eval,test}/00_All/mave_{positives,negatives}.jsonl` (`eval` -> validation).
+Unlike the other sources, HTML entities are left as they are: the evidence offsets count characters
+of the paragraph text as written, and decoding an entity would move every offset after it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import polars as pl
 from ..quarantine import Quarantine
 from ._common import RecordError, conform, record_row
 from ._fastjson import GOOD, arrow_schema, no_null_items, read_json_lines
-from .base import Frame, InputFile, RemoteFile, SourceAdapter
+from .base import Frame, InputFile, RemoteFile, SourceAdapter, present
 
 # File name -> polarity of the records it holds.
 _POLARITY = {"mave_negatives.jsonl": "negative", "mave_positives.jsonl": "positive"}
@@ -76,11 +78,17 @@ class Mave(SourceAdapter):
             for name in _POLARITY:
                 path = folder / _SPLIT_ROOT / split_dir / _SUBSET / name
                 # `val` is often a symlink to `eval`: the same file must not be read twice.
-                if path.is_file() and path.resolve() not in split_files:
+                if present(path) and path.resolve() not in split_files:
                     split_files[path.resolve()] = InputFile(path=path, split=split)
         if split_files:
             return sorted(split_files.values(), key=lambda file: file.path)
-        return [InputFile(path=folder / name) for name in sorted(_POLARITY) if (folder / name).is_file()]
+        return [InputFile(path=folder / name) for name in sorted(_POLARITY) if present(folder / name)]
+
+    def missing_files(self, folder: Path, options: dict[str, Any], found: list[InputFile]) -> list[str]:
+        """Without the split layout, the top-level files of both polarities are needed."""
+        if any(file.split is not None for file in found):
+            return []
+        return [name for name in sorted(_POLARITY) if not present(folder / name)]
 
     def read_file(
         self, file: InputFile, options: dict[str, Any], quarantine: Quarantine

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import gzip
 import html
 import itertools
+import json
 import random
-from collections import deque
+from collections import Counter, deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,6 +71,23 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 _EPOCH_DAY = dt.date(1970, 1, 1).toordinal()
 _FIRST_DAY = dt.date(2008, 1, 1).toordinal()
 _LAST_DAY = dt.date(2018, 9, 30).toordinal()
+
+# Scraping debris upstream has in place of some titles: tag fragments without a closing `>`.
+DEBRIS_TITLES = ('<span class="a-size-medium a-color-secondary"', '" Magazines" />')
+DEBRIS_SHARE = 0.03
+ENTITY_SHARE = 0.1  # products whose breadcrumb and feature bullets carry `&amp;`-style entities
+HTML_DATE_SHARE = 0.02  # products whose `date` holds a block of the product page
+HTML_DATE = (
+    '<div class="a-fixed-left-grid a-spacing-none"><div class="a-fixed-left-grid-inner" '
+    'style="padding-left:280px"><div class="a-text-center a-fixed-left-grid-col a-col-left">'
+)
+EXACT_DUPLICATE_SHARE = 0.02  # products whose meta line is written twice, byte for byte
+# Products whose reviews are also listed, same reviewer and text, under the next product's ASIN
+# (a variant of one family): upstream lists one review under every ASIN of the family.
+SHARED_REVIEW_SHARE = 0.1
+# Categories that also get the 5-core subset `{Cat}_5.json.gz` (the reviews of items with 5 or more).
+FIVE_CORE_CATEGORIES = ("Electronics",)
+FIVE_CORE_MIN = 5
 
 # Malformed lines planted on purpose (relative path -> count) so the quarantine has work to do.
 PLANTED_BAD_LINES = {
@@ -204,6 +224,8 @@ def meta_record(rng: random.Random, category: str, index: int, catalog: int, see
         title = html.escape(title)
     if title_missing(category, index, seed):  # the 2014 metadata is the fallback for these
         title = ""
+    elif fraction_for(seed, "debris-title", category, index) < DEBRIS_SHARE:
+        title = DEBRIS_TITLES[index % len(DEBRIS_TITLES)]
     brand = item.brand if rng.random() < 0.93 else rng.choice(("", f"Visit Amazon's {item.brand} Page"))
     description = [text.description_text(rng, item, rng.randint(1, 3))] if rng.random() < 0.8 else []
     if description and rng.random() < 0.1:
@@ -223,8 +245,12 @@ def meta_record(rng: random.Random, category: str, index: int, catalog: int, see
             f'<img src="https://images-na.ssl-images-amazon.com/images/G/01/nav/{alt[:4]}.png" alt="{alt}"/>'
         )
     image_count = rng.randint(0, 3)
+    breadcrumb = _breadcrumb(rng, vocab, item)
+    feature = text.feature_bullets(rng, item, rng.randint(0, 4))
+    if fraction_for(seed, "entities", category, index) < ENTITY_SHARE:  # `Fashion &amp; Style`
+        breadcrumb, feature = [html.escape(c) for c in breadcrumb], [html.escape(f) for f in feature]
     record: dict[str, Any] = {
-        "category": _breadcrumb(rng, vocab, item),
+        "category": breadcrumb,
         "tech1": tech1,
         "description": description,
         "fit": "",
@@ -232,12 +258,12 @@ def meta_record(rng: random.Random, category: str, index: int, catalog: int, see
         "also_buy": also_buy,
         "tech2": "",
         "brand": brand,
-        "feature": text.feature_bullets(rng, item, rng.randint(0, 4)),
+        "feature": feature,
         "rank": _rank(rng, vocab, item),
         "also_view": also_view,
         "main_cat": main_cat,
         "similar_item": _similar_item_html(rng, similar) if similar else "",
-        "date": _date(rng),
+        "date": _date(rng, fraction_for(seed, "html-date", category, index) < HTML_DATE_SHARE),
         "price": _price(rng, item),
         "asin": own,
         "imageURL": _images(rng, image_count, "_US40_"),
@@ -250,8 +276,11 @@ def meta_record(rng: random.Random, category: str, index: int, catalog: int, see
     return record
 
 
-def _date(rng: random.Random) -> str:
+def _date(rng: random.Random, scraped_html: bool) -> str:
+    """The `date` field; `scraped_html`: a block of the product page instead (as upstream has)."""
     roll = rng.random()
+    if scraped_html:
+        return HTML_DATE
     if roll < 0.4:
         date = dt.date.fromordinal(_random_day(rng))
         return f"{_MONTHS[date.month - 1]} {date.day}, {date.year}"  # not strftime: it follows the locale
@@ -271,6 +300,8 @@ def write_meta(out_dir: Path, profile: Profile, seed: int, progress: bool, categ
             record = meta_record(rng, category, index, catalog, seed)
             line = dumps(record)
             sink.write(line)
+            if fraction_for(seed, "exact-duplicate", category, index) < EXACT_DUPLICATE_SHARE:
+                sink.write(line)  # the very same line twice, as upstream files have
             recent.append(record)
             if plant and index == _PLANT_AFTER:
                 sink.write_bytes(truncated(line))
@@ -363,19 +394,50 @@ def write_reviews(
     plant = PLANTED_BAD_LINES.get(relative, 0)
     reviewer_space = max(total, 1000)
     index = 0
+    planted = False
     with record_sink(out_dir, relative, total + plant, progress) as sink:
         while sink.rows < total + plant:
             item = text.product(category, index % catalog, seed)
             own = catalog_asin(category, index % catalog, seed)
+            sibling = catalog_asin(category, (index + 1) % catalog, seed)
+            shared = fraction_for(seed, "shared-reviews", category, index % catalog) < SHARED_REVIEW_SHARE
             for _ in range(min(power_law_int(rng, per_product, 1.4, 5000), total + plant - sink.rows)):
                 reviewer = make_user_id(catalog_namespace(category), rng.randrange(reviewer_space), seed)
-                line = dumps(review_record(rng, writer, item, own, reviewer))
+                record = review_record(rng, writer, item, own, reviewer)
+                line = dumps(record)
                 sink.write(line)
-                if plant and sink.rows == _PLANT_AFTER:
+                if plant and not planted and sink.rows >= _PLANT_AFTER:
                     sink.write_bytes(truncated(line))
                     sink.write_bytes(binary_junk(rng))
+                    planted = True
+                if shared and sink.rows < total + plant:
+                    sink.write(dumps({**record, "asin": sibling}))
             index += 1
     return relative, sink.rows
+
+
+def write_five_core(out_dir: Path, category: str, progress: bool) -> tuple[str, int]:
+    """`{Cat}_5.json.gz`: the reviews of the category's file whose item has FIVE_CORE_MIN or more
+    (the item half of upstream's 5-core rule), same lines and order, planted bad lines left out.
+    The reviews file is streamed twice (count, then copy), so memory stays flat at any scale."""
+    relative = f"amazon2018/{category}_5.json.gz"
+    source = out_dir / f"amazon2018/{category}.json.gz"
+    counts = Counter(item for item, _ in _review_lines(source))
+    with record_sink(out_dir, relative, None, progress) as sink:
+        for item, line in _review_lines(source):
+            if counts[item] >= FIVE_CORE_MIN:
+                sink.write(line)
+    return relative, sink.rows
+
+
+def _review_lines(path: Path) -> Iterator[tuple[str, str]]:
+    """(asin, line) of each review line that parses (the planted bad lines do not)."""
+    with gzip.open(path, "rt", encoding="utf-8", errors="replace") as lines:
+        for line in lines:
+            try:
+                yield json.loads(line)["asin"], line.rstrip("\n")
+            except (ValueError, KeyError):
+                continue
 
 
 # ---------------------------------------------------------------------------------------------
@@ -469,5 +531,8 @@ def write(out_dir: Path, profile: Profile, seed: int, progress: bool) -> dict[st
     for category in CATEGORIES:
         for writer in (write_meta, write_reviews, write_ratings):
             relative, rows = writer(out_dir, profile, seed, progress, category)
+            written[relative] = rows
+        if category in FIVE_CORE_CATEGORIES:
+            relative, rows = write_five_core(out_dir, category, progress)
             written[relative] = rows
     return written

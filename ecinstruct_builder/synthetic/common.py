@@ -139,6 +139,13 @@ def csv_line(fields: Sequence[object], quoting: int = csv.QUOTE_MINIMAL) -> str:
     return buffer.getvalue()[:-1]
 
 
+def lfs_pointer(content: bytes) -> bytes:
+    """What a Git LFS checkout leaves in place of `content` when the file was never pulled (the ESCI
+    Parquets are served that way): for tests that put a pointer where a source file should be."""
+    oid = hashlib.sha256(content).hexdigest()
+    return f"version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize {len(content)}\n".encode()
+
+
 def truncated(line: str) -> bytes:
     """A planted bad line: a record cut in the middle, as a broken download or copy leaves it."""
     return line[: max(1, len(line) // 2)].encode("utf-8")

@@ -64,7 +64,8 @@ class PaperResult:
     (ninglab.github.io/eCeLLM, `tables/overall_performance_indomain.html` and `..._OOD.html`): the
     task's primary metric on ECInstruct's diverse-instruction test sets, one value per model of
     PAPER_MODELS, in that order; `ood` is empty when the paper has no OOD test set for the task.
-    The paper left invalid outputs out of its scores.
+    The paper's evaluate.py left invalid outputs out, except for AVE (scored as an empty list) and
+    QPR (NDCG 0); `ecbuild eval --protocol ecellm` follows it.
     """
 
     metric: str  # our name of the paper's metric, e.g. "f1"

@@ -10,15 +10,9 @@ import pytest
 from click.testing import CliRunner, Result
 from evaluate_helpers import gold_predictions, standard_rows, tasks_in, write_predictions, write_workdir
 
-from ecinstruct_builder.evaluate import neural
 from ecinstruct_builder.evaluate.command import eval_command
 from ecinstruct_builder.evaluate.tasks import task_specs
 from ecinstruct_builder.tasks import builders
-
-
-@pytest.fixture(autouse=True)
-def no_model_metrics(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(neural, "availability", lambda metric: (None, f"{metric.label} skipped: test"))
 
 
 @pytest.fixture

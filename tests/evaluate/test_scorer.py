@@ -32,12 +32,6 @@ from ecinstruct_builder.evaluate.tasks import resolve_task
 approx = pytest.approx
 
 
-@pytest.fixture(autouse=True)
-def no_model_metrics(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Behave as on a machine without bert_score / bleurt_pytorch, whatever this one has."""
-    monkeypatch.setattr(neural, "availability", lambda metric: (None, f"{metric.label} skipped: test"))
-
-
 def fake_datasets(monkeypatch: pytest.MonkeyPatch, load_dataset: Callable[..., object]) -> None:
     """Stand in for the `datasets` library (no network, and no slow import)."""
     monkeypatch.setitem(sys.modules, "datasets", types.SimpleNamespace(load_dataset=load_dataset))

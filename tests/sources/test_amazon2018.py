@@ -387,13 +387,12 @@ def test_ratings_csv_is_a_lazy_scan_and_bad_lines_are_quarantined(tmp_path: Path
     assert quarantine.rows[0]["raw"] == "B0TOOL0002,AUSER0002,3.0"
 
 
-def test_empty_ratings_file_gives_no_rows(tmp_path: Path) -> None:
-    write(tmp_path / RATINGS, b"")
+@pytest.mark.parametrize("content", [b"", b"\n  \n\r\n"])
+def test_an_empty_or_blank_ratings_file_is_an_error_naming_it(tmp_path: Path, content: bytes) -> None:
+    write(tmp_path / RATINGS, content)
 
-    tables, quarantine = read_all(Amazon2018(), tmp_path)
-
-    assert tables["amazon2018_ratings"].height == 0
-    assert len(quarantine) == 0
+    with pytest.raises(SourceFileError, match=rf"{RATINGS}: holds no records"):
+        read_all(Amazon2018(), tmp_path)
 
 
 @pytest.mark.parametrize("name", [REVIEWS, META, RATINGS])

@@ -1,4 +1,5 @@
-"""Amazon-Google adapter: loose CSVs or the zip, lossy UTF-8, quoted multi-line fields, prices, quarantine."""
+"""Amazon-Google adapter: loose CSVs or the zip, decoding by evidence, quoted multi-line fields, prices,
+quarantine."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from ecinstruct_builder.sources.base import InputFile
 
 MAPPING = "Amzon_GoogleProducts_perfectMapping.csv"
 # Invented records in the upstream quoting. Line 3 starts a description with an embedded newline and a
-# comma; "\x99" is not valid UTF-8 (the upstream files mix encodings).
+# comma; "\x99" is not valid UTF-8: the file is cp1252, where it is the trade mark sign.
 AMAZON_CSV = (
     b'"id","title","description","manufacturer","price"\r\n'
     b'"b000test01","clearview photo suite 5","edit, crop and share photos","clearview soft","49.99"\r\n'
@@ -50,7 +51,7 @@ EXPECTED_PRODUCTS = [
     {
         "side": "amazon",
         "id": "b000test02",
-        "title": "mapleguard\ufffd total shield",
+        "title": "mapleguard\u2122 total shield",
         "description": "first line\r\nsecond line, with comma",
         "manufacturer": None,
         "price": "0",
@@ -107,7 +108,7 @@ def write_zip(path: Path, files: dict[str, bytes] = FILES, prefix: str = "") -> 
     return path
 
 
-def test_loose_csvs_are_read_with_lossy_utf8_quoting_and_prices(tmp_path: Path) -> None:
+def test_loose_csvs_are_read_by_encoding_evidence_quoting_and_prices(tmp_path: Path) -> None:
     write_loose(tmp_path)
 
     tables, quarantine = read_all(AmazonGoogle(), tmp_path)
@@ -175,7 +176,7 @@ def test_bad_rows_are_quarantined_with_their_starting_line(tmp_path: Path) -> No
         (MAPPING, 4, "missing required field idGoogleBase"),
     ]
     assert quarantine.rows[0]["raw"] == '"b000test04","only three","fields"'
-    assert quarantine.rows[2]["raw"] == "\x00\ufffd\ufffd\ufffdPNG junk"
+    assert quarantine.rows[2]["raw"] == "\x00\xff\xfe\u2030PNG junk"  # cp1252, as the file
 
 
 def test_quarantine_names_the_zip_member(tmp_path: Path) -> None:

@@ -174,7 +174,7 @@ def test_malformed_sources_rows_are_quarantined(tmp_path: Path) -> None:
         (SOURCES, 3, "query_id is not an integer: 'abc'"),
         (SOURCES, 4, "expected 2 CSV fields, got 3"),
         (SOURCES, 5, "duplicate query_id 1 (first on line 2)"),
-        (SOURCES, 6, "not valid UTF-8"),
+        (SOURCES, 6, "source is not a label: '\xff\xfe'"),
     ]
     assert quarantine.rows[1]["raw"] == "2,nlqec,extra"
 
@@ -208,11 +208,17 @@ def test_wrong_column_type_is_a_source_file_error(tmp_path: Path) -> None:
         read_all(Esci(), tmp_path)
 
 
+def test_an_lfs_pointer_is_an_error_saying_so(tmp_path: Path) -> None:
+    write_esci(tmp_path)
+    write(tmp_path / PRODUCTS, b"version https://git-lfs.github.com/spec/v1\noid sha256:0\nsize 12\n")
+
+    with pytest.raises(SourceFileError, match=r"products\.parquet: is a Git LFS pointer.*git lfs pull"):
+        read_all(Esci(), tmp_path)
+
+
 def test_a_file_that_is_not_parquet_is_a_source_file_error(tmp_path: Path) -> None:
     write_esci(tmp_path)
-    write(
-        tmp_path / PRODUCTS, b"version https://git-lfs.github.com/spec/v1\noid sha256:0\n"
-    )  # an LFS pointer
+    write(tmp_path / PRODUCTS, b"PAR1 but nothing else\n")
 
     with pytest.raises(SourceFileError, match=r"products\.parquet: not a readable Parquet file"):
         read_all(Esci(), tmp_path)

@@ -18,11 +18,14 @@ import pytest
 from click.testing import CliRunner
 from langdetect import DetectorFactory, detect
 
+from ecinstruct_builder.cli import main as cli_main
+from ecinstruct_builder.errors import SourceFileError
 from ecinstruct_builder.paths import raw_sources_dir
 from ecinstruct_builder.sources import adapters
 from ecinstruct_builder.synthetic import PLANTED_BAD_LINES, generate
 from ecinstruct_builder.synthetic.__main__ import main
-from ecinstruct_builder.synthetic.common import Profile
+from ecinstruct_builder.synthetic.amazon2018 import FIVE_CORE_CATEGORIES
+from ecinstruct_builder.synthetic.common import Profile, lfs_pointer
 from ecinstruct_builder.synthetic.text import FOREIGN_SENTENCES
 
 CATEGORIES_2018 = ("Electronics", "Home_and_Kitchen", "Sports_and_Outdoors", "Tools_and_Home_Improvement")
@@ -55,12 +58,14 @@ CSV_FIELDS = {
 
 
 def upstream_files(out: Path) -> set[str]:
-    """Every file some registered adapter reads under `out` (default options), as relative paths."""
-    return {
+    """Every file some registered adapter reads under `out` (default options), as relative paths,
+    and the 5-core review files, which are read only when the full file is absent."""
+    read = {
         file.path.relative_to(out).as_posix()
         for name, adapter in adapters().items()
         for file in adapter.discover(out / name, {})
     }
+    return read | {f"amazon2018/{category}_5.json.gz" for category in FIVE_CORE_CATEGORIES}
 
 
 @pytest.fixture(scope="module")
@@ -216,6 +221,40 @@ def test_2018_meta_has_nineteen_fields_and_upstream_quirks(demo):
     assert any(r["title"] == "" for r in records)
 
 
+def test_2018_meta_has_the_debris_entities_html_dates_and_exact_duplicates_of_real_files(demo):
+    out, _ = demo
+    files = [out / f"amazon2018/meta_{c}.json.gz" for c in CATEGORIES_2018]
+    records = [r for path in files for r in parsed(path)[0]]
+    lines = [line for path in files for line in raw_lines(path)]
+    titles = {r["title"] for r in records}
+    assert {'<span class="a-size-medium a-color-secondary"', '" Magazines" />'} <= titles
+    assert any("&amp;" in crumb for r in records for crumb in r["category"])  # `Fashion &amp; Style`
+    assert any(r["date"].startswith("<div class=") for r in records)
+    repeated = [line for line, count in Counter(lines).items() if count > 1 and line.startswith(b"{")]
+    assert repeated  # the very same line twice, not only the same ASIN
+
+
+def test_2018_reviews_are_shared_across_variants_of_one_family(demo):
+    out, _ = demo
+    reviews = [r for c in CATEGORIES_2018 for r in parsed(out / f"amazon2018/{c}.json.gz")[0]]
+    asins_per_review = Counter((r["reviewerID"], r.get("reviewText")) for r in reviews)
+    shared = [key for key, count in asins_per_review.items() if count > 1 and key[1]]
+    assert len(shared) > 20
+    by_key: dict[tuple, set[str]] = {}
+    for r in reviews:
+        by_key.setdefault((r["reviewerID"], r.get("reviewText")), set()).add(r["asin"])
+    assert all(len(by_key[key]) > 1 for key in shared[:20])  # listed under different ASINs
+
+
+def test_the_5_core_file_holds_the_reviews_of_items_with_five_or_more(demo):
+    out, _ = demo
+    full = parsed(out / "amazon2018/Electronics.json.gz")[0]
+    core = parsed(out / "amazon2018/Electronics_5.json.gz")[0]
+    counts = Counter(r["asin"] for r in full)
+    assert core == [r for r in full if counts[r["asin"]] >= 5]
+    assert 0 < len(core) < len(full)
+
+
 def test_2018_meta_links_point_inside_the_category(demo):
     out, _ = demo
     records = parsed(out / "amazon2018/meta_Electronics.json.gz")[0]
@@ -249,7 +288,8 @@ def test_2018_reviews_fields_votes_and_star_skew(demo):
 def test_2018_reviews_have_duplicates_foreign_and_garbled_text(demo):
     out, _ = demo
     reviews = [r for c in CATEGORIES_2018 for r in parsed(out / f"amazon2018/{c}.json.gz")[0]]
-    texts = [r.get("reviewText", "") for r in reviews]
+    # one review listed under several variants of a product counts once (see the test below)
+    texts = [text for _, text in dict.fromkeys((r["reviewerID"], r.get("reviewText", "")) for r in reviews)]
     long_texts = Counter(t for t in texts if len(t.split()) >= 10)  # short ones repeat by nature
     repeated = sum(n - 1 for n in long_texts.values() if n > 1)
     assert 0.01 < repeated / long_texts.total() < 0.06  # ~2% copy-pasted reviews
@@ -417,3 +457,22 @@ def test_bad_scale_is_refused(tmp_path):
     result = CliRunner().invoke(main, ["--out", str(tmp_path / "x"), "--scale", "0"])
     assert result.exit_code != 0 and "--scale" in result.output
     assert not (tmp_path / "x").exists()
+
+
+def test_an_lfs_pointer_in_place_of_a_bundled_file_stops_fetch_saying_so(tmp_path):
+    source = tmp_path / "src"
+    target = source / "esci" / "shopping_queries_dataset_products.parquet"
+    target.parent.mkdir(parents=True)
+    for path in (raw_sources_dir() / "esci").iterdir():
+        (source / "esci" / path.name).write_bytes(path.read_bytes())
+    target.write_bytes(lfs_pointer(target.read_bytes()))
+
+    result = CliRunner().invoke(
+        cli_main, ["fetch", "--quiet", "--workdir", str(tmp_path / "w"), "--source-dir", str(source)]
+    )
+
+    assert result.exit_code == SourceFileError.exit_code
+    assert result.output.strip().splitlines() == [
+        f"Error: {target}: is a Git LFS pointer, not the data; run `git lfs pull` in the clone it came from, "
+        "or download the file itself from the source's homepage"
+    ]

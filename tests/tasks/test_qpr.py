@@ -1,11 +1,12 @@
 import json
-import math
+import random
+from collections import Counter
 
 import pytest
 from esci_amazonqa_rows import build, esci_row
 
 from ecinstruct_builder.errors import RecipeError
-from ecinstruct_builder.tasks.base import seeded_fraction
+from ecinstruct_builder.split import assign_buckets
 from ecinstruct_builder.tasks.qpr import QueryProductRank
 from ecinstruct_builder.templates import load_templates, render_fields
 
@@ -46,16 +47,69 @@ def test_two_label_query_gives_the_exact_product_first():
     assert row["label"] == f"{letter_of['E']},{letter_of['I']}"
 
 
-def test_list_length_is_drawn_from_two_to_the_number_of_labels():
-    rows = [row for q in range(1, 41) for row in query(q, "ESCI")]
-    rows += [row for q in range(41, 61) for row in query(q, "SCI")]
+def test_every_query_gets_one_list_per_length_it_admits():
+    rows = query(1, "ESCI") + query(2, "SCI") + query(3, "EI") + query(4, "EEE")
     out = build(QPR, rows, seed=7)
-    lengths = {int(g): len(ids) for g, ids in zip(out["group_key"], out["source_ids"], strict=True)}
-    for query_id, length in lengths.items():
-        allowed = 4 if query_id <= 40 else 3
-        assert length == 2 + math.floor(seeded_fraction(7, "length", query_id, 0) * (allowed - 1))
-    assert set(lengths.values()) == {2, 3, 4}
-    assert max(length for q, length in lengths.items() if q > 40) == 3
+    lengths: dict[str, list[int]] = {}
+    for group, ids in zip(out["group_key"], out["source_ids"], strict=True):
+        lengths.setdefault(group, []).append(len(ids))
+    assert {g: sorted(v) for g, v in lengths.items()} == {"1": [2, 3, 4], "2": [2, 3], "3": [2]}
+
+
+def authors_lengths(pool: dict[int, dict[str, list[int]]], lists: int, rng: random.Random) -> Counter:
+    """The authors' loop, written out: random query, random length, retry; distinct product sets."""
+    queries = sorted(pool)
+    seen: set[tuple[int, ...]] = set()
+    lengths: Counter = Counter()
+    while sum(lengths.values()) < lists:
+        query_id = rng.choice(queries)
+        length = rng.randint(2, 4)
+        products = pool[query_id]
+        if len(products) < length:
+            continue
+        labels = rng.sample(sorted(products), length)
+        chosen = tuple(sorted(rng.choice(products[label]) for label in labels))
+        if chosen not in seen:
+            seen.add(chosen)
+            lengths[length] += 1
+    return lengths
+
+
+def esci_like_pool(queries: int, rng: random.Random) -> dict[int, dict[str, list[int]]]:
+    """Queries whose number of distinct judgements is spread as in ESCI's small set (1 to 4)."""
+    pool = {}
+    for query_id in range(1, queries + 1):
+        kinds = rng.choices([1, 2, 3, 4], weights=[10, 57, 36, 7])[0]
+        labels = rng.sample("ESCI", kinds)
+        pool[query_id] = {
+            label: [query_id * 100 + i * 10 + k for k in range(rng.randint(1, 3))]
+            for i, label in enumerate(labels)
+        }
+    return pool
+
+
+def shares(lengths: Counter) -> dict[int, float]:
+    total = sum(lengths.values())
+    return {length: 100 * lengths[length] / total for length in (2, 3, 4)}
+
+
+def test_length_shares_follow_the_authors_loop():
+    pool = esci_like_pool(20_000, random.Random(3))
+    rows = [
+        esci_row(example_id, query_id, label)
+        for query_id, products in pool.items()
+        for label, ids in products.items()
+        for example_id in ids
+    ]
+    wanted = 4_000
+    # Selection takes whole queries in its (task-salted) order until the quota is met.
+    taken = assign_buckets(build(QPR, rows, seed=5), 5, QPR.abbr).sort("order", "candidate_id").head(wanted)
+    ours = Counter(len(ids) for ids in taken["source_ids"])
+    theirs = authors_lengths(pool, wanted, random.Random(1))
+    for length, share in shares(theirs).items():
+        assert shares(ours)[length] == pytest.approx(share, abs=2), (shares(ours), shares(theirs))
+    # The weighting matters: a uniform length per query would give far fewer long lists.
+    assert shares(ours)[2] < 70
 
 
 def test_each_list_has_distinct_labels_and_one_product_per_label():
@@ -76,7 +130,7 @@ def test_queries_with_a_single_label_and_rows_outside_the_small_set_are_skipped(
 
 def test_more_lists_per_query_skip_repeated_product_sets():
     single = build(QPR, query(1, "ESCI") + query(2, "ES"))
-    assert single["group_key"].to_list() == ["1", "2"]
+    assert single["group_key"].to_list() == ["1", "1", "1", "2"]  # lengths 2, 3, 4 for query 1
     several = build(QPR, query(1, "EESSCCII") + query(2, "ES"), lists_per_query=5)
     sets = [frozenset(ids) for ids in several["source_ids"].to_list()]
     assert len(sets) == len(set(sets))
