@@ -15,8 +15,9 @@ IND_EVAL_SPLITS = ("validation", "test")
 #: every evaluation split, in-domain and out-of-domain (leakage across tasks is looked for there)
 EVAL_SPLITS = ("validation", "test", "test_ood")
 
-# ECInstruct's `split` values; the OOD test is a `test` split of an OOD_* setting.
-ROW_SPLIT = {"train": "train", "validation": "val", "test": "test", "test_ood": "test"}
+# The `split` values (NingLab/ECInstruct says `val`; ecbuild says `validation` everywhere); the OOD
+# test is a `test` split of an OOD_* setting.
+ROW_SPLIT = {"train": "train", "validation": "validation", "test": "test", "test_ood": "test"}
 SETTING_ORDER = (
     "IND_Diverse_Instruction",
     "OOD_Diverse_Instruction",

@@ -2,9 +2,9 @@
 
 Settings, as ECInstruct published them:
 
-- `IND_Diverse_Instruction` (train, val, test) / `OOD_Diverse_Instruction` (test): each row gets one
+- `IND_Diverse_Instruction` (train, validation, test) / `OOD_Diverse_Instruction` (test): each row gets one
   of the seen instructions, chosen from a hash of its candidate id;
-- `IND_Single_Instruction` (train, val, test) / `OOD_Single_Instruction` (test): the base instruction;
+- `IND_Single_Instruction` (train, validation, test) / `OOD_Single_Instruction` (test): the base instruction;
 - `IND_Unseen_Instruction` / `OOD_Unseen_Instruction` (test): the held-out instruction;
 - `IND_Diverse_Instruction_1-shot` / `OOD_Diverse_Instruction_1-shot` (test): the Diverse test row
   with the i-th rendered train example in `few_shot_example`, as the eCeLLM code paired them.
@@ -121,7 +121,7 @@ def render_task(
         _setting(_one_shot_examples(base, templates), "Diverse_Instruction_1-shot", pl.col("diverse_id")),
     ]
     setting_order = {s: i for i, s in enumerate(SETTING_ORDER)}
-    split_order = {"train": 0, "val": 1, "test": 2}
+    split_order = {"train": 0, "validation": 1, "test": 2}
     rows = pl.concat([frame.select(sorted(frame.columns)) for frame in frames])
     return (
         rows.with_columns(

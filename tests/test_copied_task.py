@@ -104,7 +104,7 @@ def test_the_new_task_renders(workdir: Path) -> None:
     rows = pl.read_parquet(workdir / "dataset" / f"{NEW_NAME}.parquet")
     assert set(rows["task"]) == {NEW_NAME}
     diverse = rows.filter(pl.col("setting") == "IND_Diverse_Instruction")
-    assert set(diverse["split"]) == {"train", "val", "test"}
+    assert set(diverse["split"]) == {"train", "validation", "test"}
     assert rows["template_id"].str.starts_with(f"{NEW_ABBR.lower()}-").all()
 
 

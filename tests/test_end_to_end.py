@@ -39,7 +39,7 @@ def task_rows(workdir, builder) -> pl.DataFrame:
 def test_every_task_has_every_split_and_ood_where_expected(demo_workdir, abbr):
     rows = task_rows(demo_workdir, builders()[abbr])
     diverse = rows.filter(pl.col("setting") == "IND_Diverse_Instruction")
-    assert set(diverse["split"]) == {"train", "val", "test"}
+    assert set(diverse["split"]) == {"train", "validation", "test"}
     has_ood = rows.filter(pl.col("setting") == "OOD_Diverse_Instruction").height > 0
     assert has_ood == expects_ood(abbr)
 
@@ -52,7 +52,9 @@ def test_unseen_instruction_never_outside_the_unseen_setting(demo_workdir, abbr)
         "IND_Unseen_Instruction",
         "OOD_Unseen_Instruction",
     }
-    assert rows.filter(pl.col("split").is_in(["train", "val"]) & (pl.col("template_id") == unseen)).is_empty()
+    assert rows.filter(
+        pl.col("split").is_in(["train", "validation"]) & (pl.col("template_id") == unseen)
+    ).is_empty()
 
 
 @pytest.mark.parametrize(

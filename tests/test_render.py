@@ -51,11 +51,11 @@ def test_schema_and_counts_per_setting():
     counts = {(s, sp): n for s, sp, n in rows.group_by("setting", "split").len().iter_rows()}
     assert counts == {
         ("IND_Diverse_Instruction", "train"): 50,
-        ("IND_Diverse_Instruction", "val"): 10,
+        ("IND_Diverse_Instruction", "validation"): 10,
         ("IND_Diverse_Instruction", "test"): 10,
         ("OOD_Diverse_Instruction", "test"): 10,
         ("IND_Single_Instruction", "train"): 50,
-        ("IND_Single_Instruction", "val"): 10,
+        ("IND_Single_Instruction", "validation"): 10,
         ("IND_Single_Instruction", "test"): 10,
         ("OOD_Single_Instruction", "test"): 10,
         ("IND_Unseen_Instruction", "test"): 10,

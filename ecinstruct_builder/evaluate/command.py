@@ -91,7 +91,7 @@ def _write(path: Path, payload: dict[str, object]) -> None:
 )
 @click.option(
     "--split",
-    type=click.Choice(["train", "val", "test"]),
+    type=click.Choice(["train", "validation", "test"]),
     default="test",
     show_default=True,
     help="Rows to score.",

@@ -6,6 +6,7 @@ its splits in the order the repo lists them). `--aligned` prediction files follo
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,8 +20,10 @@ REQUIRED_COLUMNS = ("task", "setting", "split", "options", "output")
 # Column names of the selected frame; `labels` (QPR's per-option ESCI labels) may be absent upstream.
 GOLD_COLUMNS = ("id", "task", "setting", "options", "output", "labels")
 _REPO_ID = re.compile(r"[\w.-]+/[\w.-]+")
-# The Hub may name the dev split "validation"; ECInstruct's `split` column says "val".
-_HUB_SPLIT_NAMES = {"validation": "val"}
+# NingLab/ECInstruct's `split` column says "val"; ecbuild says "validation" everywhere.
+_SPLIT_ALIASES = {"val": "validation"}
+# The config holding every setting with its `split` column (publish/layout.py TABLE_CONFIG).
+HUB_TABLE_CONFIG = "ninglab_table"
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ def _scan_folder(path: Path) -> pl.LazyFrame:
                 f"{file}: not a readable Parquet file ({exc}); rebuild or remove it"
             ) from exc
         if all(column in columns for column in REQUIRED_COLUMNS):
-            scans.append(pl.scan_parquet(file))
+            scans.append(_options_as_text(pl.scan_parquet(file), columns["options"]))
     if not scans:
         raise SourceFileError(
             f"{root}: no Parquet file with the columns {', '.join(REQUIRED_COLUMNS)}; "
@@ -81,20 +84,32 @@ def _scan_folder(path: Path) -> pl.LazyFrame:
     return _with_standard_columns(pl.concat(scans, how="diagonal_relaxed"))
 
 
+def _options_as_text(scan: pl.LazyFrame, dtype: pl.DataType) -> pl.LazyFrame:
+    # Published configs type `options` as a list of strings; rendered rows hold its JSON text.
+    if not isinstance(dtype, pl.List):
+        return scan
+    text = pl.col("options").map_elements(
+        lambda options: json.dumps(list(options), ensure_ascii=False) if len(options) else "",
+        return_dtype=pl.String,
+    )
+    return scan.with_columns(text.alias("options"))
+
+
 def _with_standard_columns(frame: pl.LazyFrame) -> pl.LazyFrame:
     names = frame.collect_schema().names()
     missing = [pl.lit(None, dtype=pl.String).alias(c) for c in ("id", "labels") if c not in names]
     as_text = [pl.col(c).cast(pl.String) for c in ("id", "task", "setting", "split", "output", "labels")]
-    return frame.with_columns(missing).with_columns(as_text)
+    split = pl.col("split").replace(_SPLIT_ALIASES)
+    return frame.with_columns(missing).with_columns(as_text).with_columns(split)
 
 
 def _hub_frame(repo: str) -> pl.DataFrame:
-    """All splits of the repo's "all" configuration as one frame (needs network or a warm cache)."""
+    """All splits of the repo's table config as one frame (needs network or a warm cache)."""
     try:
         import datasets
 
-        splits = datasets.load_dataset(repo, "all")
-    except Exception as exc:  # offline, unknown repo, no "all" config...: one line, not a traceback
+        splits = datasets.load_dataset(repo, HUB_TABLE_CONFIG)
+    except Exception as exc:  # offline, unknown repo, no table config...: one line, not a traceback
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SourceFileError(
             f"{repo}: cannot load it from the Hugging Face Hub ({reason}); "
@@ -104,6 +119,6 @@ def _hub_frame(repo: str) -> pl.DataFrame:
     for name, split in splits.items():
         frame = pl.from_arrow(split.data.table)
         if "split" not in frame.columns:
-            frame = frame.with_columns(pl.lit(_HUB_SPLIT_NAMES.get(name, name)).alias("split"))
+            frame = frame.with_columns(pl.lit(name).alias("split"))
         frames.append(frame)
     return pl.concat(frames, how="diagonal_relaxed")

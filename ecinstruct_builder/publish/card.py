@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,15 @@ from jinja2 import Environment, StrictUndefined, Template
 from ..sources import adapters
 from ..tasks import builders
 from ..templates import parse_template_file
-from .layout import ALL_CONFIG, DIVERSE, EVALUATION_CONFIGS, SPLIT_SOURCES, ConfigSpec, side_rows
+from .layout import (
+    DEFAULT_CONFIG,
+    DIVERSE,
+    EVALUATION_CONFIGS,
+    SPLIT_SOURCES,
+    TABLE_CONFIG,
+    ConfigSpec,
+    side_rows,
+)
 from .markdown import fence, number, table
 from .workdir import Build
 
@@ -46,9 +55,17 @@ FIELDS = (
     ("split", "ECInstruct split value: `train`, `val` or `test` (OOD rows are `test` of an `OOD_*` setting)"),
     ("instruction", "the instruction text"),
     ("input", "the example, usually a JSON string"),
-    ("options", "JSON list of the answer options, empty for tasks without options"),
+    (
+        "options",
+        "list of the answer options, an empty list for tasks without options "
+        "(in `ninglab_table`: the list as JSON text, empty text when none)",
+    ),
     ("output", "the gold answer in ECInstruct's format"),
-    ("few_shot_example", "1-shot settings only: a JSON object with a solved train example"),
+    (
+        "few_shot_example",
+        "1-shot settings only: a JSON object with a solved train example; null otherwise "
+        "(empty text in `ninglab_table`)",
+    ),
     ("source", "source dataset(s) of the example (`+`-joined)"),
     ("source_ids", "upstream ids the example was built from"),
     ("product_id", "the main product (ASIN or source id), when there is one"),
@@ -57,7 +74,8 @@ FIELDS = (
     ("labels", "QPR only: JSON list of the ESCI label of each listed product, for NDCG"),
 )
 CONFIG_NOTES = {
-    ALL_CONFIG: "ECInstruct proper: every task's IND and OOD Diverse-instruction rows",
+    DEFAULT_CONFIG: "ECInstruct proper (the default): every task's IND and OOD Diverse-instruction rows",
+    TABLE_CONFIG: "NingLab/ECInstruct's single table: every setting in `train`, to filter on `split`",
     "single_instruction": "every task with its base instruction only",
     "unseen_instruction": "test rows with the held-out instruction (never seen in training)",
     "one_shot": "test rows with one solved train example in `few_shot_example`",
@@ -68,7 +86,13 @@ def size_category(rows: int) -> str:
     return next((label for limit, label in SIZE_BUCKETS if rows < limit), "n>10M")
 
 
-def card_metadata(build: Build, configs: list[ConfigSpec], total_rows: int) -> DatasetCardData:
+def card_metadata(
+    build: Build,
+    configs: list[ConfigSpec],
+    total_rows: int,
+    carried: Sequence[dict[str, Any]] = (),
+    info: Sequence[dict[str, Any]] = (),
+) -> DatasetCardData:
     """The YAML header: what the Hub indexes, and `configs` so `load_dataset(repo, config)` works."""
     return DatasetCardData(
         language=["en"],
@@ -82,10 +106,12 @@ def card_metadata(build: Build, configs: list[ConfigSpec], total_rows: int) -> D
             {
                 "config_name": c.name,
                 "data_files": [{"split": s.split, "path": s.pattern} for s in c.splits],
-                **({"default": True} if c.name == ALL_CONFIG else {}),
+                **({"default": True} if c.name == DEFAULT_CONFIG else {}),
             }
             for c in configs
-        ],
+        ]
+        + list(carried),
+        **({"dataset_info": list(info)} if info else {}),
     )
 
 
@@ -94,8 +120,8 @@ def _loading_code(repo_id: str | None, build: Build) -> str:
     lines = [
         "from datasets import load_dataset",
         "",
-        f'ecinstruct = load_dataset("{where}", "{ALL_CONFIG}", split="train")  # ECInstruct proper',
-        'train = ecinstruct.filter(lambda row: row["split"] == "train")',
+        f'ecinstruct = load_dataset("{where}")  # ECInstruct proper: train, validation, test, test_ood',
+        f'table = load_dataset("{where}", "{TABLE_CONFIG}", split="train")  # every setting, one table',
         f'one_task = load_dataset("{where}", "{build.tasks[0].name}")  # train, validation, test, test_ood',
         f'unseen = load_dataset("{where}", "unseen_instruction", split="test")',
     ]
@@ -275,10 +301,37 @@ def card_context(
     }
 
 
+def foreign_configs(card_text: str, produced: Iterable[str]) -> list[dict[str, Any]]:
+    """The `configs` entries of a card (the one on the Hub) that this build does not produce.
+
+    Their files stay in the repo on a push, so their entries stay in the card too: `load_dataset`
+    still finds them. They lose a `default` flag (this build's default config keeps it).
+    """
+    try:
+        entries = DatasetCard(card_text).data.to_dict().get("configs") or []
+    except ValueError:  # a card whose YAML does not parse: nothing to carry over
+        return []
+    mine = set(produced)
+    return [
+        {k: v for k, v in entry.items() if k != "default"}
+        for entry in entries
+        if isinstance(entry, dict) and entry.get("config_name") not in mine
+    ]
+
+
 def build_card(
-    build: Build, configs: list[ConfigSpec], counts: pl.DataFrame, repo_id: str | None = None
+    build: Build,
+    configs: list[ConfigSpec],
+    counts: pl.DataFrame,
+    info: Sequence[dict[str, Any]] = (),
+    repo_id: str | None = None,
+    carried: Sequence[dict[str, Any]] = (),
 ) -> DatasetCard:
-    """The whole card; `repo_id` only changes the loading snippet (a folder placeholder without it)."""
-    metadata = card_metadata(build, configs, int(counts["rows"].sum()))
+    """The whole card; `repo_id` only changes the loading snippet (a folder placeholder without it).
+
+    `info`: the `dataset_info` entries (publish/features.py); `carried`: config entries of configs
+    other tools (or other builds) published in the repo.
+    """
+    metadata = card_metadata(build, configs, int(counts["rows"].sum()), carried, info)
     body = _template().render(card_context(build, configs, counts, repo_id))
     return DatasetCard(f"---\n{metadata.to_yaml()}\n---\n\n{body}")

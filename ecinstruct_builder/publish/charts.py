@@ -1,21 +1,26 @@
 """PNG charts for the sample pages: label distribution per task and split, rows per category IND vs OOD.
 
 Charts are drawn on a bare `Figure` (no pyplot, no global backend) under matplotlib's default style
-and saved without a timestamp or software tag, so the same data gives the same bytes.
+and saved without a timestamp or software tag, so the same data gives the same bytes. matplotlib is
+the `charts` extra: the counting works without it, and `charts_available()` says whether plotting does.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib.style
 import polars as pl
-from matplotlib.figure import Figure
 
 from ..io import atomic_path
 from .layout import DIVERSE, SPLIT_SOURCES
 from .workdir import Build
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 # Tasks whose answers take more distinct values than this are free-form (AVE, AG) and get no label chart.
 MAX_LABELS = 24
@@ -25,6 +30,24 @@ SIDE_COLOURS = {"IND": "#4C72B0", "OOD": "#DD8452"}
 COLUMNS = 3
 DPI = 100
 PNG_METADATA = {"Software": None}  # matplotlib would stamp its version; keep the bytes version-free
+CHARTS_INSTALL = "pip install 'ecinstruct-builder[charts]'"
+
+
+def charts_available() -> bool:
+    """Whether matplotlib (the `charts` extra) can be imported."""
+    try:
+        import matplotlib.figure  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def _default_style() -> Iterator[None]:
+    import matplotlib.style  # the extra: imported only when a chart is drawn
+
+    with matplotlib.style.context("default"):
+        yield
 
 
 def _config_split() -> pl.Expr:
@@ -90,6 +113,8 @@ def category_counts(build: Build) -> pl.DataFrame:
 
 
 def _grid(panels: int, height: float) -> tuple[Figure, list]:
+    from matplotlib.figure import Figure
+
     rows = max(1, math.ceil(panels / COLUMNS))
     figure = Figure(figsize=(4.2 * COLUMNS, height * rows), dpi=DPI)
     axes = figure.subplots(rows, COLUMNS, squeeze=False).ravel().tolist()
@@ -113,7 +138,7 @@ def _present(counts: pl.DataFrame, abbrs: dict[str, str]) -> list[str]:
 def plot_labels(counts: pl.DataFrame, abbrs: dict[str, str], target: Path) -> None:
     """One panel per task: each label's share of its split, one bar colour per split."""
     tasks = _present(counts, abbrs)
-    with matplotlib.style.context("default"):
+    with _default_style():
         figure, axes = _grid(len(tasks), 3.0)
         for axis, task in zip(axes, tasks, strict=False):
             frame = counts.filter(pl.col("task") == task)
@@ -142,7 +167,7 @@ def plot_labels(counts: pl.DataFrame, abbrs: dict[str, str], target: Path) -> No
 def plot_categories(counts: pl.DataFrame, abbrs: dict[str, str], target: Path) -> None:
     """One panel per task: rows per category, in-domain and out-of-domain stacked."""
     tasks = _present(counts, abbrs)
-    with matplotlib.style.context("default"):
+    with _default_style():
         figure, axes = _grid(len(tasks), 3.2)
         for axis, task in zip(axes, tasks, strict=False):
             frame = counts.filter(pl.col("task") == task)

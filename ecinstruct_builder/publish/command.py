@@ -15,6 +15,7 @@ import click
 from ..errors import EcbuildError
 
 if TYPE_CHECKING:
+    from .push import PushOptions, PushPlan
     from .workdir import Build
 
 DEFAULT_SAMPLES_DIR = Path("docs/samples")
@@ -81,7 +82,7 @@ EXPORT_EPILOG = """\b
 Examples:
   ecbuild export --out ECInstruct
   ecbuild export --out ECInstruct --format alpaca --format chat --repo org/ECInstruct
-  python -c "import datasets; print(datasets.load_dataset('ECInstruct', 'all'))"
+  python -c "import datasets; print(datasets.load_dataset('ECInstruct'))"
 """
 
 
@@ -107,8 +108,9 @@ def export_command(
 ) -> None:
     """Write the files `ecbuild push` uploads (Parquet per config, card, recipe, manifest) to a folder.
 
-    `datasets.load_dataset(OUT, CONFIG)` loads each config: `all` (ECInstruct proper), one per task,
-    and `single_instruction`, `unseen_instruction`, `one_shot`.
+    `datasets.load_dataset(OUT, CONFIG)` loads each config: `ecinstruct` (the default: ECInstruct proper
+    in train / validation / test / test_ood), `ninglab_table` (every setting in one table, as
+    NingLab/ECInstruct), one per task, and `single_instruction`, `unseen_instruction`, `one_shot`.
     """
     from .export import export_dataset
 
@@ -128,9 +130,47 @@ PUSH_EPILOG = """\b
 Examples:
   ecbuild push --repo org/ECInstruct --dry-run
   HF_TOKEN=hf_... ecbuild push --repo org/ECInstruct --private
-  ecbuild push --repo org/ECInstruct --revision v2 --create-pr
-The token comes from HF_TOKEN or `hf auth login`; it is never printed or written.
+  ecbuild push --repo org/ECInstruct --revision v2 --create-pr --commit-message "Rebuild with seed 2"
+The token comes from --token, HF_TOKEN or `hf auth login`; it is never printed or written.
+Only old files of the configs this build produces are deleted; other tasks' files are kept.
 """
+PLAN_MARKS = (("add", "added"), ("update", "updated"), ("same", "unchanged"), ("delete", "deleted"))
+
+
+def _plan_lines(plan: PushPlan, sizes: dict[str, int]) -> Iterator[str]:
+    for mark, attribute in PLAN_MARKS:
+        for path in getattr(plan, attribute):
+            size = _size(sizes[path]) if path in sizes else ""
+            yield f"  {mark:<7}{size:>12}  {path}"
+    for path in plan.kept:
+        yield f"  {'keep':<7}{'':>12}  {path} (a config this build does not produce)"
+
+
+def _plan_summary(plan: PushPlan) -> str:
+    base = f"on top of {plan.parent[:12]}" if plan.parent else "to a new repo or branch"
+    counts = ", ".join(f"{len(getattr(plan, a))} {a}" for _, a in PLAN_MARKS)
+    return f"{counts}, {len(plan.kept)} kept; {base}"
+
+
+def _dry_run(build: Build, options: PushOptions, progress: bool) -> None:
+    from .push import PushError, RemoteState, commit_message, plan_push, preview, recipe_tag, stage
+
+    try:
+        remote = preview(options)
+    except PushError as exc:  # offline: the additions are still known, deletions are not
+        remote = RemoteState(head=None, files={})
+        click.echo(f"note: {exc} Every file is listed as an addition; deletions are not known.")
+    result = stage(build, options.repo_id, remote, progress)
+    sizes = {f.path: f.bytes for f in result.files}
+    plan = plan_push(result, remote)
+    for line in _plan_lines(plan, sizes):
+        click.echo(line)
+    total = sum(sizes[p] for p in plan.uploads)
+    click.echo(
+        f"dry run: would upload {len(plan.uploads)} files ({_size(total)}) to dataset "
+        f"{options.repo_id}@{options.branch} in one commit: {commit_message(build, options)!r}, "
+        f"tagged {recipe_tag(build)!r} ({_plan_summary(plan)})"
+    )
 
 
 @click.command("push", epilog=PUSH_EPILOG)
@@ -140,7 +180,17 @@ The token comes from HF_TOKEN or `hf auth login`; it is never printed or written
 )
 @click.option("--revision", default=None, help="Branch to commit to (created if missing); default main.")
 @click.option("--create-pr", is_flag=True, help="Open a pull request instead of committing to the branch.")
-@click.option("--dry-run", is_flag=True, help="List the files and sizes that would be uploaded; no network.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="List what would be added, updated, kept and deleted (reads the repo, writes nothing).",
+)
+@click.option(
+    "--token",
+    default=None,
+    help="Hugging Face token (default: HF_TOKEN or the cached login; prefer those, a flag shows in `ps`).",
+)
+@click.option("--commit-message", default=None, help="Commit summary (default: names the recipe and hash).")
 @_common
 @_quiet
 def push_command(
@@ -149,38 +199,52 @@ def push_command(
     revision: str | None,
     create_pr: bool,
     dry_run: bool,
+    token: str | None,
+    commit_message: str | None,
     recipe_name: str,
     workdir: Path,
     quiet: bool,
 ) -> None:
-    """Upload the dataset to the Hugging Face Hub in one commit named after the recipe hash.
+    """Upload the dataset to the Hugging Face Hub in one commit, on top of the commit it listed.
 
-    The files are those `ecbuild export --repo REPO` writes, staged in WORKDIR/push/ first.
+    The files are those `ecbuild export --repo REPO` writes, staged in WORKDIR/push/ first. The commit
+    is refused if the branch moved since the listing, and is tagged recipe-<recipe hash>.
     """
     from huggingface_hub.utils import disable_progress_bars
 
-    from .push import PushOptions, check_repo_id, commit_message, resolve_token, stage, upload
+    from .push import PushOptions, check_repo_id, resolve_token, upload
 
     with _one_line_errors():
-        options = PushOptions(check_repo_id(repo_id), private=private, revision=revision, create_pr=create_pr)
-        token = None if dry_run else resolve_token()  # before any work: a missing login fails in a second
-        build = _load(recipe_name, workdir)
-        result = stage(build, repo_id, progress=not quiet)
-        if token is None:
-            for file in result.files:
-                click.echo(f"  {_size(file.bytes):>12}  {file.path}")
-            total = sum(f.bytes for f in result.files)
-            click.echo(
-                f"dry run: would upload {len(result.files)} files ({_size(total)}) to dataset {repo_id} "
-                f"in one commit: {commit_message(build)!r}"
-            )
-            return
+        options = PushOptions(
+            check_repo_id(repo_id),
+            private=private,
+            revision=revision,
+            create_pr=create_pr,
+            token=token,
+            commit_message=commit_message,
+        )
         if quiet:
             disable_progress_bars()
-        outcome = upload(build, result, options, token)
-    for path in outcome.deleted:
+        if dry_run:
+            _dry_run(_load(recipe_name, workdir), options, progress=not quiet)
+            return
+        secret = resolve_token(token)  # before any work: a missing login fails in a second
+        result, outcome = upload(_load(recipe_name, workdir), options, secret, progress=not quiet)
+    for path in outcome.plan.deleted:
         click.echo(f"  deleted {path} (not in this version)")
-    click.echo(f"pushed {len(result.files)} files: {outcome.pr_url or outcome.commit_url}")
+    for path in outcome.plan.kept:
+        click.echo(f"  kept {path} (a config this build does not produce)")
+    if outcome.commit_url is None:
+        click.echo(
+            f"nothing to push: {repo_id}@{options.branch} already holds these {len(result.files)} files"
+        )
+    else:
+        click.echo(
+            f"pushed {len(outcome.plan.uploads)} of {len(result.files)} files: "
+            f"{outcome.pr_url or outcome.commit_url}"
+        )
+    if outcome.tag:
+        click.echo(f"tagged {outcome.tag}")
 
 
 SAMPLES_EPILOG = f"""\b
@@ -201,9 +265,16 @@ The committed {DEFAULT_SAMPLES_DIR}/ comes from the bundled samples (the first e
 )
 @_common
 def samples_command(out: Path, recipe_name: str, workdir: Path) -> None:
-    """Write Markdown pages of rendered rows per task, and an index with counts and charts."""
+    """Write Markdown pages of rendered rows per task, an index with counts and charts, and index.html.
+
+    A rerun replaces only the files an earlier run listed in OUT/samples-manifest.json; a non-empty
+    folder without that manifest is refused, so your own files there are never deleted.
+    """
+    from .charts import CHARTS_INSTALL, charts_available
     from .samples import write_samples
 
     with _one_line_errors():
         written = write_samples(_load(recipe_name, workdir), out)
+    if not charts_available():
+        click.echo(f"note: charts skipped, matplotlib is not installed ({CHARTS_INSTALL})")
     click.echo(f"wrote {len(written)} files to {out}")

@@ -12,9 +12,10 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from tqdm import tqdm
@@ -23,8 +24,17 @@ from .. import __version__
 from ..errors import EcbuildError
 from ..io import atomic_path, sha256_file, write_json
 from .card import RECIPE_FILE, build_card
+from .features import dataset_info
 from .formats import write_training_file
-from .layout import ConfigSpec, plan_layout, row_counts, scan_split, training_splits, write_split
+from .layout import (
+    MAX_SHARD_BYTES,
+    ConfigSpec,
+    plan_layout,
+    row_counts,
+    scan_split,
+    training_splits,
+    write_split,
+)
 from .workdir import Build
 
 MANIFEST_FILE = "manifest.json"
@@ -74,7 +84,12 @@ def _check_target(out: Path) -> None:
         )
 
 
-def _manifest(build: Build, configs: list[ConfigSpec], files: list[ExportedFile]) -> dict[str, object]:
+def _manifest(
+    build: Build,
+    configs: list[ConfigSpec],
+    files: list[ExportedFile],
+    shards: dict[tuple[str, str], list[str]],
+) -> dict[str, object]:
     recipe = build.recipe
     inputs = [
         {k: f.get(k) for k in ("source", "path", "category", "split", "bytes", "sha256")}
@@ -85,7 +100,10 @@ def _manifest(build: Build, configs: list[ConfigSpec], files: list[ExportedFile]
         "recipe": {"name": recipe.name, "hash": recipe.hash, "seed": recipe.seed, "file": RECIPE_FILE},
         "inputs": inputs,
         "quarantined": build.sources.get("quarantine", {}).get("rows", 0),
-        "configs": {c.name: {s.split: {"path": s.path, "rows": s.rows} for s in c.splits} for c in configs},
+        "configs": {
+            c.name: {s.split: {"files": shards[c.name, s.split], "rows": s.rows} for s in c.splits}
+            for c in configs
+        },
         "files": [{"path": f.path, "bytes": f.bytes, "sha256": f.sha256} for f in files],
     }
 
@@ -107,36 +125,56 @@ def write_export(
     repo_id: str | None = None,
     formats: Iterable[str] = (),
     progress: bool = True,
+    carried: Sequence[dict[str, Any]] = (),
+    max_shard_bytes: int = MAX_SHARD_BYTES,
 ) -> ExportResult:
-    """Write every file into `staging` (an empty folder)."""
+    """Write every file into `staging` (an empty folder); `carried` goes to the card (see build_card)."""
     counts = row_counts(build)
     configs = plan_layout(build, counts)
     splits = [s for c in configs for s in c.splits]
-    written = [
-        write_split(build, s, staging)
+    shards = {
+        (s.config, s.split): write_split(build, s, staging, max_shard_bytes)
         for s in tqdm(splits, desc="export", unit="split", disable=not progress)
-    ]
+    }
+    written = [p for paths in shards.values() for p in paths]
+    names = {key: [p.relative_to(staging).as_posix() for p in paths] for key, paths in shards.items()}
+    info = dataset_info(configs, staging, names)
     recipe_copy = staging / RECIPE_FILE
     shutil.copyfile(build.recipe.path, recipe_copy)
     card_path = staging / CARD_FILE
     with atomic_path(card_path) as tmp:
-        tmp.write_text(str(build_card(build, configs, counts, repo_id)), encoding="utf-8")
+        tmp.write_text(str(build_card(build, configs, counts, info, repo_id, carried)), encoding="utf-8")
     files = _describe(staging, [*written, recipe_copy, card_path])
-    write_json(staging / MANIFEST_FILE, _manifest(build, configs, files))
+    write_json(staging / MANIFEST_FILE, _manifest(build, configs, files, names))
     files = sorted([*files, *_describe(staging, [staging / MANIFEST_FILE])], key=lambda f: f.path)
     training = _write_training(build, counts, staging, formats)
     return ExportResult(out=staging, files=files, configs=configs, training=training)
 
 
 def export_dataset(
-    build: Build, out: Path, *, repo_id: str | None = None, formats: Iterable[str] = (), progress: bool = True
+    build: Build,
+    out: Path,
+    *,
+    repo_id: str | None = None,
+    formats: Iterable[str] = (),
+    progress: bool = True,
+    carried: Sequence[dict[str, Any]] = (),
+    max_shard_bytes: int = MAX_SHARD_BYTES,
 ) -> ExportResult:
     """Write the export to `out`, replacing an earlier export there; nothing changes in `out` on failure."""
     _check_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
-        result = write_export(build, staging, repo_id=repo_id, formats=formats, progress=progress)
+        result = write_export(
+            build,
+            staging,
+            repo_id=repo_id,
+            formats=formats,
+            progress=progress,
+            carried=carried,
+            max_shard_bytes=max_shard_bytes,
+        )
         if out.exists():
             shutil.rmtree(out)
         os.replace(staging, out)

@@ -1,34 +1,40 @@
 """The Hub layout: which rendered rows go to which config and split, and the Parquet file of each.
 
-- `all`: ECInstruct proper (the IND and OOD Diverse-instruction rows of every task) in one `train`
-  split, with the `task`, `setting` and `split` columns, as `NingLab/ECInstruct` publishes it;
+- `ecinstruct` (the default): ECInstruct proper (the IND and OOD Diverse-instruction rows of every
+  task) in real splits `train`, `validation`, `test` and `test_ood`, so `load_dataset(repo)["train"]`
+  holds no evaluation row;
+- `ninglab_table`: NingLab/ECInstruct's single table (every setting, one `train` split, filtered on
+  the `task`, `setting` and `split` columns), for eCeLLM's own scripts;
 - one config per task (its ECInstruct name) with splits `train`, `validation`, `test` (IND) and
   `test_ood` from its Diverse-instruction rows;
 - the evaluation settings across tasks: `single_instruction` (train, validation, test, test_ood),
   `unseen_instruction` and `one_shot` (test, test_ood).
 
-Files are `data/<config>/<split>-00000-of-00001.parquet`, the names `datasets` push_to_hub uses.
+Files are `data/<config>/<split>-NNNNN-of-NNNNN.parquet` (as many shards of at most MAX_SHARD_BYTES
+as a split needs), the names `datasets` push_to_hub uses.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from ..io import atomic_path
 from ..render import ROW_SCHEMA
+from .features import TYPED_SCHEMA, typed_columns, write_rows
 from .workdir import Build
 
 # Config split -> (setting side, ECInstruct `split` value of the rows).
 SPLIT_SOURCES = {
     "train": ("IND", "train"),
-    "validation": ("IND", "val"),
+    "validation": ("IND", "validation"),
     "test": ("IND", "test"),
     "test_ood": ("OOD", "test"),
 }
-ALL_CONFIG = "all"
+DEFAULT_CONFIG = "ecinstruct"
+TABLE_CONFIG = "ninglab_table"
 # Evaluation configs: name -> (setting without its IND_/OOD_ prefix, splits offered).
 EVALUATION_CONFIGS = {
     "single_instruction": ("Single_Instruction", ("train", "validation", "test", "test_ood")),
@@ -38,6 +44,7 @@ EVALUATION_CONFIGS = {
 DIVERSE = "Diverse_Instruction"
 # Fixed row groups keep the bytes independent of how many threads the writer had.
 ROW_GROUP_ROWS = 10_000
+MAX_SHARD_BYTES = 500 * 1024**2  # as push_to_hub's default max_shard_size
 
 
 @dataclass(frozen=True)
@@ -51,9 +58,8 @@ class SplitSpec:
     row_split: str | None  # None: every split of those settings
     rows: int
 
-    @property
-    def path(self) -> str:
-        return f"data/{self.config}/{self.split}-00000-of-00001.parquet"
+    def shard_path(self, index: int, total: int) -> str:
+        return f"data/{self.config}/{self.split}-{index:05d}-of-{total:05d}.parquet"
 
     @property
     def pattern(self) -> str:
@@ -123,11 +129,17 @@ def _config(name: str, splits: list[SplitSpec]) -> ConfigSpec | None:
 
 
 def plan_layout(build: Build, counts: pl.DataFrame | None = None) -> list[ConfigSpec]:
-    """Every config and split the build fills, in card order: `all`, the tasks, the evaluation settings."""
+    """Every config and split the build fills, in card order: the default, the table, the tasks, the
+    evaluation settings."""
     counts = row_counts(build) if counts is None else counts
     names = tuple(t.name for t in build.tasks)
-    diverse = (f"IND_{DIVERSE}", f"OOD_{DIVERSE}")
-    configs = [_config(ALL_CONFIG, [_split_spec(counts, ALL_CONFIG, "train", names, diverse, None)])]
+    every_setting = tuple(counts["setting"].unique().sort().to_list())
+    configs = [
+        _config(
+            DEFAULT_CONFIG, [_side_split(counts, DEFAULT_CONFIG, s, names, DIVERSE) for s in SPLIT_SOURCES]
+        ),
+        _config(TABLE_CONFIG, [_split_spec(counts, TABLE_CONFIG, "train", names, every_setting, None)]),
+    ]
     configs += [_config(n, [_side_split(counts, n, s, (n,), DIVERSE) for s in SPLIT_SOURCES]) for n in names]
     configs += [
         _config(config, [_side_split(counts, config, s, names, setting) for s in splits])
@@ -138,9 +150,7 @@ def plan_layout(build: Build, counts: pl.DataFrame | None = None) -> list[Config
 
 def training_splits(build: Build, counts: pl.DataFrame) -> list[SplitSpec]:
     """ECInstruct proper per split (train, validation, test, test_ood), all tasks: the training files."""
-    names = tuple(t.name for t in build.tasks)
-    splits = [_side_split(counts, "training", s, names, DIVERSE) for s in SPLIT_SOURCES]
-    return [s for s in splits if s.rows]
+    return next(c for c in plan_layout(build, counts) if c.name == DEFAULT_CONFIG).splits
 
 
 def scan_split(build: Build, spec: SplitSpec) -> pl.LazyFrame:
@@ -153,9 +163,29 @@ def scan_split(build: Build, spec: SplitSpec) -> pl.LazyFrame:
     return pl.concat(scans, how="vertical")
 
 
-def write_split(build: Build, spec: SplitSpec, out: Path) -> Path:
-    """Write one split's Parquet file under `out` (streaming, atomic) and return its path."""
-    target = out / spec.path
-    with atomic_path(target) as tmp:
-        scan_split(build, spec).sink_parquet(tmp, row_group_size=ROW_GROUP_ROWS)
-    return target
+def write_split(
+    build: Build, spec: SplitSpec, out: Path, max_shard_bytes: int = MAX_SHARD_BYTES
+) -> list[Path]:
+    """Write one split's Parquet shards under `out` (streaming, with its `datasets` features).
+
+    Every config has typed columns (publish/features.py) except NingLab's table, kept as text cells
+    so eCeLLM's scripts build the same prompts from it. Shards get their final names only once
+    their number is known.
+    """
+    rows = scan_split(build, spec)
+    folder = out / "data" / spec.config
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def pending(index: int) -> Path:
+        return folder / f".{spec.split}-{index:05d}.tmp"
+
+    if spec.config == TABLE_CONFIG:
+        total = write_rows(rows, pending, ROW_GROUP_ROWS, ROW_SCHEMA, max_shard_bytes)
+    else:
+        total = write_rows(
+            rows.with_columns(typed_columns()), pending, ROW_GROUP_ROWS, TYPED_SCHEMA, max_shard_bytes
+        )
+    shards = [out / spec.shard_path(i, total) for i in range(total)]
+    for index, target in enumerate(shards):
+        os.replace(pending(index), target)
+    return shards

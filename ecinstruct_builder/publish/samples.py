@@ -1,77 +1,64 @@
-"""`ecbuild samples`: Markdown pages of rendered rows, and charts, for people to review a build.
+"""`ecbuild samples`: Markdown pages of rendered rows, an HTML view and charts, to review a build.
 
 `docs/samples/` holds one page per task (the first row of every setting and split, as a model
-would see it, with its lineage) and an index with the counts and two PNG charts. Everything is a
-pure function of the build, so the committed pages can be checked for staleness byte for byte.
+would see it, with its lineage), an index with the counts and two PNG charts (when matplotlib, the
+`charts` extra, is installed), `index.html` to browse every sample row by task, setting and split,
+and a manifest of what the command wrote. Everything is a pure function of the build, so the
+committed pages can be checked for staleness byte for byte.
 """
 
 from __future__ import annotations
 
-import ast
 import json
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from ..io import atomic_path
+from ..errors import EcbuildError
+from ..io import atomic_path, write_json
 from ..render import SETTING_ORDER
 from ..tasks import builders
-from .charts import category_counts, label_counts, plot_categories, plot_labels
+from .charts import (
+    CHARTS_INSTALL,
+    category_counts,
+    charts_available,
+    label_counts,
+    plot_categories,
+    plot_labels,
+)
 from .layout import DIVERSE, SPLIT_SOURCES, row_counts, side_rows
 from .markdown import fence, number, table
+from .rowview import lineage, option_list, pretty
+from .samples_html import HTML_FILE, samples_html
 from .workdir import Build, BuiltTask
 
 INDEX = "README.md"
 LABELS_PNG = "labels.png"
 CATEGORIES_PNG = "categories.png"
 ROWS_PER_SPLIT = 1
-ROW_SPLITS = ("train", "val", "test")
+ROW_SPLITS = ("train", "validation", "test")
 REGENERATE = "ecbuild fetch && ecbuild render --task all && ecbuild samples"
-
-
-def parse_loose(text: str) -> Any:
-    """A JSON value, or a Python literal (SR's lists are written that way); None when it is neither."""
-    try:
-        return json.loads(text)
-    except ValueError:
-        pass
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
-        return None
+# What this command wrote, so a rerun deletes only its own files (never the user's).
+MANIFEST = "samples-manifest.json"
+GENERATOR = "ecbuild samples"
 
 
 def _pretty(text: str | None) -> str:
     """Input and examples pretty-printed as JSON when they parse, else shown as they are."""
-    value = parse_loose(text or "")
-    if isinstance(value, dict | list):
-        return fence(json.dumps(value, indent=2, ensure_ascii=False), "json")
-    return fence(text or "", "text")
+    shown, is_json = pretty(text)
+    return fence(shown, "json" if is_json else "text")
 
 
 def _options(text: str | None) -> str:
-    value = parse_loose(text or "")
-    if isinstance(value, list) and value:
-        return "\n".join(f"- {option}" for option in value)
-    return "(no options)" if not (text or "").strip() else fence(text or "", "text")
+    options = option_list(text)
+    if options is None:
+        return fence(text or "", "text")
+    return "\n".join(f"- {option}" for option in options) if options else "(no options)"
 
 
 def _lineage(row: dict[str, Any]) -> str:
-    parts = [
-        f"source `{row['source']}`",
-        "source ids " + ", ".join(f"`{i}`" for i in row["source_ids"] or []),
-    ]
-    parts += [
-        f"{name} `{row[key]}`"
-        for key, name in (
-            ("product_id", "product"),
-            ("category", "category"),
-            ("template_id", "template"),
-            ("labels", "labels"),
-        )
-        if row.get(key)
-    ]
+    parts = [f"{label} " + ", ".join(f"`{value}`" for value in values) for label, values in lineage(row)]
     return "**Lineage:** " + " · ".join(parts)
 
 
@@ -114,7 +101,7 @@ def _task_counts(counts: pl.DataFrame, task: str) -> str:
     )
 
 
-def task_page(build: Build, task: BuiltTask, counts: pl.DataFrame) -> str:
+def task_page(build: Build, task: BuiltTask, counts: pl.DataFrame, samples: pl.DataFrame) -> str:
     builder = builders().get(task.abbr)
     title = builder.title if builder else task.name
     group = f" · {builder.group}" if builder else ""
@@ -124,7 +111,6 @@ def task_page(build: Build, task: BuiltTask, counts: pl.DataFrame) -> str:
         "Rows per setting and ECInstruct split:",
         _task_counts(counts, task.name),
     ]
-    samples = sample_rows(task)
     for setting in samples["setting"].unique(maintain_order=True).to_list():
         parts.append(f"## {setting}")
         parts += [
@@ -133,7 +119,26 @@ def task_page(build: Build, task: BuiltTask, counts: pl.DataFrame) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def index_page(build: Build, counts: pl.DataFrame, labelled: list[str]) -> str:
+def _charts_section(labelled: list[str], build: Build, charts: bool) -> list[str]:
+    if not charts:
+        return [
+            "## Charts",
+            f"Skipped: matplotlib is not installed. `{CHARTS_INSTALL}` adds it; then run "
+            "`ecbuild samples` again.",
+        ]
+    free_form = [t.abbr for t in build.tasks if t.name not in labelled]
+    return [
+        "## Label distribution per task and split",
+        "Share of each answer (the option letter where answers are options) in each split"
+        + (f"; free-form tasks ({', '.join(free_form)}) are left out." if free_form else "."),
+        f"![Label distribution per task and split]({LABELS_PNG})",
+        "## Rows per category, in-domain and out-of-domain",
+        "Tasks whose source has product categories (a task's smaller ones pooled as `other`).",
+        f"![Rows per category, IND and OOD]({CATEGORIES_PNG})",
+    ]
+
+
+def index_page(build: Build, counts: pl.DataFrame, labelled: list[str], charts: bool = True) -> str:
     rows = []
     for task in build.tasks:
         total = int(counts.filter(pl.col("task") == task.name)["rows"].sum())
@@ -145,26 +150,15 @@ def index_page(build: Build, counts: pl.DataFrame, labelled: list[str]) -> str:
                 number(total),
             ]
         )
-    free_form = [t.abbr for t in build.tasks if t.name not in labelled]
-    return (
-        "\n\n".join(
-            [
-                f"# Sample outputs — recipe `{build.recipe.name}` (`{build.recipe.hash}`)",
-                "Rendered rows of every task and setting, for review. Generated by `ecbuild samples`: "
-                f"do not edit by hand, regenerate with `{REGENERATE}`.",
-                "Rows of ECInstruct proper (Diverse instructions) per split, and of every setting together:",
-                table(["task", "config", *SPLIT_SOURCES, "all settings"], rows),
-                "## Label distribution per task and split",
-                "Share of each answer (the option letter where answers are options) in each split"
-                + (f"; free-form tasks ({', '.join(free_form)}) are left out." if free_form else "."),
-                f"![Label distribution per task and split]({LABELS_PNG})",
-                "## Rows per category, in-domain and out-of-domain",
-                "Tasks whose source has product categories (a task's smaller ones pooled as `other`).",
-                f"![Rows per category, IND and OOD]({CATEGORIES_PNG})",
-            ]
-        )
-        + "\n"
-    )
+    parts = [
+        f"# Sample outputs — recipe `{build.recipe.name}` (`{build.recipe.hash}`)",
+        "Rendered rows of every task and setting, for review. Generated by `ecbuild samples`: "
+        f"do not edit by hand, regenerate with `{REGENERATE}`.",
+        f"[Browse every sample row]({HTML_FILE}), filtered by task, setting and split (one page, no server).",
+        "Rows of ECInstruct proper (Diverse instructions) per split, and of every setting together:",
+        table(["task", "config", *SPLIT_SOURCES, "all settings"], rows),
+    ]
+    return "\n\n".join(parts + _charts_section(labelled, build, charts)) + "\n"
 
 
 def _write_text(target: Path, text: str) -> None:
@@ -172,21 +166,61 @@ def _write_text(target: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
+def _safe_name(name: object) -> bool:
+    # A manifest entry names a file directly in the folder: nothing else can be deleted through it.
+    return (
+        isinstance(name, str)
+        and name not in ("", ".", "..", MANIFEST)
+        and "/" not in name
+        and "\\" not in name
+    )
+
+
+def earlier_output(out: Path) -> set[str]:
+    """The files an earlier `ecbuild samples` wrote to `out`, from its manifest; refuses a foreign folder."""
+    if out.exists() and not out.is_dir():
+        raise EcbuildError(f"--out {out} is a file; choose a folder")
+    if not out.is_dir() or not any(out.iterdir()):
+        return set()
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = None
+    if not isinstance(manifest, dict) or manifest.get("generator") != GENERATOR:
+        raise EcbuildError(
+            f"--out {out} is not empty and holds no `ecbuild samples` output (no {MANIFEST}); "
+            "choose a new or empty folder"
+        )
+    return {name for name in manifest.get("files", []) if _safe_name(name)}
+
+
 def write_samples(build: Build, out: Path) -> list[Path]:
-    """Regenerate every page and chart in `out`; files of tasks no longer built are removed."""
+    """Regenerate every page, chart and the HTML view in `out`.
+
+    Files an earlier run wrote (listed in its manifest) and this one does not are removed; nothing
+    else in `out` is ever deleted, and a non-empty folder without a manifest is refused.
+    """
+    earlier = earlier_output(out)
     out.mkdir(parents=True, exist_ok=True)
     counts = row_counts(build)
     abbrs = {t.name: t.abbr for t in build.tasks}
     labels = label_counts(build)
+    charts = charts_available()
+    samples = [(task, sample_rows(task)) for task in build.tasks]
     written = []
-    for task in build.tasks:
+    for task, rows in samples:
         target = out / f"{task.name}.md"
-        _write_text(target, task_page(build, task, counts))
+        _write_text(target, task_page(build, task, counts, rows))
         written.append(target)
-    _write_text(out / INDEX, index_page(build, counts, labels["task"].unique().to_list()))
-    plot_labels(labels, abbrs, out / LABELS_PNG)
-    plot_categories(category_counts(build), abbrs, out / CATEGORIES_PNG)
-    written += [out / INDEX, out / LABELS_PNG, out / CATEGORIES_PNG]
-    for stale in sorted((set(out.glob("*.md")) | set(out.glob("*.png"))) - set(written)):
-        stale.unlink()
-    return sorted(written)
+    _write_text(out / INDEX, index_page(build, counts, labels["task"].unique().to_list(), charts))
+    _write_text(out / HTML_FILE, samples_html(build, samples, SETTING_ORDER))
+    written += [out / INDEX, out / HTML_FILE]
+    if charts:
+        plot_labels(labels, abbrs, out / LABELS_PNG)
+        plot_categories(category_counts(build), abbrs, out / CATEGORIES_PNG)
+        written += [out / LABELS_PNG, out / CATEGORIES_PNG]
+    names = sorted(p.name for p in written)
+    for stale in sorted(earlier - set(names)):
+        (out / stale).unlink(missing_ok=True)
+    write_json(out / MANIFEST, {"generator": GENERATOR, "files": names})
+    return sorted([*written, out / MANIFEST])

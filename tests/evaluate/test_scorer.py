@@ -183,10 +183,10 @@ def test_aligned_predictions_follow_the_selection_order(tmp_path: Path) -> None:
 
 def test_other_split_and_misspelled_task_names(tmp_path: Path) -> None:
     rows = [
-        row("v1", "Product_Substitue_Identification", "yes", split="val"),  # eCeLLM's typo
+        row("v1", "Product_Substitue_Identification", "yes", split="val"),  # eCeLLM's typo and split name
         row("t1", "Product_Substitute_Identification", "no"),
     ]
-    report = run(tmp_path, rows, {"v1": "yes"}, selection=Selection(split="val"))
+    report = run(tmp_path, rows, {"v1": "yes"}, selection=Selection(split="validation"))
     assert [(r.abbr, r.rows, r.metrics["f1"]) for r in report.results] == [("PSI", 1, 1.0)]
 
 
@@ -301,12 +301,32 @@ def test_hub_dataset_is_read_from_its_all_configuration(
 
     fake_datasets(monkeypatch, fake_load)
     report = evaluate(write_predictions(tmp_path / "p.jsonl", {"s1": "A"}), "org/ECInstruct")
-    assert calls == [("org/ECInstruct", "all")]
+    assert calls == [("org/ECInstruct", "ninglab_table")]
     assert (report.dataset, report.results[0].metrics["accuracy"]) == ("hf://org/ECInstruct", 1.0)
 
 
 def test_nothing_to_score(tmp_path: Path) -> None:
     with pytest.raises(EcbuildError, match="none of its ids is a row of split=test"):
         run(tmp_path, standard_rows(), {"elsewhere": "yes"})
-    with pytest.raises(EcbuildError, match="no rows with split=val; check --split"):
-        run(tmp_path, standard_rows(), {"pm1": "yes"}, selection=Selection(split="val"))
+    with pytest.raises(EcbuildError, match="no rows with split=validation; check --split"):
+        run(tmp_path, standard_rows(), {"pm1": "yes"}, selection=Selection(split="validation"))
+
+
+def test_typed_options_of_an_export_score_like_text_options(tmp_path: Path) -> None:
+    rows = standard_rows()
+    write_rows(tmp_path / "text" / "rows.parquet", rows)
+    # As in an export: typed configs (options a list) next to NingLab's table (options as text).
+    half = len(rows) // 2
+    write_rows(tmp_path / "export" / "table.parquet", rows[:half])
+    typed = pl.DataFrame(rows[half:]).with_columns(
+        pl.col("options").map_elements(lambda o: json.loads(o) if o else [], return_dtype=pl.List(pl.String))
+    )
+    typed.write_parquet(tmp_path / "export" / "typed.parquet")
+    preds = write_predictions(tmp_path / "p.jsonl", {r["id"]: r["output"] for r in rows})
+    text_report, mixed_report = (
+        evaluate(preds, str(tmp_path / "text")),
+        evaluate(preds, str(tmp_path / "export")),
+    )
+    assert [(r.abbr, r.rows, r.metrics) for r in mixed_report.results] == [
+        (r.abbr, r.rows, r.metrics) for r in text_report.results
+    ]

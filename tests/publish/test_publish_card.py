@@ -7,7 +7,7 @@ from fnmatch import fnmatch
 
 from huggingface_hub import DatasetCard
 
-from ecinstruct_builder.publish.card import size_category, sources_used
+from ecinstruct_builder.publish.card import foreign_configs, size_category, sources_used
 from ecinstruct_builder.publish.workdir import Build
 from ecinstruct_builder.sources import adapters
 from ecinstruct_builder.tasks import builders
@@ -35,7 +35,7 @@ def test_card_yaml_parses_and_lists_every_config(exported) -> None:
     assert data["size_categories"] == ["1K<n<10K"]
     assert data["pretty_name"] == "ECInstruct (ecbuild, recipe demo)"
     assert [c["config_name"] for c in data["configs"]] == [c.name for c in exported.configs]
-    assert [c["config_name"] for c in data["configs"] if c.get("default")] == ["all"]
+    assert [c["config_name"] for c in data["configs"] if c.get("default")] == ["ecinstruct"]
     files = [f.path for f in exported.files]
     for config in data["configs"]:
         for entry in config["data_files"]:
@@ -50,7 +50,8 @@ def test_card_has_every_section_in_order(exported) -> None:
 
 def test_card_describes_tasks_counts_and_categories(built: Build, exported) -> None:
     text = (exported.out / "README.md").read_text()
-    assert 'load_dataset("org/ECInstruct", "all", split="train")' in text
+    assert 'load_dataset("org/ECInstruct")  # ECInstruct proper' in text
+    assert 'load_dataset("org/ECInstruct", "ninglab_table", split="train")' in text
     assert "| SA | `Sentiment_Analysis` | user understanding |" in text
     assert "**macro_f1**" in text and "**ndcg**" in text and "**hr@1**" in text
     assert "| SA | 100 | 20 | 20 | 20 |" in text  # Diverse rows per split, from the data
@@ -100,3 +101,16 @@ def test_size_category_buckets() -> None:
         "100K<n<1M",
         "n>10M",
     ]
+
+
+def test_foreign_configs_keeps_only_configs_this_build_does_not_produce() -> None:
+    card = (
+        "---\nconfigs:\n"
+        "- config_name: ecinstruct\n  default: true\n  data_files: data/ecinstruct/*\n"
+        "- config_name: extra\n  default: true\n  data_files:\n  - split: train\n    path: extra/train-*\n"
+        "---\nbody\n"
+    )
+    assert foreign_configs(card, ["ecinstruct", "Sentiment_Analysis"]) == [
+        {"config_name": "extra", "data_files": [{"split": "train", "path": "extra/train-*"}]}
+    ]
+    assert foreign_configs("no metadata at all", ["ecinstruct"]) == []

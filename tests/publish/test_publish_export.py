@@ -6,14 +6,19 @@ import hashlib
 import json
 from pathlib import Path
 
+import datasets
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from huggingface_hub import DatasetCard
 
 from ecinstruct_builder.errors import EcbuildError
 from ecinstruct_builder.paths import recipes_dir
+from ecinstruct_builder.publish import layout
 from ecinstruct_builder.publish.command import export_command
 from ecinstruct_builder.publish.export import export_dataset
+from ecinstruct_builder.publish.features import TYPED_SCHEMA, features
 from ecinstruct_builder.publish.formats import write_training_file
 from ecinstruct_builder.publish.workdir import Build
 from ecinstruct_builder.render import ROW_SCHEMA
@@ -143,5 +148,78 @@ def test_exported_training_files_cover_ecinstruct_proper(built: Build, exported)
     chat = {s: (exported.out / f"training/chat/{s}.jsonl").read_text().splitlines() for s in per_split}
     assert {s: len(rows) for s, rows in alpaca.items()} == per_split
     assert {s: len(lines) for s, lines in chat.items()} == per_split
-    assert sum(per_split.values()) == next(c for c in exported.configs if c.name == "all").rows
+    assert sum(per_split.values()) == next(c for c in exported.configs if c.name == "ecinstruct").rows
     assert set(alpaca["train"][0]) == {"instruction", "input", "output"}
+
+
+def test_parquet_files_carry_the_datasets_features(exported, load_config) -> None:
+    typed, table = features(TYPED_SCHEMA), features(ROW_SCHEMA)
+    assert typed["options"] == {"feature": {"dtype": "string", "_type": "Value"}, "_type": "List"}
+    for declared in (typed, table):
+        assert datasets.Features.from_dict(declared).to_dict() == declared  # a form `datasets` reads back
+    for path in (f.path for f in exported.files if f.path.endswith(".parquet")):
+        metadata = pq.read_schema(exported.out / path).metadata
+        wanted = table if path.startswith("data/ninglab_table/") else typed
+        assert json.loads(metadata[b"huggingface"])["info"]["features"] == wanted, path
+    for config, declared in (("ecinstruct", typed), ("ninglab_table", table)):
+        assert all(part.features.to_dict() == declared for part in load_config(exported.out, config).values())
+
+
+def test_published_options_are_lists_and_absent_values_null(exported, load_config) -> None:
+    sa = load_config(exported.out, "Sentiment_Analysis")["test"][0]
+    assert sa["options"] == [
+        "A: very positive",
+        "B: positive",
+        "C: neutral",
+        "D: negative",
+        "E: very negative",
+    ]
+    assert sa["few_shot_example"] is None and sa["labels"] is None
+    pm = load_config(exported.out, "Product_Matching")["train"]
+    assert set(map(tuple, pm["options"])) == {()}  # a task without options: empty lists, never ''
+    shot = load_config(exported.out, "one_shot")["test"]
+    assert all(isinstance(example, str) and example for example in shot["few_shot_example"])
+    table = load_config(exported.out, "ninglab_table")["train"]
+    assert {type(o) for o in table["options"]} == {str}  # NingLab's table keeps its text cells
+
+
+def test_card_dataset_info_gives_features_examples_and_bytes_per_split(exported) -> None:
+    data = DatasetCard.load(exported.out / "README.md").data.to_dict()
+    manifest = json.loads((exported.out / "manifest.json").read_text())
+    info = {entry["config_name"]: entry for entry in data["dataset_info"]}
+    assert sorted(info) == sorted(manifest["configs"])  # the manifest sorts its keys
+    for name, splits in manifest["configs"].items():
+        entry = info[name]
+        assert [f["name"] for f in entry["features"]] == list(ROW_SCHEMA)
+        options = next(f for f in entry["features"] if f["name"] == "options")
+        assert options == (
+            {"name": "options", "dtype": "string"}
+            if name == "ninglab_table"
+            else {"name": "options", "list": "string"}
+        )
+        assert {s["name"]: s["num_examples"] for s in entry["splits"]} == {
+            k: v["rows"] for k, v in splits.items()
+        }
+        sizes = [(exported.out / p).stat().st_size for v in splits.values() for p in v["files"]]
+        assert entry["download_size"] == sum(sizes)
+        assert all(s["num_bytes"] > 0 for s in entry["splits"])
+        assert entry["dataset_size"] == sum(s["num_bytes"] for s in entry["splits"])
+
+
+def test_large_splits_are_sharded_with_push_to_hub_names(
+    built: Build, exported, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, load_config
+) -> None:
+    monkeypatch.setattr(layout, "ROW_GROUP_ROWS", 10)  # small groups, so a small limit can be kept
+    limit = 200_000
+    out = tmp_path / "sharded"
+    export_dataset(built, out, repo_id="org/ECInstruct", progress=False, max_shard_bytes=limit)
+    manifest = json.loads((out / "manifest.json").read_text())
+    table = manifest["configs"]["ninglab_table"]["train"]["files"]
+    total = len(table)
+    assert total > 1
+    assert table == [f"data/ninglab_table/train-{i:05d}-of-{total:05d}.parquet" for i in range(total)]
+    for split in (s for config in manifest["configs"].values() for s in config.values()):
+        assert all(pq.read_table(out / p).nbytes <= limit for p in split["files"])  # push_to_hub's measure
+    for config in ("ninglab_table", "ecinstruct"):
+        sharded, whole = load_config(out, config), load_config(exported.out, config)
+        assert {s: d.to_list() for s, d in sharded.items()} == {s: d.to_list() for s, d in whole.items()}

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
+import sys
 from pathlib import Path
 
 import polars as pl
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from ecinstruct_builder.publish.command import samples_command
 from ecinstruct_builder.publish.layout import row_counts
 from ecinstruct_builder.publish.markdown import fence
-from ecinstruct_builder.publish.samples import REGENERATE, render_row, write_samples
+from ecinstruct_builder.publish.samples import MANIFEST, REGENERATE, render_row, write_samples
 from ecinstruct_builder.publish.workdir import Build
 from ecinstruct_builder.render import SETTING_ORDER
 
@@ -36,14 +38,68 @@ def test_committed_samples_are_up_to_date(samples: Path) -> None:
     assert not stale, f"docs/samples/ is stale ({', '.join(stale)}); regenerate it with `{REGENERATE}`"
 
 
-def test_samples_command_rewrites_the_same_bytes_and_drops_stale_pages(
+def _run_samples(built: Build, out: Path) -> Result:
+    return CliRunner().invoke(samples_command, ["--workdir", str(built.workdir), "--out", str(out)])
+
+
+def test_samples_command_rewrites_the_same_bytes_and_drops_only_its_own_stale_files(
     built: Build, samples: Path, tmp_path: Path
 ) -> None:
-    (tmp_path / "Old_Task.md").write_text("a task no longer built")
-    result = CliRunner().invoke(samples_command, ["--workdir", str(built.workdir), "--out", str(tmp_path)])
+    out = tmp_path / "samples"
+    assert _run_samples(built, out).exit_code == 0
+    (out / "Old_Task.md").write_text("a page an earlier run wrote for a task no longer built")
+    manifest = json.loads((out / MANIFEST).read_text())
+    (out / MANIFEST).write_text(json.dumps({**manifest, "files": [*manifest["files"], "Old_Task.md"]}))
+    (out / "my-notes.md").write_text("the user's own notes")
+    (out / "my-chart.png").write_bytes(b"\x89PNG mine")
+    result = _run_samples(built, out)
     assert result.exit_code == 0, result.output
-    assert result.output == f"wrote {len(_contents(samples))} files to {tmp_path}\n"
-    assert _contents(tmp_path) == _contents(samples)
+    assert result.output == f"wrote {len(_contents(samples))} files to {out}\n"
+    assert not (out / "Old_Task.md").exists()
+    mine = {"my-notes.md": b"the user's own notes", "my-chart.png": b"\x89PNG mine"}
+    assert _contents(out) == _contents(samples) | mine
+
+
+def test_samples_refuses_a_foreign_folder_and_deletes_nothing(built: Build, tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("my project")
+    (tmp_path / "plot.png").write_bytes(b"\x89PNG mine")
+    before = _contents(tmp_path)
+    result = _run_samples(built, tmp_path)
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"Error: --out {tmp_path} is not empty and holds no `ecbuild samples` output "
+        f"(no {MANIFEST}); choose a new or empty folder"
+    )
+    assert _contents(tmp_path) == before
+
+
+def test_a_manifest_cannot_delete_outside_its_folder(built: Build, tmp_path: Path) -> None:
+    out = tmp_path / "samples"
+    assert _run_samples(built, out).exit_code == 0
+    (tmp_path / "precious.md").write_text("outside the folder")
+    manifest = json.loads((out / MANIFEST).read_text())
+    (out / MANIFEST).write_text(
+        json.dumps({**manifest, "files": ["../precious.md", str(tmp_path / "precious.md")]})
+    )
+    assert _run_samples(built, out).exit_code == 0
+    assert (tmp_path / "precious.md").read_text() == "outside the folder"
+
+
+def test_without_matplotlib_the_pages_are_written_and_the_charts_skipped(
+    built: Build, samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for module in ("matplotlib", "matplotlib.figure", "matplotlib.style"):
+        monkeypatch.setitem(sys.modules, module, None)  # `import matplotlib` now raises ImportError
+    result = _run_samples(built, tmp_path / "samples")
+    assert result.exit_code == 0, result.output
+    assert "note: charts skipped, matplotlib is not installed (pip install 'ecinstruct-builder[charts]')" in (
+        result.output
+    )
+    written = _contents(tmp_path / "samples")
+    assert not {n for n in written if n.endswith(".png")}
+    assert {n for n in written if n.endswith(".md")} == {n for n in _contents(samples) if n.endswith(".md")}
+    index = written["README.md"].decode()
+    assert "## Charts\n\nSkipped: matplotlib is not installed." in index and "labels.png" not in index
 
 
 def test_index_links_a_page_per_task_with_every_setting(built: Build, samples: Path) -> None:

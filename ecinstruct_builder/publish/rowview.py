@@ -1,0 +1,58 @@
+"""How a rendered row is shown to people, shared by the Markdown sample pages and the HTML page.
+
+Inputs and examples are pretty-printed when they parse as JSON (or, like SR's lists, as a Python
+literal), options are shown as a list, and the lineage names where the row came from.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from typing import Any
+
+# Lineage fields shown after the source and its ids, with their labels.
+LINEAGE_FIELDS = (
+    ("product_id", "product"),
+    ("category", "category"),
+    ("template_id", "template"),
+    ("labels", "labels"),
+)
+
+
+def parse_loose(text: str) -> Any:
+    """A JSON value, or a Python literal (SR's lists are written that way); None when it is neither."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
+        return None
+
+
+def pretty(text: str | None) -> tuple[str, bool]:
+    """`text` indented as JSON when it holds a list or an object (True), else as it is (False)."""
+    value = parse_loose(text or "")
+    if isinstance(value, dict | list):
+        return json.dumps(value, indent=2, ensure_ascii=False), True
+    return text or "", False
+
+
+def option_list(text: str | None) -> list[str] | None:
+    """The options as a list; [] when the task has none; None when they are not a list (shown as text)."""
+    if not (text or "").strip():
+        return []
+    value = parse_loose(text or "")
+    return [str(option) for option in value] if isinstance(value, list) and value else None
+
+
+def lineage(row: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """(label, values) pairs: the source, its ids, then each lineage field the row has."""
+    items = [("source", [str(row["source"])]), ("source ids", [str(i) for i in row["source_ids"] or []])]
+    return items + [(label, [str(row[key])]) for key, label in LINEAGE_FIELDS if row.get(key)]
+
+
+def config_split(setting: str, split: str) -> str:
+    """The Hub split of a row: its `split`, except that an OOD setting's test rows are `test_ood`."""
+    return "test_ood" if setting.startswith("OOD_") and split == "test" else split
