@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from .clean.dedup import DedupConfig
 from .clean.filters import FiltersConfig
+from .clean.privacy import PrivacyConfig
 from .clean.stage import task_filters
 from .clean.text import CleanConfig
 from .errors import RecipeError
@@ -101,6 +102,7 @@ class TaskConfig:
     clean: CleanConfig = option(CleanConfig(), "overrides of [clean] for this task")
     filters: FiltersConfig = option(FiltersConfig(), "overrides of [filters] for this task")
     dedup: DedupConfig = option(DedupConfig(), "overrides of [dedup] for this task")
+    privacy: PrivacyConfig = option(PrivacyConfig(), "overrides of [privacy] for this task")
     category_mix: Literal["equal", "pooled"] | None = option(
         None,
         "several IND categories: an equal share each, or one draw from their union (proportional to "
@@ -109,7 +111,7 @@ class TaskConfig:
     params: Any = field(default=None, metadata={"internal": True})  # the builder's own parameters
 
 
-STAGES = ("clean", "filters", "dedup")
+STAGES = ("clean", "filters", "dedup", "privacy")
 TOP_LEVEL = ("name", "description", "seed", "origin", "split", *STAGES, "decontaminate", "sources", "tasks")
 
 
@@ -125,6 +127,7 @@ class Recipe:
     clean: CleanConfig
     filters: FiltersConfig
     dedup: DedupConfig
+    privacy: PrivacyConfig
     decontaminate: DecontaminateConfig
     sources: dict[str, Any]  # adapter name -> its typed options
     tasks: dict[str, TaskConfig]
@@ -306,6 +309,7 @@ def parse_recipe(raw: dict[str, Any], path: Path) -> Recipe:
         "clean": parse(CleanConfig, raw.get("clean", {}), f"{where}: clean"),
         "filters": parse(FiltersConfig, raw.get("filters", {}), f"{where}: filters"),
         "dedup": parse(DedupConfig, raw.get("dedup", {}), f"{where}: dedup"),
+        "privacy": parse(PrivacyConfig, raw.get("privacy", {}), f"{where}: privacy"),
     }
     decontaminate = parse(DecontaminateConfig, raw.get("decontaminate", {}), f"{where}: decontaminate")
     sources = _sources(raw.get("sources", {}), f"{where}: sources")
@@ -350,5 +354,10 @@ def load_recipe(name_or_path: str) -> Recipe:
 def task_config(builder: TaskBuilder, table: dict[str, Any] | None = None, seed: int = 1) -> TaskConfig:
     """One task's config from a `[tasks.X]`-style table over the default sections (for library use
     and tests); checked like a recipe's, except that no source restricts the categories."""
-    base = {"clean": CleanConfig(), "filters": FiltersConfig(), "dedup": DedupConfig(seed=seed)}
+    base = {
+        "clean": CleanConfig(),
+        "filters": FiltersConfig(),
+        "dedup": DedupConfig(seed=seed),
+        "privacy": PrivacyConfig(),
+    }
     return _task(builder, table or {}, base, {}, seed, f"tasks.{builder.abbr}")

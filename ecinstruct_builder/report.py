@@ -44,6 +44,7 @@ class CleanReport:
     funnel: list[FunnelStep]  # rows left after each cheap step, over every candidate
     dropped: list[Drop]  # rows dropped by stage and reason (all in the rejects)
     touched: dict[str, int]  # expensive step -> rows it examined
+    scrubbed: dict[str, int] = field(default_factory=dict)  # personal data kind -> values replaced
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,9 @@ def _task_section(task: TaskReport) -> list[str]:
     out += ["Cleaning on every candidate (rows left after each step):", "", *_table(["step", "rows"], funnel)]
     touched = ", ".join(f"{name} {rows:,}" for name, rows in clean.touched.items()) or "none"
     out += [f"Rows the expensive steps examined (only what the quotas needed): {touched}.", ""]
+    if any(clean.scrubbed.values()):
+        scrubbed = ", ".join(f"{kind} {n:,}" for kind, n in clean.scrubbed.items() if n)
+        out += [f"Personal data replaced by placeholders in the candidates: {scrubbed}.", ""]
     if clean.dropped:
         dropped = [[d.stage, d.reason, f"{d.rows:,}"] for d in clean.dropped]
         out += ["Dropped rows by stage and reason (all in the rejects folder):", ""]

@@ -17,6 +17,7 @@ from ..report import CleanReport, Drop, FunnelStep
 from ..tasks.base import TaskBuilder
 from .dedup import DedupConfig, DuplicateIndex, Match
 from .filters import Filter, FiltersConfig, build_filters
+from .privacy import scrub_columns
 from .text import CleanConfig, clean_columns
 from .variants import VARIANT_REASON
 
@@ -93,6 +94,8 @@ class TaskCleaner:
     funnel: Counter[str] = field(default_factory=Counter)  # cheap step -> rows left, over every batch
     dropped: Counter[tuple[str, str]] = field(default_factory=Counter)  # (stage, reason) -> rows
     touched: Counter[str] = field(default_factory=Counter)  # expensive step -> rows it examined
+    scrub: bool = True  # replace personal data in text fields ([privacy].scrub_text)
+    scrubbed: Counter[str] = field(default_factory=Counter)  # personal data kind -> values replaced
 
     @classmethod
     def for_task(
@@ -108,6 +111,7 @@ class TaskCleaner:
             dedup=dedup,
             index=DuplicateIndex(dedup) if dedup.exact or dedup.near else None,
             variants=variants,
+            scrub=config.privacy.scrub_text,
         )
 
     def reject(self, rows: pl.DataFrame, stage: str, reasons: pl.Series | str, **extra: Any) -> None:
@@ -125,6 +129,9 @@ class TaskCleaner:
         columns = (*self.builder.text_columns(), "content_key")
         self.funnel["candidates"] += candidates.height
         rows = clean_columns(self._collapse_variants(candidates), columns, self.clean_config)
+        if self.scrub:
+            rows, found = scrub_columns(rows, self.builder.text_columns())
+            self.scrubbed.update(found)
         for step in self.cheap:
             reasons = step.reasons(rows)
             drop = reasons.is_not_null()
@@ -210,4 +217,5 @@ class TaskCleaner:
             funnel=[FunnelStep(step, rows) for step, rows in self.funnel.items()],  # in step order
             dropped=[Drop(s, r, n) for (s, r), n in sorted(self.dropped.items())],
             touched=dict(sorted(self.touched.items())),
+            scrubbed=dict(sorted(self.scrubbed.items())),
         )

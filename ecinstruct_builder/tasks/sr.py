@@ -39,6 +39,7 @@ import numpy as np
 import polars as pl
 from polars.io.plugins import register_io_source
 
+from ..clean.privacy import pseudonym
 from ..schema import option
 from .base import AnswerFormat, PaperResult, TaskBuilder, seeded_fraction, stable_id_expr
 
@@ -374,9 +375,14 @@ class SequentialRecommendation(TaskBuilder):
             .with_columns(is_ood=pl.col("category").is_in(ood))
             .with_columns(pool=pl.when("is_ood").then(pl.col("category")).otherwise(pl.lit(IND_POOL)))
         )
-        return self._candidates(users, items, seed)
+        # the reviewer as published: a keyed pseudonym where the recipe asks for one
+        privacy = config.privacy
+        person = pseudonym(privacy.key, "category", "user") if privacy.pseudonymise_ids else pl.col("user")
+        return self._candidates(users, items, seed, person)
 
-    def _candidates(self, users: pl.DataFrame, items: pl.DataFrame, seed: int) -> pl.LazyFrame:
+    def _candidates(
+        self, users: pl.DataFrame, items: pl.DataFrame, seed: int, person: pl.Expr
+    ) -> pl.LazyFrame:
         """One candidate per (user, split) whose pool has 19 admissible negatives, in request order.
 
         Users are handled in slices (the pool is shared): memory is bounded by a slice's candidates,
@@ -389,7 +395,7 @@ class SequentialRecommendation(TaskBuilder):
         def slices() -> Iterator[pl.LazyFrame]:
             for start in range(0, max(users.height, 1), USER_BATCH):
                 users_slice = users.slice(start, USER_BATCH)
-                yield self._slice_candidates(users_slice, catalogue, pool, sizes, steps, seed)
+                yield self._slice_candidates(users_slice, catalogue, pool, sizes, steps, seed, person)
 
         return lazy_slices(slices, self.schema())
 
@@ -401,6 +407,7 @@ class SequentialRecommendation(TaskBuilder):
         sizes: pl.DataFrame,
         steps: pl.DataFrame,
         seed: int,
+        person: pl.Expr,
     ) -> pl.LazyFrame:
         entries = _entries(users, catalogue)
         requests = _requests(users, entries, sizes, steps, seed)
@@ -409,13 +416,13 @@ class SequentialRecommendation(TaskBuilder):
         requests = requests.filter(pl.Series(complete))  # a pool too small for this user
         option_pos = place_target(negatives[complete], walk[3][complete], walk[4][complete])
         rows = pl.concat([requests, _options(requests, option_pos, pool)], how="horizontal")
-        user_key = pl.concat_str([pl.col("category"), pl.col("user")], separator=":")
+        user_key = pl.concat_str([pl.col("category"), person], separator=":")
         lineage = pl.col("items").list.head(pl.col("target") + 1)  # the history items, then the target
         return (
             rows.lazy()
             .join(_history_lines(entries), on="uid", maintain_order="left")
             .select(
-                candidate_id=stable_id_expr(self.abbr, "category", "user", "official_split"),
+                candidate_id=stable_id_expr(self.abbr, "category", person, "official_split"),
                 source=pl.lit("amazon2018+amazon2014"),
                 source_ids=pl.concat_list(user_key, lineage),
                 product_id=pl.col("items").list.get(pl.col("target")),

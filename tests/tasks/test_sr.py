@@ -65,9 +65,10 @@ def build(
         "amazon2018_meta": pl.DataFrame(meta18, schema=META18).lazy(),
         "amazon2014_meta": pl.DataFrame(list(meta14), schema=META14).lazy(),
     }
-    recipe = task_config(
-        SequentialRecommendation(), {"ind_categories": list(ind), "ood_categories": list(ood), **params}
-    )
+    # raw reviewer ids, so the tests can name users; published rows use pseudonyms (test below)
+    privacy = {"pseudonymise_ids": False}
+    table = {"ind_categories": list(ind), "ood_categories": list(ood), "privacy": privacy, **params}
+    recipe = task_config(SequentialRecommendation(), table)
     return SequentialRecommendation().build(tables, recipe, seed=seed).collect()
 
 
@@ -325,3 +326,26 @@ def test_the_target_goes_to_its_slot_between_the_negatives_in_walk_order():
     assert options[0].tolist() == [7, *range(100, 119)]
     assert options[1].tolist() == [100, 101, 102, 103, 104, 7, *range(105, 119)]
     assert options[2].tolist() == [*range(100, 119), 7]
+
+
+def test_reviewers_are_published_as_keyed_pseudonyms():
+    ratings, meta = ring("Home"), ring_meta("Home")
+    plain = build(ratings, meta, core=3)
+    tables = {
+        "amazon2018_ratings": pl.DataFrame(ratings, schema=RATINGS).lazy(),
+        "amazon2018_meta": pl.DataFrame(meta, schema=META18).lazy(),
+        "amazon2014_meta": pl.DataFrame([], schema=META14).lazy(),
+    }
+
+    def with_key(key: str) -> pl.DataFrame:
+        config = task_config(
+            SequentialRecommendation(), {"core": 3, "ind_categories": ["Home"], "privacy": {"key": key}}
+        )
+        return SequentialRecommendation().build(tables, config, seed=1).collect()
+
+    first, again, other = with_key("k1"), with_key("k1"), with_key("k2")
+    users = set(pl.DataFrame(ratings, schema=RATINGS)["user"])
+    published = {key.split(":")[1] for key in first["group_key"]}
+    assert published and not published & users and first.height == plain.height
+    assert first["group_key"].to_list() == again["group_key"].to_list()  # stable for one key
+    assert set(first["group_key"]).isdisjoint(other["group_key"])  # another key, other pseudonyms
