@@ -44,7 +44,7 @@ from .select import select_task
 from .tasks import builders
 from .tasks.base import TaskBuilder
 from .templates import check_fields, load_templates, template_path
-from .workdir import WorkDir, environment_error, stamp
+from .workdir import WorkDir, environment_error, readable_parquet, stamp
 
 
 @dataclass(frozen=True)
@@ -192,7 +192,7 @@ def run_render(
         for builder in tqdm(runnable, desc="select", unit="task", disable=not progress):
             current = selection_stamp(builder, recipe, manifest)
             record = work.try_record(SelectionRecord, work.selection_record(builder.abbr))
-            if record is not None and record.stamp == current and work.selected_rows(builder.abbr).is_file():
+            if record is not None and record.stamp == current and work.intact(builder.abbr):
                 result.reused.append(builder.abbr)
                 continue
             _select(builder, recipe, tables, work, current)
@@ -217,7 +217,7 @@ def _finish(
         abbr: record
         for abbr in known
         if (record := work.try_record(SelectionRecord, work.selection_record(abbr))) is not None
-        and work.selected_rows(abbr).is_file()
+        and work.intact(abbr)
     }
     present = {abbr: known[abbr] for abbr in records}
     started = time.perf_counter()
@@ -240,7 +240,7 @@ def _finish(
         if (
             previous is not None
             and previous.render_stamp == current
-            and work.dataset_file(builder.name).is_file()
+            and readable_parquet(work.dataset_file(builder.name))
         ):
             reports[abbr] = replace(previous, reused=abbr not in result.built)
             continue
