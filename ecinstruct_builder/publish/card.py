@@ -114,6 +114,15 @@ def size_category(rows: int) -> str:
     return next((label for limit, label in SIZE_BUCKETS if rows < limit), LARGEST_SIZE)
 
 
+def licence_link(repo_id: str | None) -> str:
+    """`license_link` for `license: other`: the card's licence section, which gives each source's terms.
+
+    The Hub takes a file in the repo or a URL; with a repo id it is the section's URL on the Hub.
+    """
+    section = f"README.md#{LICENCE_ANCHOR}"
+    return f"https://huggingface.co/datasets/{repo_id}/blob/main/{section}" if repo_id else section
+
+
 def task_ids(build: Build) -> list[str]:
     """The Hub `task_ids` of the published tasks, each once, in ECInstruct order."""
     ids = (i for task in build.tasks for i in TASK_IDS.get(task.abbr, ()))
@@ -131,14 +140,14 @@ def card_metadata(
     total_rows: int,
     carried: Sequence[dict[str, Any]] = (),
     info: Sequence[dict[str, Any]] = (),
+    repo_id: str | None = None,
 ) -> DatasetCardData:
     """The YAML header: what the Hub indexes, and `configs` so `load_dataset(repo, config)` works."""
     return DatasetCardData(
         language=["en"],
         license="other",
         license_name="per-source",
-        # the card's own section: every row keeps its source's terms (the Hub resolves it in the repo)
-        license_link=f"README.md#{LICENCE_ANCHOR}",
+        license_link=licence_link(repo_id),
         pretty_name=f"ECInstruct (ecbuild, recipe {build.recipe.name})",
         task_categories=TASK_CATEGORIES,
         task_ids=task_ids(build),
@@ -427,6 +436,6 @@ def build_card(
     `info`: the `dataset_info` entries (publish/features.py); `carried`: config entries of configs
     other tools (or other builds) published in the repo.
     """
-    metadata = card_metadata(build, configs, int(counts["rows"].sum()), carried, info)
+    metadata = card_metadata(build, configs, int(counts["rows"].sum()), carried, info, repo_id)
     body = _template().render(card_context(build, configs, counts, repo_id))
     return DatasetCard(f"---\n{metadata.to_yaml()}\n---\n\n{body}")

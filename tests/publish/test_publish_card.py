@@ -13,6 +13,7 @@ from huggingface_hub import DatasetCard, DatasetCardData
 from ecinstruct_builder.publish.card import (
     bibtex_keys,
     foreign_configs,
+    licence_link,
     size_category,
     source_datasets,
     sources_used,
@@ -55,19 +56,30 @@ HUB_SIZE_CATEGORIES = (
     "100B<n<1T",
     "n>1T",
 )
-HUB_TASK_CATEGORIES = {
-    "text-classification",
-    "question-answering",
-    "text-generation",
-    "zero-shot-classification",
-}
+# task category -> its task_ids (huggingface.js packages/tasks/src/pipelines.ts), for the categories used
 HUB_TASK_IDS = {
-    "sentiment-classification",
-    "multi-class-classification",
-    "multi-label-classification",
-    "closed-domain-qa",
-    "open-domain-qa",
-    "extractive-qa",
+    "text-classification": {
+        "acceptability-classification",
+        "entity-linking-classification",
+        "fact-checking",
+        "intent-classification",
+        "language-identification",
+        "multi-class-classification",
+        "multi-label-classification",
+        "multi-input-text-classification",
+        "natural-language-inference",
+        "semantic-similarity-classification",
+        "sentiment-classification",
+        "topic-classification",
+        "semantic-similarity-scoring",
+        "sentiment-scoring",
+        "sentiment-analysis",
+        "hate-speech-detection",
+        "text-scoring",
+    },
+    "question-answering": {"extractive-qa", "open-domain-qa", "closed-domain-qa"},
+    "text-generation": {"dialogue-modeling", "dialogue-generation", "conversational", "language-modeling"},
+    "zero-shot-classification": set(),
 }
 HUB_MULTILINGUALITY = {"monolingual", "multilingual", "translation", "other"}
 # `original`, `extended`, `extended|<dataset>` or a Hub repo id
@@ -183,16 +195,26 @@ def test_card_metadata_follows_the_hub_rules(built: Build, exported) -> None:
     data = _metadata(exported)
     assert data["license"] == "other"  # `other` needs a name and a link on the Hub
     assert LICENSE_NAME.match(data["license_name"])
-    anchor = data["license_link"].removeprefix("README.md#")
+    page, anchor = data["license_link"].split("#")
+    assert page == "https://huggingface.co/datasets/org/ECInstruct/blob/main/README.md"  # exported for org/…
     headings = re.findall(r"^## (.+)$", _card_text(exported), flags=re.M)
     assert anchor in {re.sub(r"[^\w\- ]", "", h).lower().replace(" ", "-") for h in headings}
     assert set(data["size_categories"]) <= set(HUB_SIZE_CATEGORIES) and len(data["size_categories"]) == 1
-    assert set(data["task_categories"]) <= HUB_TASK_CATEGORIES
-    assert data["task_ids"] and set(data["task_ids"]) <= HUB_TASK_IDS
+    assert set(data["task_categories"]) <= set(HUB_TASK_IDS)
+    allowed = set().union(*(HUB_TASK_IDS[c] for c in data["task_categories"]))
+    assert data["task_ids"] and set(data["task_ids"]) <= allowed  # each id belongs to a listed category
     assert len(data["task_ids"]) == len(set(data["task_ids"]))
     assert set(data["multilinguality"]) <= HUB_MULTILINGUALITY
     assert all(SOURCE_DATASET.match(s) for s in data["source_datasets"]), data["source_datasets"]
     assert data["source_datasets"] == source_datasets(sources_used(built))
+
+
+def test_licence_link_is_a_repo_path_without_a_repo() -> None:
+    assert licence_link(None) == "README.md#source-data-and-licences"
+    assert (
+        licence_link("a/b")
+        == "https://huggingface.co/datasets/a/b/blob/main/README.md#source-data-and-licences"
+    )
 
 
 def test_source_datasets_name_each_source_once() -> None:
