@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from fnmatch import fnmatch
 
 import polars as pl
@@ -12,12 +13,14 @@ from huggingface_hub import DatasetCard, DatasetCardData
 
 from ecinstruct_builder.publish.card import (
     bibtex_keys,
+    card_context,
     foreign_configs,
     licence_link,
     size_category,
     source_datasets,
     sources_used,
 )
+from ecinstruct_builder.publish.layout import plan_layout, row_counts
 from ecinstruct_builder.publish.workdir import Build
 from ecinstruct_builder.sources import adapters
 from ecinstruct_builder.tasks import builders
@@ -254,6 +257,16 @@ def test_card_has_uses_risks_and_personal_data_sections(built: Build, exported) 
         scrubbed = built.task_report(task.abbr).clean.scrubbed
         counts = " | ".join(f"{scrubbed.get(k, 0):,}" for k in ("email", "url", "order_number", "phone"))
         assert f"| {task.abbr} | yes | yes | {counts} |" in section
+
+
+def test_privacy_table_shows_a_task_whose_protections_are_off(built: Build) -> None:
+    sa = built.recipe.tasks["SA"]
+    off = replace(sa, privacy=replace(sa.privacy, scrub_text=False, pseudonymise_ids=False))
+    changed = replace(built, recipe=replace(built.recipe, tasks={**built.recipe.tasks, "SA": off}))
+    shown = card_context(changed, plan_layout(changed), row_counts(changed), None)["privacy_table"]
+    rows = {line.split(" | ")[0].strip("| "): line for line in shown.splitlines()}
+    assert rows["SA"].startswith("| SA | **no** | **no** |")
+    assert all(rows[t.abbr].startswith(f"| {t.abbr} | yes | yes |") for t in built.tasks if t.abbr != "SA")
 
 
 def test_card_bibtex_has_pages_and_doi_of_published_papers(exported) -> None:
