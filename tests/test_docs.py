@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ecinstruct_builder.cli import main
+from ecinstruct_builder.config import load_recipe
 from ecinstruct_builder.paths import PACKAGE_DIR
 
 REPO_ROOT = PACKAGE_DIR.parent
@@ -98,4 +99,10 @@ def test_the_readme_links_the_docs_index_and_the_guides() -> None:
 def test_the_docs_index_names_every_command() -> None:
     index = (DOCS / "index.md").read_text(encoding="utf-8")
     missing = [name for name in main.commands if f"`ecbuild {name}" not in index]
+    assert missing == []
+
+
+def test_the_tutorial_lays_out_every_source_of_the_ecinstruct_recipe() -> None:
+    tutorial = (DOCS / "tutorial.md").read_text(encoding="utf-8")
+    missing = [name for name in load_recipe("ecinstruct").sources if f"DIR/{name}/" not in tutorial]
     assert missing == []
