@@ -102,4 +102,4 @@ def json_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def echo_json(payload: dict[str, Any]) -> None:
-    click.echo(json.dumps(payload, ensure_ascii=False, sort_keys=True))
+    click.echo(json.dumps(payload, ensure_ascii=False))
