@@ -44,6 +44,10 @@ def fail(ctx: click.Context, message: str, code: int) -> None:
     ctx.exit(code)
 
 
+def log_recipe(recipe: Recipe, workdir: Path) -> None:
+    logger().info("recipe %s (%s), hash %s; work dir %s", recipe.name, recipe.path, recipe.hash, workdir)
+
+
 def workdir_option(func: Any) -> Any:
     return click.option(
         "--workdir",
@@ -122,7 +126,7 @@ def fetch(recipe_name: str, workdir: Path, source_dir: Path | None, as_json: boo
     from .fetch import manual_downloads, run_fetch
 
     recipe = load_recipe(recipe_name)
-    logger().info("recipe %s (%s), hash %s", recipe.name, recipe.path, recipe.hash)
+    log_recipe(recipe, workdir)
     if recipe.origin == "download" and source_dir is None:
         steps = manual_downloads(recipe, workdir)
         if steps:
@@ -204,6 +208,7 @@ def render(
     if templates_dir is not None:
         recipe = dataclasses.replace(recipe, templates=templates_dir.resolve())
     chosen = resolve_tasks(task_spec)
+    log_recipe(recipe, workdir)
     result = run_render(recipe, WorkDir(workdir), chosen, progress=show_progress())
     summary = render_summary(result, recipe, [b.abbr for b in chosen], WorkDir(workdir))
     if as_json:

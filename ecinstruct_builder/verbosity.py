@@ -42,12 +42,9 @@ def _set_quiet(ctx: click.Context, _: click.Parameter, value: bool) -> bool:
     return value
 
 
-def _set_verbose(ctx: click.Context, _: click.Parameter, value: int) -> int:
+def _set_verbose(ctx: click.Context, _: click.Parameter, value: bool) -> bool:
     # set on every run, so one invocation's level never leaks into the next (tests run many in-process)
-    if ctx.meta.get(_QUIET) or not value:
-        _configure_logging(logging.WARNING)
-    else:
-        _configure_logging(logging.DEBUG if value > 1 else logging.INFO)
+    _configure_logging(logging.INFO if value and not ctx.meta.get(_QUIET) else logging.WARNING)
     return value
 
 
@@ -56,10 +53,10 @@ def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
     verbose = click.option(
         "-v",
         "--verbose",
-        count=True,
+        is_flag=True,
         expose_value=False,
         callback=_set_verbose,
-        help="Say more on stderr: what is read and written (-v), and debugging details (-vv).",
+        help="Say more on stderr: which recipe, work dir and files are read.",
     )
     quiet = click.option(
         "-q",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import EcbuildError
-from ..verbosity import echo_json, json_option, output_options, show_progress
+from ..verbosity import echo_json, json_option, logger, output_options, show_progress
 
 if TYPE_CHECKING:
     from .push import PushOptions, PushPlan
@@ -65,7 +65,9 @@ def _load(recipe_name: str, workdir: Path) -> Build:
     from ..config import load_recipe
     from .workdir import load_build
 
-    return load_build(workdir, load_recipe(recipe_name))
+    recipe = load_recipe(recipe_name)
+    logger().info("build of recipe %s (hash %s) in %s", recipe.name, recipe.hash, workdir)
+    return load_build(workdir, recipe)
 
 
 def _size(n: int) -> str:
