@@ -28,6 +28,7 @@ _SPLIT_ALIASES = {"val": "validation"}
 # `--dataset`'s default; when it is missing the user has not built here (not a Hub repo id).
 DEFAULT_WORKDIR = "./ecbuild-work"
 HUB_TIMEOUT_SECONDS = 10.0
+JSON_TABLES = (".json", ".jsonl")
 
 
 @dataclass(frozen=True)
@@ -72,13 +73,17 @@ def load_gold(spec: str) -> GoldSet:
 
 
 def one_view(paths: Iterable[str]) -> list[str]:
-    """The Parquet files holding each row once, sorted.
+    """The data files holding each row once, sorted.
 
     An export (or a Hub repo) holds the same rows in several configs (`data/<config>/...`): the
     NingLab table when there is one, else ECInstruct proper plus the evaluation-setting configs,
-    which do not overlap. Any other folder (a WORKDIR's dataset/) is read whole.
+    which do not overlap. Any other folder (a WORKDIR's dataset/) is read whole; a repo without
+    Parquet files is read from its top-level JSON tables (NingLab/ECInstruct's `dataset.json`).
     """
-    files = sorted(p for p in paths if p.endswith(".parquet"))
+    listed = list(paths)
+    files = sorted(p for p in listed if p.endswith(".parquet"))
+    if not files:
+        return sorted(p for p in listed if "/" not in p and p.endswith(JSON_TABLES))
     by_config: dict[str, list[str]] = {}
     for file in files:
         parts = PurePosixPath(file).parts
@@ -98,24 +103,33 @@ def _scan_folder(path: Path) -> pl.LazyFrame:
 
 
 def _scan_files(files: Sequence[Path], where: str) -> pl.LazyFrame:
-    logger().info("gold rows from %d Parquet file(s) of %s", len(files), where)
+    logger().info("gold rows from %d file(s) of %s", len(files), where)
     scans = []
     for file in files:
         try:
-            columns = pl.read_parquet_schema(file)
+            scan = _open(file)
+            columns = scan.collect_schema()
         except Exception as exc:  # polars raises several error types for a broken file
             raise SourceFileError(
-                f"{file}: not a readable Parquet file ({exc}); rebuild or remove it"
+                f"{file}: not a readable Parquet or JSON file ({exc}); rebuild or remove it"
             ) from exc
         if all(column in columns for column in REQUIRED_COLUMNS):
-            scans.append(_options_as_text(pl.scan_parquet(file), columns["options"]))
+            scans.append(_options_as_text(scan, columns["options"]))
     if not scans:
         raise SourceFileError(
-            f"{where}: no Parquet file with the columns {', '.join(REQUIRED_COLUMNS)}; "
+            f"{where}: no Parquet or JSON file with the columns {', '.join(REQUIRED_COLUMNS)}; "
             "pass a WORKDIR after `ecbuild render`, an `ecbuild export` folder or a Hub repo id"
         )
     # diagonal_relaxed: files without `labels` (every task but QPR) get nulls there.
     return _with_standard_columns(pl.concat(scans, how="diagonal_relaxed"))
+
+
+def _open(file: Path) -> pl.LazyFrame:
+    if file.suffix == ".jsonl":
+        return pl.scan_ndjson(file)
+    if file.suffix == ".json":
+        return pl.read_json(file).lazy()  # one JSON array of rows, as NingLab/ECInstruct's file
+    return pl.scan_parquet(file)
 
 
 def _options_as_text(scan: pl.LazyFrame, dtype: pl.DataType) -> pl.LazyFrame:

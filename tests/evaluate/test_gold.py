@@ -162,3 +162,21 @@ def test_no_work_dir_here_asks_for_dataset(
     monkeypatch.chdir(tmp_path)
     line = one_error_line("-p", str(gold_file))
     assert line.startswith("Error: no work dir here (./ecbuild-work); pass --dataset")
+
+
+def test_a_single_json_table_repo_is_read_like_ninglab_ecinstruct(
+    demo_workdir: Path, gold_file: Path, hub: FakeHub, tmp_path: Path
+) -> None:
+    # NingLab/ECInstruct's layout: one top-level dataset.json with every setting and a `split` column
+    # saying "val"; here made of the rendered rows, written as such a file
+    rows = pl.read_parquet(sorted((demo_workdir / "dataset").rglob("*.parquet")))
+    table = rows.select("id", "task", "setting", "split", "options", "output").with_columns(
+        pl.col("split").replace({"validation": "val"})
+    )
+    folder = tmp_path / "ninglab"
+    folder.mkdir()
+    (folder / "dataset.json").write_text(json.dumps(table.to_dicts()))
+    serve(hub, "NingLab/ECInstruct", folder)
+    for split in ("test", "validation"):
+        expected = scored(evaluate(gold_file, str(demo_workdir), every_setting(split)))
+        assert scored(evaluate(gold_file, "NingLab/ECInstruct", every_setting(split))) == expected

@@ -262,7 +262,7 @@ def test_dataset_errors(tmp_path: Path) -> None:
     with pytest.raises(SourceFileError, match="no such folder; run `ecbuild render` first"):
         evaluate(preds, str(tmp_path / "missing-workdir"))
     (tmp_path / "empty").mkdir()
-    with pytest.raises(SourceFileError, match="no Parquet file with the columns task, setting"):
+    with pytest.raises(SourceFileError, match="no Parquet or JSON file with the columns task, setting"):
         evaluate(preds, str(tmp_path / "empty"))
     with pytest.raises(SourceFileError, match="is a file"):
         evaluate(preds, str(preds))
