@@ -89,7 +89,10 @@ def _write(path: Path, payload: dict[str, object]) -> None:
     "--dataset",
     default=DEFAULT_WORKDIR,
     show_default=True,
-    help="A WORKDIR (uses dataset/*.parquet), a folder of Parquet files, or a Hub repo id.",
+    help=(
+        "A WORKDIR (uses dataset/*.parquet), an `ecbuild export` folder or Hub repo id (each row read "
+        "once: the ninglab_table config), or any folder of Parquet files."
+    ),
 )
 @click.option(
     "--split",
