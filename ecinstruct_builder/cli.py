@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,7 +13,12 @@ from .errors import EcbuildError, UsageError
 from .evaluate.command import eval_command
 from .publish.command import export_command, push_command, samples_command
 from .quarantine_command import quarantine_command
+from .verbosity import echo_json, json_option, logger, output_options, show_progress
 from .workdir import WorkDir, environment_error
+
+if TYPE_CHECKING:
+    from .build import RenderResult
+    from .config import Recipe
 
 WORKDIR_HELP = "Working folder for every stage's output."
 
@@ -39,6 +44,10 @@ def fail(ctx: click.Context, message: str, code: int) -> None:
     ctx.exit(code)
 
 
+def log_recipe(recipe: Recipe, workdir: Path) -> None:
+    logger().info("recipe %s (%s), hash %s; work dir %s", recipe.name, recipe.path, recipe.hash, workdir)
+
+
 def workdir_option(func: Any) -> Any:
     return click.option(
         "--workdir",
@@ -57,10 +66,6 @@ def recipe_option(func: Any) -> Any:
         show_default=True,
         help="Recipe name (demo, ecinstruct) or path to a recipe TOML file.",
     )(func)
-
-
-def quiet_option(func: Any) -> Any:
-    return click.option("--quiet", is_flag=True, help="No progress bars.")(func)
 
 
 @click.group(cls=Ecbuild, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -92,8 +97,9 @@ def main() -> None:
     default=None,
     help="Read the original files you already have from this folder (upstream file names).",
 )
-@quiet_option
-def fetch(recipe_name: str, workdir: Path, source_dir: Path | None, quiet: bool) -> None:
+@json_option
+@output_options
+def fetch(recipe_name: str, workdir: Path, source_dir: Path | None, as_json: bool) -> None:
     """Read the recipe's sources into normalised Parquet tables under WORKDIR/sources/.
 
     \b
@@ -114,11 +120,13 @@ def fetch(recipe_name: str, workdir: Path, source_dir: Path | None, quiet: bool)
     Examples:
       ecbuild fetch
       ecbuild fetch --recipe ecinstruct --source-dir ~/data/raw --workdir runs/full
+      ecbuild fetch --json | jq .tables
     """
     from .config import load_recipe
     from .fetch import manual_downloads, run_fetch
 
     recipe = load_recipe(recipe_name)
+    log_recipe(recipe, workdir)
     if recipe.origin == "download" and source_dir is None:
         steps = manual_downloads(recipe, workdir)
         if steps:
@@ -126,7 +134,23 @@ def fetch(recipe_name: str, workdir: Path, source_dir: Path | None, quiet: bool)
             click.secho("these files cannot be downloaded automatically:", fg="yellow", err=True)
             for step in steps:
                 click.echo(f"  - {step}", err=True)
-    result = run_fetch(recipe, workdir, source_dir, progress=not quiet)
+    result = run_fetch(recipe, workdir, source_dir, progress=show_progress())
+    quarantine = WorkDir(workdir).quarantine_path
+    if as_json:
+        echo_json(
+            {
+                "command": "fetch",
+                "recipe": recipe.name,
+                "recipe_hash": recipe.hash,
+                "source_root": str(result.source_root),
+                "tables": dict(result.tables),
+                "skipped": list(result.skipped),
+                "notices": list(result.notices),
+                "quarantined": result.quarantined,
+                "quarantine": str(quarantine) if result.quarantined else None,
+            }
+        )
+        return
     click.echo(f"fetched recipe {recipe.name} from {result.source_root}")
     for table, rows in result.tables.items():
         click.echo(f"  {table:<28} {rows:>12,} rows")
@@ -136,7 +160,7 @@ def fetch(recipe_name: str, workdir: Path, source_dir: Path | None, quiet: bool)
         click.secho(f"  note: {notice}", fg="yellow", err=True)
     click.echo(
         f"  quarantined {result.quarantined:,} bad record(s)"
-        + (f": see {WorkDir(workdir).quarantine_path}" if result.quarantined else "")
+        + (f": see {quarantine}" if result.quarantined else "")
     )
 
 
@@ -157,8 +181,11 @@ def fetch(recipe_name: str, workdir: Path, source_dir: Path | None, quiet: bool)
     default=None,
     help="A folder of your own template files (<ABBR>.toml) replacing the bundled wording of those tasks.",
 )
-@quiet_option
-def render(recipe_name: str, workdir: Path, task_spec: str, templates_dir: Path | None, quiet: bool) -> None:
+@json_option
+@output_options
+def render(
+    recipe_name: str, workdir: Path, task_spec: str, templates_dir: Path | None, as_json: bool
+) -> None:
     """Build, split and render tasks into WORKDIR/dataset/, with a report in WORKDIR/reports/.
 
     A task whose fetched tables, recipe settings, templates and code have not changed since it was
@@ -181,28 +208,58 @@ def render(recipe_name: str, workdir: Path, task_spec: str, templates_dir: Path 
     if templates_dir is not None:
         recipe = dataclasses.replace(recipe, templates=templates_dir.resolve())
     chosen = resolve_tasks(task_spec)
-    result = run_render(recipe, WorkDir(workdir), chosen, progress=not quiet)
-    report = result.report
-    for abbr, task in report.tasks.items():
-        if abbr not in {b.abbr for b in chosen}:
-            continue
-        sizes = " ".join(f"{q.split}={q.selected}" for q in task.split.quotas)
-        unmet = f"  (quota not met: {', '.join(task.split.unmet)})" if task.split.unmet else ""
-        state = "reused" if abbr in result.reused or task.reused else "built"
-        click.echo(f"  {abbr:<4} {task.rows:>7,} rows  {sizes}{unmet}  [{state}]")
-    for abbr, why in report.skipped.items():
+    log_recipe(recipe, workdir)
+    result = run_render(recipe, WorkDir(workdir), chosen, progress=show_progress())
+    summary = render_summary(result, recipe, [b.abbr for b in chosen], WorkDir(workdir))
+    if as_json:
+        echo_json(summary)
+        return
+    for abbr, task in summary["tasks"].items():
+        sizes = " ".join(f"{split}={n}" for split, n in task["splits"].items())
+        unmet = f"  (quota not met: {', '.join(task['unmet'])})" if task["unmet"] else ""
+        click.echo(f"  {abbr:<4} {task['rows']:>7,} rows  {sizes}{unmet}  [{task['state']}]")
+    for abbr, why in summary["skipped"].items():
         click.echo(f"  {abbr:<4} skipped: {why}")
-    for abbr, why in report.stale.items():
+    for abbr, why in summary["stale"].items():
         click.secho(f"  {abbr:<4} {why}", fg="yellow", err=True)
-    defaults = [b.abbr for b in chosen if b.abbr not in recipe.declared_tasks and b.abbr in report.tasks]
-    if defaults:
-        click.echo(f"  not in the recipe, built with default settings (no caps): {', '.join(defaults)}")
-    kept = [a for a in report.tasks if a not in {b.abbr for b in chosen}]
-    if kept:
-        click.echo(f"  kept from earlier runs: {', '.join(kept)}")
-    reused = [a for a in report.tasks if a not in result.built]
-    click.echo(f"{len(result.built)} task(s) built, {len(reused)} up to date and reused")
-    click.echo(f"dataset in {WorkDir(workdir).dataset}, report in {WorkDir(workdir).build_md}")
+    if summary["default_settings"]:
+        joined = ", ".join(summary["default_settings"])
+        click.echo(f"  not in the recipe, built with default settings (no caps): {joined}")
+    if summary["kept"]:
+        click.echo(f"  kept from earlier runs: {', '.join(summary['kept'])}")
+    click.echo(f"{len(summary['built'])} task(s) built, {len(summary['reused'])} up to date and reused")
+    click.echo(f"dataset in {summary['dataset']}, report in {summary['report']}")
+
+
+def render_summary(
+    result: RenderResult, recipe: Recipe, chosen: list[str], workdir: WorkDir
+) -> dict[str, Any]:
+    """What a render did, as the text lines and `--json` report it (tasks in the report's order)."""
+    report = result.report
+    tasks = {
+        abbr: {
+            "rows": task.rows,
+            "splits": {q.split: q.selected for q in task.split.quotas},
+            "unmet": list(task.split.unmet),
+            "state": "reused" if abbr in result.reused or task.reused else "built",
+        }
+        for abbr, task in report.tasks.items()
+        if abbr in chosen
+    }
+    return {
+        "command": "render",
+        "recipe": recipe.name,
+        "recipe_hash": recipe.hash,
+        "tasks": tasks,
+        "skipped": dict(report.skipped),
+        "stale": dict(report.stale),
+        "default_settings": [a for a in chosen if a not in recipe.declared_tasks and a in report.tasks],
+        "kept": [a for a in report.tasks if a not in chosen],
+        "built": list(result.built),
+        "reused": [a for a in report.tasks if a not in result.built],
+        "dataset": str(workdir.dataset),
+        "report": str(workdir.build_md),
+    }
 
 
 @main.command()
@@ -214,6 +271,7 @@ def render(recipe_name: str, workdir: Path, task_spec: str, templates_dir: Path 
     default=None,
     help="Also check the recipe's categories against the tables fetched into this work dir.",
 )
+@output_options
 def check(recipe_arg: str | None, recipe_name: str, workdir: Path | None) -> None:
     """Validate a recipe without running anything: every section, key, type, range, task, source
     and category. Exit status 0 when it is valid, 2 with one line naming the problem otherwise.
@@ -251,8 +309,8 @@ def check(recipe_arg: str | None, recipe_name: str, workdir: Path | None) -> Non
     help="Fraction of the real row counts (1.0 = full size); omitted = the small demo profile.",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
-@quiet_option
-def synth(out: Path, scale: float | None, seed: int, quiet: bool) -> None:
+@output_options
+def synth(out: Path, scale: float | None, seed: int) -> None:
     """Write synthetic sources in the exact upstream formats (for demos, tests and benchmarks).
 
     \b
@@ -264,7 +322,7 @@ def synth(out: Path, scale: float | None, seed: int, quiet: bool) -> None:
 
     if scale is not None and not 0 < scale <= 1:
         raise UsageError("--scale must be in (0, 1]")
-    written = generate(out, scale=scale, seed=seed, progress=not quiet)
+    written = generate(out, scale=scale, seed=seed, progress=show_progress())
     click.echo(f"wrote {sum(written.values()):,} records in {len(written)} files under {out}")
 
 

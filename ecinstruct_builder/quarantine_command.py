@@ -9,6 +9,7 @@ import click
 import polars as pl
 
 from .errors import EcbuildError
+from .verbosity import output_options
 from .workdir import WorkDir
 
 # Raw text of an example is cut to this many characters: enough to recognise the record.
@@ -62,6 +63,7 @@ def _example(line: int | None, raw: str | None) -> str:
 @click.option(
     "--examples", type=click.IntRange(min=0), default=3, show_default=True, help="Examples per reason."
 )
+@output_options
 def quarantine_command(workdir: Path, examples: int) -> None:
     """Print the records fetch quarantined: counts by source, file and reason, and the first examples.
 

@@ -8,6 +8,8 @@ import click
 
 from ..errors import EcbuildError, UsageError
 from ..io import write_json
+from ..verbosity import output_options
+from .gold import DEFAULT_WORKDIR
 from .paper import DEFAULT_PAPER_MODEL, PAPER_MODELS
 from .report import format_report
 from .scorer import Selection, evaluate
@@ -85,9 +87,12 @@ def _write(path: Path, payload: dict[str, object]) -> None:
 )
 @click.option(
     "--dataset",
-    default="./ecbuild-work",
+    default=DEFAULT_WORKDIR,
     show_default=True,
-    help="A WORKDIR (uses dataset/*.parquet), a folder of Parquet files, or a Hub repo id.",
+    help=(
+        "A WORKDIR (uses dataset/*.parquet), an `ecbuild export` folder or Hub repo id (each row read "
+        "once: the ninglab_table config), or any folder of Parquet files."
+    ),
 )
 @click.option(
     "--split",
@@ -120,6 +125,7 @@ def _write(path: Path, payload: dict[str, object]) -> None:
     type=click.Choice(PAPER_MODELS, case_sensitive=False),
     help=f"Which model row of the paper to show (implies --paper; default {DEFAULT_PAPER_MODEL}).",
 )
+@output_options
 def eval_command(
     predictions: Path,
     dataset: str,

@@ -1,20 +1,23 @@
 """Where the gold rows come from: a WORKDIR, a folder of Parquet files, or a Hub repo id.
 
-Row order is the dataset's order: Parquet files sorted by path, rows in file order (for the Hub,
-its splits in the order the repo lists them). `--aligned` prediction files follow this order.
+Row order is the dataset's order: Parquet files sorted by path, rows in file order (the same for
+a folder and for the Hub, which is read as the files `ecbuild push` uploads). `--aligned`
+prediction files follow this order.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import polars as pl
 
 from ..errors import SourceFileError
+from ..publish.layout import DEFAULT_CONFIG, EVALUATION_CONFIGS, TABLE_CONFIG
+from ..verbosity import logger
 
 REQUIRED_COLUMNS = ("task", "setting", "split", "options", "output")
 # Column names of the selected frame; `labels` (QPR's per-option ESCI labels) may be absent upstream.
@@ -22,8 +25,10 @@ GOLD_COLUMNS = ("id", "task", "setting", "options", "output", "labels")
 _REPO_ID = re.compile(r"[\w.-]+/[\w.-]+")
 # NingLab/ECInstruct's `split` column says "val"; ecbuild says "validation" everywhere.
 _SPLIT_ALIASES = {"val": "validation"}
-# The config holding every setting with its `split` column (publish/layout.py TABLE_CONFIG).
-HUB_TABLE_CONFIG = "ninglab_table"
+# `--dataset`'s default; when it is missing the user has not built here (not a Hub repo id).
+DEFAULT_WORKDIR = "./ecbuild-work"
+HUB_TIMEOUT_SECONDS = 10.0
+JSON_TABLES = (".json", ".jsonl")
 
 
 @dataclass(frozen=True)
@@ -55,33 +60,76 @@ def load_gold(spec: str) -> GoldSet:
         raise SourceFileError(
             f"{spec}: is a file; --dataset takes a WORKDIR, a folder of Parquet files or a repo id"
         )
-    if _REPO_ID.fullmatch(spec):
-        return GoldSet(_with_standard_columns(_hub_frame(spec).lazy()), f"hf://{spec}")
+    if spec == DEFAULT_WORKDIR:
+        raise SourceFileError(
+            f"no work dir here ({spec}); pass --dataset WORKDIR|DIR|org/repo, "
+            "or run `ecbuild fetch && ecbuild render` first"
+        )
+    if _REPO_ID.fullmatch(spec) and not spec.startswith((".", "/", "~")):
+        return GoldSet(_scan_files(_hub_files(spec), spec), f"hf://{spec}")
     raise SourceFileError(
         f"{spec}: no such folder; run `ecbuild render` first or pass --dataset WORKDIR|DIR|org/repo"
     )
 
 
+def one_view(paths: Iterable[str]) -> list[str]:
+    """The data files holding each row once, sorted.
+
+    An export (or a Hub repo) holds the same rows in several configs (`data/<config>/...`): the
+    NingLab table when there is one, else ECInstruct proper plus the evaluation-setting configs,
+    which do not overlap. Any other folder (a WORKDIR's dataset/) is read whole; a repo without
+    Parquet files is read from its top-level JSON tables (NingLab/ECInstruct's `dataset.json`).
+    """
+    listed = list(paths)
+    files = sorted(p for p in listed if p.endswith(".parquet"))
+    if not files:
+        return sorted(p for p in listed if "/" not in p and p.endswith(JSON_TABLES))
+    by_config: dict[str, list[str]] = {}
+    for file in files:
+        parts = PurePosixPath(file).parts
+        if len(parts) >= 3 and parts[-3] == "data":
+            by_config.setdefault(parts[-2], []).append(file)
+    if TABLE_CONFIG in by_config:
+        return by_config[TABLE_CONFIG]
+    disjoint = [f for c in (DEFAULT_CONFIG, *EVALUATION_CONFIGS) for f in by_config.get(c, [])]
+    return sorted(disjoint) if disjoint else files
+
+
 def _scan_folder(path: Path) -> pl.LazyFrame:
     # A WORKDIR keeps the rendered rows under dataset/; any other folder is searched recursively.
     root = path / "dataset" if (path / "dataset").is_dir() else path
+    chosen = one_view(file.relative_to(root).as_posix() for file in root.rglob("*.parquet"))
+    return _scan_files([root / file for file in chosen], str(root))
+
+
+def _scan_files(files: Sequence[Path], where: str) -> pl.LazyFrame:
+    logger().info("gold rows from %d file(s) of %s", len(files), where)
     scans = []
-    for file in sorted(root.rglob("*.parquet")):
+    for file in files:
         try:
-            columns = pl.read_parquet_schema(file)
+            scan = _open(file)
+            columns = scan.collect_schema()
         except Exception as exc:  # polars raises several error types for a broken file
             raise SourceFileError(
-                f"{file}: not a readable Parquet file ({exc}); rebuild or remove it"
+                f"{file}: not a readable Parquet or JSON file ({exc}); rebuild or remove it"
             ) from exc
         if all(column in columns for column in REQUIRED_COLUMNS):
-            scans.append(_options_as_text(pl.scan_parquet(file), columns["options"]))
+            scans.append(_options_as_text(scan, columns["options"]))
     if not scans:
         raise SourceFileError(
-            f"{root}: no Parquet file with the columns {', '.join(REQUIRED_COLUMNS)}; "
+            f"{where}: no Parquet or JSON file with the columns {', '.join(REQUIRED_COLUMNS)}; "
             "pass a WORKDIR after `ecbuild render`, an `ecbuild export` folder or a Hub repo id"
         )
     # diagonal_relaxed: files without `labels` (every task but QPR) get nulls there.
     return _with_standard_columns(pl.concat(scans, how="diagonal_relaxed"))
+
+
+def _open(file: Path) -> pl.LazyFrame:
+    if file.suffix == ".jsonl":
+        return pl.scan_ndjson(file)
+    if file.suffix == ".json":
+        return pl.read_json(file).lazy()  # one JSON array of rows, as NingLab/ECInstruct's file
+    return pl.scan_parquet(file)
 
 
 def _options_as_text(scan: pl.LazyFrame, dtype: pl.DataType) -> pl.LazyFrame:
@@ -103,22 +151,37 @@ def _with_standard_columns(frame: pl.LazyFrame) -> pl.LazyFrame:
     return frame.with_columns(missing).with_columns(as_text).with_columns(split)
 
 
-def _hub_frame(repo: str) -> pl.DataFrame:
-    """All splits of the repo's table config as one frame (needs network or a warm cache)."""
-    try:
-        import datasets
+def _hub_files(repo: str) -> list[Path]:
+    """Download (or reuse from the cache) one view of the repo's Parquet files.
 
-        splits = datasets.load_dataset(repo, HUB_TABLE_CONFIG)
-    except Exception as exc:  # offline, unknown repo, no table config...: one line, not a traceback
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise SourceFileError(
-            f"{repo}: cannot load it from the Hugging Face Hub ({reason}); "
-            "check the repo id and the network, or pass a local WORKDIR or folder"
-        ) from exc
-    frames = []
-    for name, split in splits.items():
-        frame = pl.from_arrow(split.data.table)
-        if "split" not in frame.columns:
-            frame = frame.with_columns(pl.lit(name).alias("split"))
-        frames.append(frame)
-    return pl.concat(frames, how="diagonal_relaxed")
+    The listing is one request with a timeout and no retries, so an offline or unreachable Hub fails
+    in seconds; the files are then fetched at the listed commit.
+    """
+    from huggingface_hub import HfApi
+
+    from ..publish.push import hub_endpoint
+
+    endpoint = hub_endpoint()
+    api = HfApi(endpoint=endpoint)
+    try:
+        info = api.dataset_info(repo, timeout=HUB_TIMEOUT_SECONDS)
+        chosen = one_view(sibling.rfilename for sibling in info.siblings or [])
+        return [
+            Path(api.hf_hub_download(repo, file, repo_type="dataset", revision=info.sha)) for file in chosen
+        ]
+    except Exception as exc:  # offline, unknown repo, private...: one line, not a traceback
+        raise SourceFileError(f"{repo}: cannot load it from {endpoint} ({_hub_reason(exc)})") from None
+
+
+def _hub_reason(exc: BaseException) -> str:
+    from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled, RepositoryNotFoundError
+
+    local = "or pass a local WORKDIR or export folder"
+    if isinstance(exc, RepositoryNotFoundError):
+        return f"no such dataset repo, or a private one: check the repo id and your login, {local}"
+    if isinstance(exc, OfflineModeIsEnabled):
+        return f"HF_HUB_OFFLINE is set; unset it, {local}"
+    if isinstance(exc, HfHubHTTPError):
+        status = exc.response.status_code if exc.response is not None else None
+        return f"the Hub answered HTTP {status}; check the repo id, {local}"
+    return f"unreachable: {type(exc).__name__}; check the network and HF_ENDPOINT, {local}"

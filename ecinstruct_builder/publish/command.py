@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import EcbuildError
+from ..verbosity import echo_json, json_option, logger, output_options, show_progress
 
 if TYPE_CHECKING:
     from .push import PushOptions, PushPlan
@@ -60,15 +61,13 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _quiet(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--quiet", is_flag=True, help="No progress bars.")(func)
-
-
 def _load(recipe_name: str, workdir: Path) -> Build:
     from ..config import load_recipe
     from .workdir import load_build
 
-    return load_build(workdir, load_recipe(recipe_name))
+    recipe = load_recipe(recipe_name)
+    logger().info("build of recipe %s (hash %s) in %s", recipe.name, recipe.hash, workdir)
+    return load_build(workdir, recipe)
 
 
 def _size(n: int) -> str:
@@ -82,6 +81,7 @@ EXPORT_EPILOG = """\b
 Examples:
   ecbuild export --out ECInstruct
   ecbuild export --out ECInstruct --format alpaca --format chat --repo org/ECInstruct
+  ecbuild export --out ECInstruct --json | jq .configs.ecinstruct
   python -c "import datasets; print(datasets.load_dataset('ECInstruct'))"
 """
 
@@ -102,9 +102,10 @@ Examples:
 )
 @click.option("--repo", "repo_id", default=None, help="Hub repo id used in the card's loading example.")
 @_common
-@_quiet
+@json_option
+@output_options
 def export_command(
-    out: Path, formats: tuple[str, ...], repo_id: str | None, recipe_name: str, workdir: Path, quiet: bool
+    out: Path, formats: tuple[str, ...], repo_id: str | None, recipe_name: str, workdir: Path, as_json: bool
 ) -> None:
     """Write the files `ecbuild push` uploads (Parquet per config, card, recipe, manifest) to a folder.
 
@@ -117,8 +118,21 @@ def export_command(
     with _one_line_errors():
         build = _load(recipe_name, workdir)
         result = export_dataset(
-            build, out, repo_id=repo_id, formats=dict.fromkeys(formats), progress=not quiet
+            build, out, repo_id=repo_id, formats=dict.fromkeys(formats), progress=show_progress()
         )
+    if as_json:
+        configs = {c.name: {s.split: s.rows for s in c.splits} for c in result.configs}
+        training = [str(path) for path in result.training]
+        echo_json(
+            {
+                "command": "export",
+                "out": str(out),
+                "configs": configs,
+                "training": training,
+                "files": len(result.files),
+            }
+        )
+        return
     for config in result.configs:
         click.echo(f"  {config.name:<36} " + " ".join(f"{s.split}={s.rows:,}" for s in config.splits))
     for path in result.training:
@@ -192,7 +206,7 @@ def _dry_run(build: Build, options: PushOptions, progress: bool) -> None:
 )
 @click.option("--commit-message", default=None, help="Commit summary (default: names the recipe and hash).")
 @_common
-@_quiet
+@output_options
 def push_command(
     repo_id: str,
     private: bool,
@@ -203,7 +217,6 @@ def push_command(
     commit_message: str | None,
     recipe_name: str,
     workdir: Path,
-    quiet: bool,
 ) -> None:
     """Upload the dataset to the Hugging Face Hub in one commit, on top of the commit it listed.
 
@@ -223,13 +236,14 @@ def push_command(
             token=token,
             commit_message=commit_message,
         )
-        if quiet:
+        progress = show_progress()
+        if not progress:
             disable_progress_bars()
         if dry_run:
-            _dry_run(_load(recipe_name, workdir), options, progress=not quiet)
+            _dry_run(_load(recipe_name, workdir), options, progress=progress)
             return
         secret = resolve_token(token)  # before any work: a missing login fails in a second
-        result, outcome = upload(_load(recipe_name, workdir), options, secret, progress=not quiet)
+        result, outcome = upload(_load(recipe_name, workdir), options, secret, progress=progress)
     for path in outcome.plan.deleted:
         click.echo(f"  deleted {path} (not in this version)")
     for path in outcome.plan.kept:
@@ -264,6 +278,7 @@ The committed {DEFAULT_SAMPLES_DIR}/ comes from the bundled samples (the first e
     help="Folder for the pages and charts.",
 )
 @_common
+@output_options
 def samples_command(out: Path, recipe_name: str, workdir: Path) -> None:
     """Write Markdown pages of rendered rows per task, an index with counts and charts, and index.html.
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import sys
 import types
-from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -30,11 +28,6 @@ from ecinstruct_builder.evaluate.scorer import EvalReport, GroupResult, Selectio
 from ecinstruct_builder.evaluate.tasks import resolve_task
 
 approx = pytest.approx
-
-
-def fake_datasets(monkeypatch: pytest.MonkeyPatch, load_dataset: Callable[..., object]) -> None:
-    """Stand in for the `datasets` library (no network, and no slow import)."""
-    monkeypatch.setitem(sys.modules, "datasets", types.SimpleNamespace(load_dataset=load_dataset))
 
 
 def by_abbr(report: EvalReport) -> dict[str, GroupResult]:
@@ -264,45 +257,15 @@ def test_folder_of_parquet_files_is_searched_recursively(tmp_path: Path) -> None
     assert [(r.abbr, r.metrics["accuracy"]) for r in report.results] == [("SA", 1.0)]
 
 
-def test_dataset_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dataset_errors(tmp_path: Path) -> None:
     preds = write_predictions(tmp_path / "p.jsonl", {"sa1": "A"})
     with pytest.raises(SourceFileError, match="no such folder; run `ecbuild render` first"):
         evaluate(preds, str(tmp_path / "missing-workdir"))
     (tmp_path / "empty").mkdir()
-    with pytest.raises(SourceFileError, match="no Parquet file with the columns task, setting"):
+    with pytest.raises(SourceFileError, match="no Parquet or JSON file with the columns task, setting"):
         evaluate(preds, str(tmp_path / "empty"))
     with pytest.raises(SourceFileError, match="is a file"):
         evaluate(preds, str(preds))
-
-    def offline(*args: object, **kwargs: object) -> None:
-        raise ConnectionError("Couldn't reach the Hub\nmore detail")
-
-    fake_datasets(monkeypatch, offline)
-    with pytest.raises(SourceFileError) as caught:
-        evaluate(preds, "someone/ECInstruct-copy")
-    assert str(caught.value) == (
-        "someone/ECInstruct-copy: cannot load it from the Hugging Face Hub (Couldn't reach the Hub); "
-        "check the repo id and the network, or pass a local WORKDIR or folder"
-    )
-
-
-def test_hub_dataset_is_read_from_its_all_configuration(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    rows = [row("s1", "Sentiment_Analysis", "A: very positive", SA_OPTIONS)]
-    # A Hub split without a `split` column: the split's name ("test") stands in for it.
-    table = pl.DataFrame([{k: v for k, v in r.items() if k != "split"} for r in rows]).to_arrow()
-    test_split = types.SimpleNamespace(data=types.SimpleNamespace(table=table))
-    calls: list[tuple[object, ...]] = []
-
-    def fake_load(*args: object) -> dict[str, object]:
-        calls.append(args)
-        return {"test": test_split}
-
-    fake_datasets(monkeypatch, fake_load)
-    report = evaluate(write_predictions(tmp_path / "p.jsonl", {"s1": "A"}), "org/ECInstruct")
-    assert calls == [("org/ECInstruct", "ninglab_table")]
-    assert (report.dataset, report.results[0].metrics["accuracy"]) == ("hf://org/ECInstruct", 1.0)
 
 
 def test_nothing_to_score(tmp_path: Path) -> None:
