@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 DEFAULT_SAMPLES_DIR = Path("docs/samples")
 SIZE_UNITS = ("B", "KB", "MB", "GB", "TB")
-TRAINING_FORMATS = ("alpaca", "chat")
+TRAINING_FORMATS = ("alpaca", "chat", "prompt-completion")
 
 
 class PublishFailure(click.ClickException):
@@ -98,7 +98,8 @@ Examples:
     "formats",
     type=click.Choice(TRAINING_FORMATS),
     multiple=True,
-    help="Also write training files under training/: Alpaca JSON or chat-messages JSONL (repeatable).",
+    help="Also write training files under training/: Alpaca JSON, chat-messages JSONL or "
+    "prompt/completion JSONL, with LLaMA-Factory's dataset_info.json (repeatable).",
 )
 @click.option("--repo", "repo_id", default=None, help="Hub repo id used in the card's loading example.")
 @_common

@@ -19,7 +19,7 @@ from ecinstruct_builder.publish import layout
 from ecinstruct_builder.publish.command import export_command
 from ecinstruct_builder.publish.export import export_dataset
 from ecinstruct_builder.publish.features import TYPED_SCHEMA, features
-from ecinstruct_builder.publish.formats import write_training_file
+from ecinstruct_builder.publish.formats import FORMATS, write_training_file
 from ecinstruct_builder.publish.workdir import Build
 from ecinstruct_builder.render import ROW_SCHEMA
 
@@ -34,7 +34,7 @@ def _digests(folder: Path) -> dict[str, str]:
 
 def test_export_is_byte_identical_on_rebuild(built: Build, exported, tmp_path: Path) -> None:
     again = export_dataset(
-        built, tmp_path / "again", repo_id="org/ECInstruct", formats=("alpaca", "chat"), progress=False
+        built, tmp_path / "again", repo_id="org/ECInstruct", formats=tuple(FORMATS), progress=False
     )
     assert _digests(again.out) == _digests(exported.out)
     assert {f.path for f in again.files} == {p for p in _digests(again.out) if not p.startswith("training/")}
