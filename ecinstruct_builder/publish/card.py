@@ -15,6 +15,7 @@ from jinja2 import Environment, StrictUndefined, Template
 from ..sources import adapters
 from ..tasks import builders
 from ..templates import parse_template_file
+from .formats import FORMATS, config_name
 from .layout import (
     DEFAULT_CONFIG,
     DIVERSE,
@@ -79,6 +80,7 @@ CONFIG_NOTES = {
     "single_instruction": "every task with its base instruction only",
     "unseen_instruction": "test rows with the held-out instruction (never seen in training)",
     "one_shot": "test rows with one solved train example in `few_shot_example`",
+    **{config_name(f): f"ECInstruct proper in the `{f}` training layout" for f in FORMATS},
 }
 
 

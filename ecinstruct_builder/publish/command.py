@@ -161,7 +161,7 @@ def _dry_run(build: Build, options: PushOptions, progress: bool) -> None:
     except PushError as exc:  # offline: the additions are still known, deletions are not
         remote = RemoteState(head=None, files={})
         click.echo(f"note: {exc} Every file is listed as an addition; deletions are not known.")
-    result = stage(build, options.repo_id, remote, progress)
+    result = stage(build, options.repo_id, remote, progress, options.formats)
     sizes = {f.path: f.bytes for f in result.files}
     plan = plan_push(result, remote)
     for line in _plan_lines(plan, sizes):
@@ -192,6 +192,13 @@ def _dry_run(build: Build, options: PushOptions, progress: bool) -> None:
     help="Hugging Face token (default: HF_TOKEN or the cached login; prefer those, a flag shows in `ps`).",
 )
 @click.option("--commit-message", default=None, help="Commit summary (default: names the recipe and hash).")
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(TRAINING_FORMATS),
+    multiple=True,
+    help="Also push a training format as a config of its own (repeatable; see `ecbuild export`).",
+)
 @_common
 @_quiet
 def push_command(
@@ -202,6 +209,7 @@ def push_command(
     dry_run: bool,
     token: str | None,
     commit_message: str | None,
+    formats: tuple[str, ...],
     recipe_name: str,
     workdir: Path,
     quiet: bool,
@@ -223,6 +231,7 @@ def push_command(
             create_pr=create_pr,
             token=token,
             commit_message=commit_message,
+            formats=tuple(dict.fromkeys(formats)),
         )
         if quiet:
             disable_progress_bars()

@@ -3,7 +3,8 @@
 The folder holds `data/<config>/<split>-00000-of-00001.parquet`, the card (`README.md`), the recipe
 (`recipe.toml`) and `manifest.json` (recipe hash, input file hashes, counts and the SHA-256 of every
 other file). With `--format`, training/ holds ECInstruct proper per split in each training layout,
-each format's card, and LLaMA-Factory's `dataset_info.json` (publish/formats.py). It is built in a
+each format's card, and LLaMA-Factory's `dataset_info.json` (publish/formats.py), and the same rows
+go to a Parquet config per format (publish/layout.py), which push uploads. It is built in a
 sibling temporary folder and moved into place at the end, so an interrupted export never leaves a
 half-written dataset behind.
 """
@@ -153,7 +154,8 @@ def write_export(
 ) -> ExportResult:
     """Write every file into `staging` (an empty folder); `carried` goes to the card (see build_card)."""
     counts = row_counts(build)
-    configs = plan_layout(build, counts)
+    formats = list(formats)
+    configs = plan_layout(build, counts, formats)
     splits = [s for c in configs for s in c.splits]
     shards = {
         (s.config, s.split): write_split(build, s, staging, max_shard_bytes)
@@ -169,7 +171,7 @@ def write_export(
     files = _describe(staging, [*written, recipe_copy, card_path])
     write_json(staging / MANIFEST_FILE, _manifest(build, configs, files, names))
     files = sorted([*files, *_describe(staging, [staging / MANIFEST_FILE])], key=lambda f: f.path)
-    training = _write_training(build, training_splits(build, counts), staging, list(formats))
+    training = _write_training(build, training_splits(build, counts), staging, formats)
     return ExportResult(out=staging, files=files, configs=configs, training=training)
 
 

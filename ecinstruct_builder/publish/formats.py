@@ -6,7 +6,8 @@ Every layout sets the prompt out as eCeLLM's Alpaca template does (`### Instruct
 The prompt/completion file holds the whole template in `prompt` and the answer alone in
 `completion`, so TRL puts the loss on the answer only, as eCeLLM trained (`train_on_inputs=False`).
 Beside the files go a `dataset_info.json` LLaMA-Factory reads as is, and a card per format whose
-`configs` keep `test_ood` apart from `test` when `datasets` loads the folder.
+`configs` keep `test_ood` apart from `test` when `datasets` loads the folder. On the Hub the same
+rows are Parquet configs named by `config_name` (a repo loads with one builder, so not JSON).
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ class TrainingFormat:
     name: str
     suffix: str
     columns: Callable[[], list[pl.Expr]]
+    schema: dict[str, pl.DataType]  # of the columns, for the Parquet config pushed to the Hub
     json_array: bool  # one JSON array (Alpaca's habit) rather than JSON lines
     llama_factory: dict[str, Any] | None  # its dataset_info.json entry, minus file_name
 
@@ -99,6 +101,7 @@ FORMATS = {
             "alpaca",
             ".json",
             alpaca_columns,
+            dict.fromkeys(("instruction", "input", "output"), pl.String),
             json_array=True,
             llama_factory={
                 "formatting": "alpaca",
@@ -109,6 +112,7 @@ FORMATS = {
             "chat",
             ".jsonl",
             chat_columns,
+            {"messages": pl.List(pl.Struct({"role": pl.String, "content": pl.String}))},
             json_array=False,
             llama_factory={
                 "formatting": "sharegpt",
@@ -121,7 +125,14 @@ FORMATS = {
                 },
             },
         ),
-        TrainingFormat("prompt-completion", ".jsonl", prompt_completion_columns, False, None),
+        TrainingFormat(
+            "prompt-completion",
+            ".jsonl",
+            prompt_completion_columns,
+            dict.fromkeys(("prompt", "completion"), pl.String),
+            json_array=False,
+            llama_factory=None,
+        ),
     )
 }
 

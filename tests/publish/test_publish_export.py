@@ -19,7 +19,7 @@ from ecinstruct_builder.publish import layout
 from ecinstruct_builder.publish.command import export_command
 from ecinstruct_builder.publish.export import export_dataset
 from ecinstruct_builder.publish.features import TYPED_SCHEMA, features
-from ecinstruct_builder.publish.formats import FORMATS, write_training_file
+from ecinstruct_builder.publish.formats import FORMATS, config_name, write_training_file
 from ecinstruct_builder.publish.workdir import Build
 from ecinstruct_builder.render import ROW_SCHEMA
 
@@ -88,6 +88,9 @@ def test_export_command_rejects_a_build_of_another_recipe(built: Build, tmp_path
     assert result.exit_code == 1
     assert "was built with recipe 'demo'" in result.output and "not 'other'" in result.output
     assert "Traceback" not in result.output
+
+
+TRAINING_CONFIGS = {config_name(f): FORMATS[f] for f in FORMATS}
 
 
 def _rows(*rows: dict[str, str]) -> pl.LazyFrame:
@@ -159,7 +162,10 @@ def test_parquet_files_carry_the_datasets_features(exported, load_config) -> Non
         assert datasets.Features.from_dict(declared).to_dict() == declared  # a form `datasets` reads back
     for path in (f.path for f in exported.files if f.path.endswith(".parquet")):
         metadata = pq.read_schema(exported.out / path).metadata
-        wanted = table if path.startswith("data/ninglab_table/") else typed
+        config = path.split("/")[1]
+        wanted = table if config == "ninglab_table" else typed
+        if config in TRAINING_CONFIGS:
+            wanted = features(TRAINING_CONFIGS[config].schema)
         assert json.loads(metadata[b"huggingface"])["info"]["features"] == wanted, path
     for config, declared in (("ecinstruct", typed), ("ninglab_table", table)):
         assert all(part.features.to_dict() == declared for part in load_config(exported.out, config).values())
@@ -190,13 +196,15 @@ def test_card_dataset_info_gives_features_examples_and_bytes_per_split(exported)
     assert sorted(info) == sorted(manifest["configs"])  # the manifest sorts its keys
     for name, splits in manifest["configs"].items():
         entry = info[name]
-        assert [f["name"] for f in entry["features"]] == list(ROW_SCHEMA)
-        options = next(f for f in entry["features"] if f["name"] == "options")
-        assert options == (
-            {"name": "options", "dtype": "string"}
-            if name == "ninglab_table"
-            else {"name": "options", "list": "string"}
-        )
+        columns = TRAINING_CONFIGS[name].schema if name in TRAINING_CONFIGS else ROW_SCHEMA
+        assert [f["name"] for f in entry["features"]] == list(columns)
+        if name not in TRAINING_CONFIGS:
+            options = next(f for f in entry["features"] if f["name"] == "options")
+            assert options == (
+                {"name": "options", "dtype": "string"}
+                if name == "ninglab_table"
+                else {"name": "options", "list": "string"}
+            )
         assert {s["name"]: s["num_examples"] for s in entry["splits"]} == {
             k: v["rows"] for k, v in splits.items()
         }

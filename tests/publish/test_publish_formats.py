@@ -8,8 +8,9 @@ from pathlib import Path
 import datasets
 import polars as pl
 import pytest
+from huggingface_hub import DatasetCard
 
-from ecinstruct_builder.publish.formats import FORMATS, write_training_file
+from ecinstruct_builder.publish.formats import FORMATS, config_name, write_training_file
 from ecinstruct_builder.render import ROW_SCHEMA
 
 PREAMBLE = (
@@ -127,3 +128,22 @@ def test_llama_factory_dataset_info_names_files_columns_and_tags(exported, load_
             assert turn[1][tags["content_tag"]] == proper[split][0]["output"]
     assert formattings == {"alpaca", "sharegpt"}
     assert {Path(e["file_name"]).stem for e in info.values()} == set(proper)
+
+
+def test_training_formats_are_parquet_configs_push_uploads(exported, load_config, cache: str) -> None:
+    card = DatasetCard.load(exported.out / "README.md").data.to_dict()
+    declared = {c["config_name"] for c in card["configs"]}
+    uploaded = {f.path for f in exported.files}
+    for fmt in FORMATS:
+        name = config_name(fmt)
+        assert name in declared and any(p.startswith(f"data/{name}/") for p in uploaded), name
+        on_hub = load_config(exported.out, name)
+        local = datasets.load_dataset(str(exported.out / "training" / fmt), cache_dir=cache)
+        assert {s: d.to_list() for s, d in on_hub.items()} == {s: d.to_list() for s, d in local.items()}
+        info = next(e for e in card["dataset_info"] if e["config_name"] == name)
+        assert [f["name"] for f in info["features"]] == list(FORMATS[fmt].schema)
+    messages = next(e for e in card["dataset_info"] if e["config_name"] == "chat")["features"][0]
+    assert messages == {
+        "name": "messages",
+        "list": [{"name": "role", "dtype": "string"}, {"name": "content", "dtype": "string"}],
+    }
