@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import datasets
-import polars as pl
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
@@ -19,7 +18,7 @@ from ecinstruct_builder.publish import layout
 from ecinstruct_builder.publish.command import export_command
 from ecinstruct_builder.publish.export import export_dataset
 from ecinstruct_builder.publish.features import TYPED_SCHEMA, features
-from ecinstruct_builder.publish.formats import FORMATS, config_name, write_training_file
+from ecinstruct_builder.publish.formats import FORMATS, config_name
 from ecinstruct_builder.publish.workdir import Build
 from ecinstruct_builder.render import ROW_SCHEMA
 
@@ -91,54 +90,6 @@ def test_export_command_rejects_a_build_of_another_recipe(built: Build, tmp_path
 
 
 TRAINING_CONFIGS = {config_name(f): FORMATS[f] for f in FORMATS}
-
-
-def _rows(*rows: dict[str, str]) -> pl.LazyFrame:
-    full = [{key: None for key in ROW_SCHEMA} | row for row in rows]
-    return pl.DataFrame(full, schema=ROW_SCHEMA, orient="row").lazy()
-
-
-FORMAT_ROWS = (
-    {
-        "instruction": "Pick one.",
-        "input": "Nice lamp, works well.",
-        "options": '["A: good", "B: bad"]',
-        "output": "A: good",
-    },
-    {"instruction": "Same product?", "input": '{"product 1": "x"}', "options": "", "output": "no"},
-)
-
-
-def test_alpaca_appends_options_as_ecinstruct_prompt_did(tmp_path: Path) -> None:
-    target = write_training_file(_rows(*FORMAT_ROWS), "alpaca", tmp_path / "train.json")
-    assert json.loads(target.read_text()) == [
-        {
-            "instruction": "Pick one.",
-            "input": 'Nice lamp, works well.\n\n### Options:\n["A: good", "B: bad"]',
-            "output": "A: good",
-        },
-        {"instruction": "Same product?", "input": '{"product 1": "x"}', "output": "no"},
-    ]
-    assert list(tmp_path.iterdir()) == [target]
-
-
-def test_chat_writes_user_and_assistant_messages(tmp_path: Path) -> None:
-    target = write_training_file(_rows(*FORMAT_ROWS), "chat", tmp_path / "train.jsonl")
-    lines = [json.loads(line) for line in target.read_text().splitlines()]
-    assert lines[0] == {
-        "messages": [
-            {
-                "role": "user",
-                "content": "### Instruction:\nPick one.\n\n### Input:\nNice lamp, works well.\n\n"
-                '### Options:\n["A: good", "B: bad"]',
-            },
-            {"role": "assistant", "content": "A: good"},
-        ]
-    }
-    assert (
-        lines[1]["messages"][0]["content"]
-        == '### Instruction:\nSame product?\n\n### Input:\n{"product 1": "x"}'
-    )
 
 
 def test_exported_training_files_cover_ecinstruct_proper(built: Build, exported) -> None:

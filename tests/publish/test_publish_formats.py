@@ -71,6 +71,38 @@ def test_prompt_completion_prompt_is_ecellm_alpaca_template(tmp_path: Path) -> N
     ]
 
 
+def test_alpaca_appends_options_as_ecinstruct_prompt_did(tmp_path: Path) -> None:
+    target = write_training_file(_rows(), "alpaca", tmp_path / "train.json")
+    assert json.loads(target.read_text()) == [
+        {
+            "instruction": "Pick one.",
+            "input": 'Nice lamp.\n\n### Options:\n["A: good", "B: bad"]',
+            "output": "A: good",
+        },
+        {"instruction": "Same product?", "input": '{"product 1": "x"}', "output": "no"},
+        {"instruction": "Name it.", "input": "", "output": "lamp"},
+    ]
+    assert list(tmp_path.iterdir()) == [target]  # no temporary file left
+
+
+def test_chat_writes_user_and_assistant_messages(tmp_path: Path) -> None:
+    lines = _lines(write_training_file(_rows(), "chat", tmp_path / "train.jsonl"))
+    assert lines[0] == {
+        "messages": [
+            {
+                "role": "user",
+                "content": "### Instruction:\nPick one.\n\n### Input:\nNice lamp.\n\n"
+                '### Options:\n["A: good", "B: bad"]',
+            },
+            {"role": "assistant", "content": "A: good"},
+        ]
+    }
+    assert (
+        lines[1]["messages"][0]["content"]
+        == '### Instruction:\nSame product?\n\n### Input:\n{"product 1": "x"}'
+    )
+
+
 def test_chat_user_turn_carries_the_same_sections_as_the_prompt(tmp_path: Path) -> None:
     chat = _lines(write_training_file(_rows(), "chat", tmp_path / "c.jsonl"))
     pc = _lines(write_training_file(_rows(), "prompt-completion", tmp_path / "p.jsonl"))
