@@ -82,6 +82,7 @@ EXPORT_EPILOG = """\b
 Examples:
   ecbuild export --out ECInstruct
   ecbuild export --out ECInstruct --format alpaca --format chat --repo org/ECInstruct
+  ecbuild export --out ECInstruct --format prompt-completion  # TRL: loss on the answer only
   python -c "import datasets; print(datasets.load_dataset('ECInstruct'))"
 """
 
