@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
@@ -44,7 +44,7 @@ from .select import select_task
 from .tasks import builders
 from .tasks.base import TaskBuilder
 from .templates import check_fields, load_templates, template_path
-from .workdir import WorkDir, environment_error, stamp
+from .workdir import WorkDir, environment_error, readable_parquet, stamp
 
 
 @dataclass(frozen=True)
@@ -59,11 +59,11 @@ class SelectionRecord:
     timings: dict[str, StageTiming]
 
 
-@dataclass
+@dataclass(frozen=True)
 class RenderResult:
     report: BuildReport
-    built: list[str] = field(default_factory=list)  # tasks selected or rendered in this run
-    reused: list[str] = field(default_factory=list)  # tasks this run found up to date
+    built: list[str]  # tasks selected or rendered in this run
+    reused: list[str]  # tasks whose selection this run found up to date
 
 
 def selection_stamp(builder: TaskBuilder, recipe: Recipe, manifest: dict) -> str:
@@ -187,85 +187,101 @@ def run_render(
             continue
         check_categories(builder, recipe, tables)
         runnable.append(builder)
-    result = RenderResult(report=None)  # type: ignore[arg-type] - set below
+    built: list[str] = []
+    reused: list[str] = []
     try:
         for builder in tqdm(runnable, desc="select", unit="task", disable=not progress):
             current = selection_stamp(builder, recipe, manifest)
             record = work.try_record(SelectionRecord, work.selection_record(builder.abbr))
-            if record is not None and record.stamp == current and work.selected_rows(builder.abbr).is_file():
-                result.reused.append(builder.abbr)
+            if record is not None and record.stamp == current and work.intact(builder.abbr):
+                reused.append(builder.abbr)
                 continue
             _select(builder, recipe, tables, work, current)
-            result.built.append(builder.abbr)
-        result.report = _finish(recipe, work, known, manifest, skipped, result, progress)
+            built.append(builder.abbr)
+        records = _present(known, work)
+        started = time.perf_counter()
+        leaks = _leaks({abbr: known[abbr] for abbr in records}, work)
+        leakage = Leakage(
+            recipe.decontaminate.cross_task,
+            [LeakPair(**pair) for pair in leak_summary(leaks)],
+            round(time.perf_counter() - started, 3),
+        )
+        reports = _render_all(recipe, work, known, records, leaks, built, progress)
+        report = BuildReport(
+            recipe=RecipeRef(recipe.name, recipe.hash, recipe.seed),
+            tasks=reports,
+            cross_task_leakage=leakage,
+            skipped=skipped,
+            stale=_stale(recipe, known, records, manifest),
+        )
+        _write_build_report(work, report)
     except OSError as exc:
         raise environment_error(exc) from exc
-    return result
+    rendered = [abbr for abbr, task in reports.items() if not task.reused and abbr not in built]
+    return RenderResult(report, [*built, *rendered], reused)
 
 
-def _finish(
+def _present(known: dict[str, TaskBuilder], work: WorkDir) -> dict[str, SelectionRecord]:
+    """Every task with a finished selection in the work dir (this run's and earlier runs')."""
+    records = {}
+    for abbr in known:
+        record = work.try_record(SelectionRecord, work.selection_record(abbr))
+        if record is not None and work.intact(abbr):
+            records[abbr] = record
+    return records
+
+
+def _render_all(
     recipe: Recipe,
     work: WorkDir,
     known: dict[str, TaskBuilder],
-    manifest: dict,
-    skipped: dict[str, str],
-    result: RenderResult,
+    records: dict[str, SelectionRecord],
+    leaks: pl.DataFrame,
+    selected_now: list[str],
     progress: bool,
-) -> BuildReport:
-    """Leakage over every task present, the renders that changed, and the build report."""
-    records = {
-        abbr: record
-        for abbr in known
-        if (record := work.try_record(SelectionRecord, work.selection_record(abbr))) is not None
-        and work.selected_rows(abbr).is_file()
-    }
-    present = {abbr: known[abbr] for abbr in records}
-    started = time.perf_counter()
-    leaks = _leaks(present, work)
-    mode = recipe.decontaminate.cross_task
-    leak_seconds = time.perf_counter() - started
+) -> dict[str, TaskReport]:
+    """Each present task's report: reused where its render stamp is unchanged, else rendered anew."""
     reports: dict[str, TaskReport] = {}
-    for abbr, builder in tqdm(present.items(), desc="render", unit="task", disable=not progress):
+    for abbr, record in tqdm(records.items(), desc="render", unit="task", disable=not progress):
+        builder = known[abbr]
         leaked = (
             leaks.filter(pl.col("task") == builder.name)["candidate_id"].unique().sort()
-            if mode == "remove"
+            if recipe.decontaminate.cross_task == "remove"
             else pl.Series("candidate_id", [], dtype=pl.String)
         )
         template = template_path(abbr, recipe.templates)
-        template_digest = hashlib.sha256(template.read_bytes()).hexdigest()
-        current = stamp(
-            "render", records[abbr].stamp, leaked.to_list(), str(template), template_digest, recipe.seed
-        )
+        wording = (str(template), hashlib.sha256(template.read_bytes()).hexdigest())
+        current = stamp("render", record.stamp, leaked.to_list(), wording, recipe.seed)
         previous = work.try_record(TaskReport, work.task_report(abbr))
         if (
             previous is not None
             and previous.render_stamp == current
-            and work.dataset_file(builder.name).is_file()
+            and readable_parquet(work.dataset_file(builder.name))
         ):
-            reports[abbr] = replace(previous, reused=abbr not in result.built)
+            reports[abbr] = replace(previous, reused=abbr not in selected_now)
             continue
-        reports[abbr] = _render(builder, records[abbr], leaked, recipe, work, current)
+        reports[abbr] = _render(builder, record, leaked, recipe, work, current)
         work.write_record(work.task_report(abbr), reports[abbr])
-        if abbr not in result.built:
-            result.built.append(abbr)
+    return reports
+
+
+def _stale(
+    recipe: Recipe, known: dict[str, TaskBuilder], records: dict[str, SelectionRecord], manifest: dict
+) -> dict[str, str]:
+    """Tasks present whose selection was made from other settings or inputs than this recipe's."""
     stale = {}
-    for abbr, builder in present.items():
+    for abbr, record in records.items():
+        builder = known[abbr]
         tables_there = all(t in manifest["tables"] for t in builder.tables)
-        if not tables_there or records[abbr].stamp != selection_stamp(builder, recipe, manifest):
+        if not tables_there or record.stamp != selection_stamp(builder, recipe, manifest):
             stale[abbr] = (
-                f"built with other settings or inputs (recipe {records[abbr].recipe_hash}); "
+                f"built with other settings or inputs (recipe {record.recipe_hash}); "
                 f"run `ecbuild render --task {abbr}` to rebuild it"
             )
-    report = BuildReport(
-        recipe=RecipeRef(recipe.name, recipe.hash, recipe.seed),
-        tasks=reports,
-        cross_task_leakage=Leakage(
-            mode, [LeakPair(**pair) for pair in leak_summary(leaks)], round(leak_seconds, 3)
-        ),
-        skipped=skipped,
-        stale=stale,
-    )
+    return stale
+
+
+def _write_build_report(work: WorkDir, report: BuildReport) -> None:
     work.write_record(work.build_json, report)
     with atomic_path(work.build_md) as tmp:
         tmp.write_text(markdown_report(report), encoding="utf-8")
-    return report

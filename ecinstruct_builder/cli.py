@@ -101,7 +101,7 @@ def fetch(recipe_name: str, workdir: Path, source_dir: Path | None, quiet: bool)
       demo recipe (default)   the bundled synthetic samples in raw_sources/, offline
       --recipe ecinstruct     downloaded from the original locations (resumable), or
       --source-dir DIR        your own copies, laid out as:
-        DIR/amazon2018/{Cat}.json.gz  meta_{Cat}.json.gz  {Cat}.csv
+        DIR/amazon2018/{Cat}.json.gz (or {Cat}_5.json.gz)  meta_{Cat}.json.gz  {Cat}.csv
         DIR/amazon2014/meta_{Cat}.json.gz
         DIR/amazon2023/{Cat}.jsonl  meta_{Cat}.jsonl
         DIR/amazonqa/{train,val,test}-qar.jsonl

@@ -80,6 +80,15 @@ def environment_error(exc: OSError, path: Path | str | None = None) -> WorkdirEr
     return WorkdirError(f"{where}: {advice}")
 
 
+def readable_parquet(path: Path) -> bool:
+    """Whether a Parquet file is there with an intact footer (a damaged output is rebuilt, not read)."""
+    try:
+        pq.read_metadata(path)
+    except (OSError, pa.ArrowException):
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class WorkDir:
     root: Path
@@ -147,6 +156,10 @@ class WorkDir:
 
     def task_report(self, abbr: str) -> Path:
         return self.reports / "tasks" / f"{abbr}.json"
+
+    def intact(self, abbr: str) -> bool:
+        """Whether a task's stored selection can be read back."""
+        return readable_parquet(self.selected_rows(abbr)) and readable_parquet(self.selection_rejects(abbr))
 
     # --- checks ----------------------------------------------------------------------------------
     def ensure_writable(self) -> None:

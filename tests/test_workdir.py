@@ -118,6 +118,16 @@ def test_a_damaged_table_is_one_line(workdir: Path) -> None:
     assert result.output.count("\n") == 1 and "esci.parquet: damaged Parquet table" in result.output
 
 
+def test_a_damaged_stage_output_is_rebuilt_not_read(workdir: Path) -> None:
+    before = dataset_bytes(workdir)
+    for path in (workdir / "selection" / "SA.parquet", workdir / "dataset" / "Product_Matching.parquet"):
+        path.write_bytes(path.read_bytes()[:-50])
+    result = cli("render", "--workdir", str(workdir), "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "2 task(s) built" in result.output
+    assert dataset_bytes(workdir) == before
+
+
 def test_a_workdir_under_a_file_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "afile").write_text("x")
     result = cli("fetch", "--workdir", str(tmp_path / "afile" / "sub"), "--quiet")

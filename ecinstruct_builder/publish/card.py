@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import cache
@@ -12,9 +14,11 @@ import polars as pl
 from huggingface_hub import DatasetCard, DatasetCardData
 from jinja2 import Environment, StrictUndefined, Template
 
+from ..clean.privacy import PATTERNS
 from ..sources import adapters
 from ..tasks import builders
 from ..templates import parse_template_file
+from .features import typed_columns
 from .formats import FORMATS, config_name
 from .layout import (
     DEFAULT_CONFIG,
@@ -23,6 +27,7 @@ from .layout import (
     SPLIT_SOURCES,
     TABLE_CONFIG,
     ConfigSpec,
+    scan_split,
     side_rows,
 )
 from .markdown import fence, number, table
@@ -32,23 +37,45 @@ TEMPLATE = Path(__file__).with_name("card_template.md")
 RECIPE_FILE = "recipe.toml"
 LOCAL_PLACEHOLDER = "path/to/this/folder"
 
-ECELLM_CITATION = """@inproceedings{peng2024ecellm,
-  title     = {eCeLLM: Generalizing Large Language Models for E-commerce from Large-scale, High-quality
-               Instruction Data},
-  author    = {Peng, Bo and Ling, Xinyi and Chen, Ziru and Sun, Huan and Ning, Xia},
-  booktitle = {Forty-first International Conference on Machine Learning (ICML)},
-  year      = {2024},
-  url       = {https://openreview.net/forum?id=LWRI4uPG2X}
-}"""
+ARXIV_ID = "2402.08831"
+PAPER_URL = f"https://arxiv.org/abs/{ARXIV_ID}"
+ECELLM_CITATION = f"""@inproceedings{{peng2024ecellm,
+  title         = {{eCeLLM: Generalizing Large Language Models for E-commerce from Large-scale, High-quality
+                   Instruction Data}},
+  author        = {{Peng, Bo and Ling, Xinyi and Chen, Ziru and Sun, Huan and Ning, Xia}},
+  booktitle     = {{Proceedings of the 41st International Conference on Machine Learning (ICML)}},
+  series        = {{Proceedings of Machine Learning Research}},
+  volume        = {{235}},
+  year          = {{2024}},
+  url           = {{https://proceedings.mlr.press/v235/peng24c.html}},
+  eprint        = {{{ARXIV_ID}}},
+  archiveprefix = {{arXiv}}
+}}"""
 
 TASK_CATEGORIES = ["text-classification", "question-answering", "text-generation", "zero-shot-classification"]
+# The Hub's `task_ids` that describe a task exactly; tasks without a fitting id add none.
+TASK_IDS = {
+    "SA": ("sentiment-classification",),
+    "MPC": ("multi-class-classification",),
+    "PRP": ("multi-class-classification",),
+    "AG": ("closed-domain-qa",),
+}
+# The Hub's size_categories bins: (upper bound, label); anything at or above the last bound is n>1T.
 SIZE_BUCKETS = (
-    (1_000, "n<1K"),
-    (10_000, "1K<n<10K"),
-    (100_000, "10K<n<100K"),
-    (1_000_000, "100K<n<1M"),
-    (10_000_000, "1M<n<10M"),
+    (10**3, "n<1K"),
+    (10**4, "1K<n<10K"),
+    (10**5, "10K<n<100K"),
+    (10**6, "100K<n<1M"),
+    (10**7, "1M<n<10M"),
+    (10**8, "10M<n<100M"),
+    (10**9, "100M<n<1B"),
+    (10**10, "1B<n<10B"),
+    (10**11, "10B<n<100B"),
+    (10**12, "100B<n<1T"),
 )
+LARGEST_SIZE = "n>1T"
+EXAMPLE_CHARS = 600  # longer values are shortened in the card's examples (SR histories run long)
+LICENCE_ANCHOR = "source-data-and-licences"  # the card section that states each source's terms
 FIELDS = (
     ("id", "stable row id: task abbreviation + hash of setting and example"),
     ("task", "ECInstruct task name, e.g. `Sentiment_Analysis`"),
@@ -85,7 +112,28 @@ CONFIG_NOTES = {
 
 
 def size_category(rows: int) -> str:
-    return next((label for limit, label in SIZE_BUCKETS if rows < limit), "n>10M")
+    """The Hub's size bin of a dataset of `rows` rows."""
+    return next((label for limit, label in SIZE_BUCKETS if rows < limit), LARGEST_SIZE)
+
+
+def licence_link(repo_id: str | None) -> str:
+    """`license_link` for `license: other`: the card's licence section, which gives each source's terms.
+
+    The Hub takes a file in the repo or a URL; with a repo id it is the section's URL on the Hub.
+    """
+    section = f"README.md#{LICENCE_ANCHOR}"
+    return f"https://huggingface.co/datasets/{repo_id}/blob/main/{section}" if repo_id else section
+
+
+def task_ids(build: Build) -> list[str]:
+    """The Hub `task_ids` of the published tasks, each once, in ECInstruct order."""
+    ids = (i for task in build.tasks for i in TASK_IDS.get(task.abbr, ()))
+    return list(dict.fromkeys(ids))
+
+
+def source_datasets(used: Iterable[str]) -> list[str]:
+    """`source_datasets` in the Hub's form for data derived from datasets that are not on the Hub."""
+    return [f"extended|other-{name.replace('_', '-')}" for name in used]
 
 
 def card_metadata(
@@ -94,15 +142,20 @@ def card_metadata(
     total_rows: int,
     carried: Sequence[dict[str, Any]] = (),
     info: Sequence[dict[str, Any]] = (),
+    repo_id: str | None = None,
 ) -> DatasetCardData:
     """The YAML header: what the Hub indexes, and `configs` so `load_dataset(repo, config)` works."""
     return DatasetCardData(
         language=["en"],
         license="other",
         license_name="per-source",
+        license_link=licence_link(repo_id),
         pretty_name=f"ECInstruct (ecbuild, recipe {build.recipe.name})",
         task_categories=TASK_CATEGORIES,
+        task_ids=task_ids(build),
         size_categories=[size_category(total_rows)],
+        source_datasets=source_datasets(sources_used(build)),
+        multilinguality=["monolingual"],
         tags=["e-commerce", "instruction-tuning", "ecinstruct", "ecbuild"],
         configs=[
             {
@@ -239,11 +292,58 @@ def sources_used(build: Build) -> dict[str, list[str]]:
 def _sources_table(used: dict[str, list[str]]) -> str:
     known = adapters()
     rows = [
-        [known[n].title, ", ".join(t), known[n].licence, known[n].homepage]
+        [
+            known[n].title,
+            ", ".join(t),
+            known[n].licence,
+            known[n].homepage,
+            ", ".join(f"`{key}`" for key in bibtex_keys(known[n].citation)),
+        ]
         for n, t in used.items()
         if n in known
     ]
-    return table(["source", "tasks", "licence", "link"], rows)
+    return table(["source", "tasks", "licence", "link", "cite (see Citation)"], rows)
+
+
+def bibtex_keys(bibtex: str) -> list[str]:
+    """The entry keys of a BibTeX text (`@inproceedings{key,` -> `key`)."""
+    return re.findall(r"^@\w+\{([^,\s]+),", bibtex, flags=re.M)
+
+
+def _shorten(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > EXAMPLE_CHARS:
+        return f"{value[:EXAMPLE_CHARS]}… [{len(value) - EXAMPLE_CHARS:,} more characters]"
+    return value
+
+
+def _examples(build: Build, configs: list[ConfigSpec]) -> list[tuple[str, str]]:
+    """Per task: its config's first row (train when it has one), as `load_dataset` returns it."""
+    by_name = {c.name: c for c in configs}
+    examples = []
+    for task in build.tasks:
+        config = by_name.get(task.name)
+        if config is None:
+            continue
+        frame = scan_split(build, config.splits[0]).head(1).with_columns(typed_columns()).collect()
+        if frame.is_empty():
+            continue
+        row = {k: _shorten(v) for k, v in frame.row(0, named=True).items()}
+        text = json.dumps(row, indent=2, ensure_ascii=False)
+        examples.append((f"{task.abbr} (`{config.splits[0].split}`)", fence(text, "json")))
+    return examples
+
+
+def _privacy_table(build: Build) -> str:
+    """Per task: which protections were on and how many values the scrubbing replaced, per kind."""
+    kinds = [kind for kind, _, _ in PATTERNS]
+    rows = []
+    for task in build.tasks:
+        recipe = build.recipe.tasks.get(task.abbr)
+        privacy = recipe.privacy if recipe is not None else build.recipe.privacy
+        scrubbed = build.task_report(task.abbr).clean.scrubbed
+        on = ("yes" if privacy.scrub_text else "**no**", "yes" if privacy.pseudonymise_ids else "**no**")
+        rows.append([task.abbr, *on, *(number(scrubbed.get(kind, 0)) for kind in kinds)])
+    return table(["task", "text scrubbed", "ids pseudonymised", *kinds], rows)
 
 
 def _commands(build: Build) -> str:
@@ -296,6 +396,10 @@ def card_context(
         "cleaning_table": cleaning,
         "drops_table": drops,
         "sources_table": _sources_table(used),
+        "examples": _examples(build, configs),
+        "privacy_table": _privacy_table(build),
+        "paper_url": PAPER_URL,
+        "licence_anchor": LICENCE_ANCHOR,
         "recipe_file": RECIPE_FILE,
         "commands": _commands(build),
         "recipe_text": fence(build.recipe.path.read_text(encoding="utf-8").rstrip("\n"), "toml"),
@@ -334,6 +438,6 @@ def build_card(
     `info`: the `dataset_info` entries (publish/features.py); `carried`: config entries of configs
     other tools (or other builds) published in the repo.
     """
-    metadata = card_metadata(build, configs, int(counts["rows"].sum()), carried, info)
+    metadata = card_metadata(build, configs, int(counts["rows"].sum()), carried, info, repo_id)
     body = _template().render(card_context(build, configs, counts, repo_id))
     return DatasetCard(f"---\n{metadata.to_yaml()}\n---\n\n{body}")

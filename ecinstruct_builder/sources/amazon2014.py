@@ -131,13 +131,18 @@ class Amazon2014(SourceAdapter):
                Collaborative Filtering},
   author    = {He, Ruining and McAuley, Julian},
   booktitle = {Proceedings of the 25th International Conference on World Wide Web (WWW)},
-  year      = {2016}
+  pages     = {507--517},
+  year      = {2016},
+  doi       = {10.1145/2872427.2883037}
 }
 @inproceedings{mcauley2015image,
   title     = {Image-Based Recommendations on Styles and Substitutes},
   author    = {McAuley, Julian and Targett, Christopher and Shi, Qinfeng and van den Hengel, Anton},
-  booktitle = {Proceedings of the 38th International ACM SIGIR Conference},
-  year      = {2015}
+  booktitle = {Proceedings of the 38th International ACM SIGIR Conference on Research and Development in
+               Information Retrieval},
+  pages     = {43--52},
+  year      = {2015},
+  doi       = {10.1145/2766462.2767755}
 }"""
     tables: ClassVar[dict[str, dict[str, pl.DataType]]] = {
         "amazon2014_meta": {

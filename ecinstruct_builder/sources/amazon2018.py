@@ -376,8 +376,11 @@ class Amazon2018(SourceAdapter):
     citation = """@inproceedings{ni2019justifying,
   title     = {Justifying Recommendations using Distantly-Labeled Reviews and Fine-Grained Aspects},
   author    = {Ni, Jianmo and Li, Jiacheng and McAuley, Julian},
-  booktitle = {Proceedings of EMNLP-IJCNLP},
-  year      = {2019}
+  booktitle = {Proceedings of the 2019 Conference on Empirical Methods in Natural Language Processing and
+               the 9th International Joint Conference on Natural Language Processing (EMNLP-IJCNLP)},
+  pages     = {188--197},
+  year      = {2019},
+  doi       = {10.18653/v1/D19-1018}
 }"""
     tables: ClassVar[dict[str, dict[str, pl.DataType]]] = {
         "amazon2018_reviews": {

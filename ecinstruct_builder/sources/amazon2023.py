@@ -109,7 +109,8 @@ class Amazon2023(SourceAdapter):
   title   = {Bridging Language and Items for Retrieval and Recommendation},
   author  = {Hou, Yupeng and Li, Jiacheng and He, Zhankui and Yan, An and Chen, Xiusi and McAuley, Julian},
   journal = {arXiv preprint arXiv:2403.03952},
-  year    = {2024}
+  year    = {2024},
+  doi     = {10.48550/arXiv.2403.03952}
 }"""
     tables: ClassVar[dict[str, dict[str, pl.DataType]]] = {
         "amazon2023_reviews": {

@@ -93,7 +93,9 @@ class AmazonGoogle(SourceAdapter):
   journal = {Proceedings of the VLDB Endowment},
   volume  = {3},
   number  = {1-2},
-  year    = {2010}
+  pages   = {484--493},
+  year    = {2010},
+  doi     = {10.14778/1920841.1920904}
 }"""
 
     def discover(self, folder: Path, options: dict[str, Any]) -> list[InputFile]:

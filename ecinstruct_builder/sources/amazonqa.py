@@ -60,7 +60,9 @@ class AmazonQA(SourceAdapter):
   author    = {Gupta, Mansi and Kulkarni, Nitish and Chanda, Raghuveer and Rayasam, Anirudha and
                Lipton, Zachary C.},
   booktitle = {Proceedings of the 28th International Joint Conference on Artificial Intelligence (IJCAI)},
-  year      = {2019}
+  pages     = {4996--5002},
+  year      = {2019},
+  doi       = {10.24963/ijcai.2019/694}
 }"""
 
     def discover(self, folder: Path, options: dict[str, Any]) -> list[InputFile]:

@@ -70,7 +70,8 @@ class Esci(SourceAdapter):
              Rao, Nikhil and Zaragoza, Hugo and Bandyopadhyay, Sambaran and Biswas, Arnab and Xing, Anlu and
              Subbian, Karthik},
   journal = {arXiv preprint arXiv:2206.06588},
-  year    = {2022}
+  year    = {2022},
+  doi     = {10.48550/arXiv.2206.06588}
 }"""
 
     def discover(self, folder: Path, options: dict[str, Any]) -> list[InputFile]:

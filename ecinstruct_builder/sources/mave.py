@@ -67,7 +67,9 @@ class Mave(SourceAdapter):
   author    = {Yang, Li and Wang, Qifan and Yu, Zac and Kulkarni, Anand and Sanghai, Sumit and Shu, Bin and
                Elsas, Jon and Kanagal, Bhargav},
   booktitle = {Proceedings of the 15th ACM International Conference on Web Search and Data Mining (WSDM)},
-  year      = {2022}
+  pages     = {1256--1265},
+  year      = {2022},
+  doi       = {10.1145/3488560.3498377}
 }"""
 
     def discover(self, folder: Path, options: dict[str, Any]) -> list[InputFile]:
