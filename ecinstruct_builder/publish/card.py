@@ -19,6 +19,7 @@ from ..sources import adapters
 from ..tasks import builders
 from ..templates import parse_template_file
 from .features import typed_columns
+from .formats import FORMATS, config_name
 from .layout import (
     DEFAULT_CONFIG,
     DIVERSE,
@@ -106,6 +107,7 @@ CONFIG_NOTES = {
     "single_instruction": "every task with its base instruction only",
     "unseen_instruction": "test rows with the held-out instruction (never seen in training)",
     "one_shot": "test rows with one solved train example in `few_shot_example`",
+    **{config_name(f): f"ECInstruct proper in the `{f}` training layout" for f in FORMATS},
 }
 
 

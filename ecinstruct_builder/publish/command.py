@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 DEFAULT_SAMPLES_DIR = Path("docs/samples")
 SIZE_UNITS = ("B", "KB", "MB", "GB", "TB")
-TRAINING_FORMATS = ("alpaca", "chat")
+TRAINING_FORMATS = ("alpaca", "chat", "prompt-completion")
 
 
 class PublishFailure(click.ClickException):
@@ -81,6 +81,7 @@ EXPORT_EPILOG = """\b
 Examples:
   ecbuild export --out ECInstruct
   ecbuild export --out ECInstruct --format alpaca --format chat --repo org/ECInstruct
+  ecbuild export --out ECInstruct --format prompt-completion  # TRL: loss on the answer only
   ecbuild export --out ECInstruct --json | jq .configs.ecinstruct
   python -c "import datasets; print(datasets.load_dataset('ECInstruct'))"
 """
@@ -98,7 +99,8 @@ Examples:
     "formats",
     type=click.Choice(TRAINING_FORMATS),
     multiple=True,
-    help="Also write training files under training/: Alpaca JSON or chat-messages JSONL (repeatable).",
+    help="Also write training files under training/: Alpaca JSON, chat-messages JSONL or "
+    "prompt/completion JSONL, with LLaMA-Factory's dataset_info.json (repeatable).",
 )
 @click.option("--repo", "repo_id", default=None, help="Hub repo id used in the card's loading example.")
 @_common
@@ -174,7 +176,7 @@ def _dry_run(build: Build, options: PushOptions, progress: bool) -> None:
     except PushError as exc:  # offline: the additions are still known, deletions are not
         remote = RemoteState(head=None, files={})
         click.echo(f"note: {exc} Every file is listed as an addition; deletions are not known.")
-    result = stage(build, options.repo_id, remote, progress)
+    result = stage(build, options.repo_id, remote, progress, options.formats)
     sizes = {f.path: f.bytes for f in result.files}
     plan = plan_push(result, remote)
     for line in _plan_lines(plan, sizes):
@@ -205,6 +207,13 @@ def _dry_run(build: Build, options: PushOptions, progress: bool) -> None:
     help="Hugging Face token (default: HF_TOKEN or the cached login; prefer those, a flag shows in `ps`).",
 )
 @click.option("--commit-message", default=None, help="Commit summary (default: names the recipe and hash).")
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(TRAINING_FORMATS),
+    multiple=True,
+    help="Also push a training format as a config of its own (repeatable; see `ecbuild export`).",
+)
 @_common
 @output_options
 def push_command(
@@ -215,6 +224,7 @@ def push_command(
     dry_run: bool,
     token: str | None,
     commit_message: str | None,
+    formats: tuple[str, ...],
     recipe_name: str,
     workdir: Path,
 ) -> None:
@@ -235,6 +245,7 @@ def push_command(
             create_pr=create_pr,
             token=token,
             commit_message=commit_message,
+            formats=tuple(dict.fromkeys(formats)),
         )
         progress = show_progress()
         if not progress:

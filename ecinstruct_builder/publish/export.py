@@ -2,8 +2,11 @@
 
 The folder holds `data/<config>/<split>-00000-of-00001.parquet`, the card (`README.md`), the recipe
 (`recipe.toml`) and `manifest.json` (recipe hash, input file hashes, counts and the SHA-256 of every
-other file). It is built in a sibling temporary folder and moved into place at the end, so an
-interrupted export never leaves a half-written dataset behind.
+other file). With `--format`, training/ holds ECInstruct proper per split in each training layout,
+each format's card, and LLaMA-Factory's `dataset_info.json` (publish/formats.py), and the same rows
+go to a Parquet config per format (publish/layout.py), which push uploads. It is built in a
+sibling temporary folder and moved into place at the end, so an interrupted export never leaves a
+half-written dataset behind.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 from tqdm import tqdm
 
 from .. import __version__
@@ -25,10 +27,18 @@ from ..errors import EcbuildError
 from ..io import atomic_path, sha256_file, write_json
 from .card import RECIPE_FILE, build_card
 from .features import dataset_info
-from .formats import write_training_file
+from .formats import (
+    FORMAT_CARD,
+    LLAMA_FACTORY_INFO,
+    format_card,
+    llama_factory_info,
+    training_file_name,
+    write_training_file,
+)
 from .layout import (
     MAX_SHARD_BYTES,
     ConfigSpec,
+    SplitSpec,
     plan_layout,
     row_counts,
     scan_split,
@@ -40,7 +50,7 @@ from .workdir import Build
 MANIFEST_FILE = "manifest.json"
 CARD_FILE = "README.md"
 TRAINING_DIR = "training"
-TRAINING_SUFFIX = {"alpaca": ".json", "chat": ".jsonl"}
+LLAMA_FACTORY_PREFIX = "ecinstruct"
 
 
 @dataclass(frozen=True)
@@ -55,7 +65,7 @@ class ExportResult:
     out: Path
     files: list[ExportedFile]  # what push uploads, manifest.json included, sorted by path
     configs: list[ConfigSpec]
-    training: list[str] = field(default_factory=list)  # extra files of --format, not uploaded
+    training: list[str] = field(default_factory=list)  # the files of --format, not uploaded
 
 
 def _describe(root: Path, paths: Iterable[Path]) -> list[ExportedFile]:
@@ -108,14 +118,28 @@ def _manifest(
     }
 
 
-def _write_training(build: Build, counts: pl.DataFrame, staging: Path, formats: Iterable[str]) -> list[str]:
+def _write_text(target: Path, text: str) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def _write_training(
+    build: Build, splits: Sequence[SplitSpec], staging: Path, formats: Sequence[str]
+) -> list[str]:
+    """Each format's split files and card under training/, then LLaMA-Factory's dataset_info.json."""
+    root = staging / TRAINING_DIR
+    names = [s.split for s in splits]
     written = []
     for fmt in formats:
-        for spec in training_splits(build, counts):
-            target = staging / TRAINING_DIR / fmt / f"{spec.split}{TRAINING_SUFFIX[fmt]}"
-            write_training_file(scan_split(build, spec), fmt, target)
-            written.append(target.relative_to(staging).as_posix())
-    return written
+        for spec in splits:
+            write_training_file(scan_split(build, spec), fmt, root / training_file_name(fmt, spec.split))
+        _write_text(root / fmt / FORMAT_CARD, format_card(fmt, names))
+        written += [*(training_file_name(fmt, s) for s in names), f"{fmt}/{FORMAT_CARD}"]
+    info = llama_factory_info(formats, names, LLAMA_FACTORY_PREFIX)
+    if info:
+        write_json(root / LLAMA_FACTORY_INFO, info)
+        written.append(LLAMA_FACTORY_INFO)
+    return [f"{TRAINING_DIR}/{path}" for path in written]
 
 
 def write_export(
@@ -130,7 +154,8 @@ def write_export(
 ) -> ExportResult:
     """Write every file into `staging` (an empty folder); `carried` goes to the card (see build_card)."""
     counts = row_counts(build)
-    configs = plan_layout(build, counts)
+    formats = list(formats)
+    configs = plan_layout(build, counts, formats)
     splits = [s for c in configs for s in c.splits]
     shards = {
         (s.config, s.split): write_split(build, s, staging, max_shard_bytes)
@@ -142,12 +167,11 @@ def write_export(
     recipe_copy = staging / RECIPE_FILE
     shutil.copyfile(build.recipe.path, recipe_copy)
     card_path = staging / CARD_FILE
-    with atomic_path(card_path) as tmp:
-        tmp.write_text(str(build_card(build, configs, counts, info, repo_id, carried)), encoding="utf-8")
+    _write_text(card_path, str(build_card(build, configs, counts, info, repo_id, carried)))
     files = _describe(staging, [*written, recipe_copy, card_path])
     write_json(staging / MANIFEST_FILE, _manifest(build, configs, files, names))
     files = sorted([*files, *_describe(staging, [staging / MANIFEST_FILE])], key=lambda f: f.path)
-    training = _write_training(build, counts, staging, formats)
+    training = _write_training(build, training_splits(build, counts), staging, formats)
     return ExportResult(out=staging, files=files, configs=configs, training=training)
 
 

@@ -55,6 +55,8 @@ def _value(dtype: pl.DataType) -> dict[str, Any]:
         return {"dtype": "string", "_type": "Value"}
     if isinstance(dtype, pl.List):
         return {"feature": _value(dtype.inner), "_type": "List"}
+    if isinstance(dtype, pl.Struct):  # a struct is a plain mapping of its fields in `datasets`
+        return {f.name: _value(f.dtype) for f in dtype.fields}
     raise ValueError(f"no `datasets` feature for {dtype}")  # a new column type needs a line here
 
 
@@ -64,7 +66,11 @@ def features(schema: dict[str, pl.DataType]) -> dict[str, dict[str, Any]]:
 
 
 def _arrow_type(dtype: pl.DataType) -> pa.DataType:
-    return pa.list_(_arrow_type(dtype.inner)) if isinstance(dtype, pl.List) else pa.string()
+    if isinstance(dtype, pl.List):
+        return pa.list_(_arrow_type(dtype.inner))
+    if isinstance(dtype, pl.Struct):
+        return pa.struct([pa.field(f.name, _arrow_type(f.dtype)) for f in dtype.fields])
+    return pa.string()
 
 
 def arrow_schema(schema: dict[str, pl.DataType]) -> pa.Schema:
@@ -146,11 +152,22 @@ def write_rows(
     return shards.count
 
 
-def _yaml_feature(name: str, value: dict[str, Any]) -> dict[str, str]:
-    # The card's YAML form: {name, dtype} for a value, {name, list: dtype} for a list of values.
-    if value["_type"] == "List":
-        return {"name": name, "list": value["feature"]["dtype"]}
-    return {"name": name, "dtype": value["dtype"]}
+def _yaml_type(value: dict[str, Any]) -> Any:
+    # The card's YAML form: a dtype for a value, {list: ...} for a list, a field list for a struct.
+    if value.get("_type") == "Value":
+        return value["dtype"]
+    if value.get("_type") == "List":
+        return {"list": _yaml_type(value["feature"])}
+    return [_yaml_feature(name, inner) for name, inner in value.items()]
+
+
+def _yaml_feature(name: str, value: dict[str, Any]) -> dict[str, Any]:
+    kind = _yaml_type(value)
+    if isinstance(kind, str):
+        return {"name": name, "dtype": kind}
+    if isinstance(kind, list):
+        return {"name": name, "struct": kind}
+    return {"name": name, **kind}
 
 
 def data_bytes(path: Path) -> int:

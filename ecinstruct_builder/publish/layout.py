@@ -8,7 +8,9 @@
 - one config per task (its ECInstruct name) with splits `train`, `validation`, `test` (IND) and
   `test_ood` from its Diverse-instruction rows;
 - the evaluation settings across tasks: `single_instruction` (train, validation, test, test_ood),
-  `unseen_instruction` and `one_shot` (test, test_ood).
+  `unseen_instruction` and `one_shot` (test, test_ood);
+- with training formats asked for, one config per format (`alpaca`, `chat`, `prompt_completion`):
+  the default config's rows in that trainer's columns (publish/formats.py).
 
 Files are `data/<config>/<split>-NNNNN-of-NNNNN.parquet` (as many shards of at most MAX_SHARD_BYTES
 as a split needs), the names `datasets` push_to_hub uses.
@@ -17,13 +19,15 @@ as a split needs), the names `datasets` push_to_hub uses.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
 
 from ..render import ROW_SCHEMA
 from .features import TYPED_SCHEMA, typed_columns, write_rows
+from .formats import FORMATS, config_name
 from .workdir import Build
 
 # Config split -> (setting side, ECInstruct `split` value of the rows).
@@ -57,6 +61,7 @@ class SplitSpec:
     settings: tuple[str, ...]
     row_split: str | None  # None: every split of those settings
     rows: int
+    fmt: str | None = None  # a training format (FORMATS key): the rows in its columns
 
     def shard_path(self, index: int, total: int) -> str:
         return f"data/{self.config}/{self.split}-{index:05d}-of-{total:05d}.parquet"
@@ -128,9 +133,16 @@ def _config(name: str, splits: list[SplitSpec]) -> ConfigSpec | None:
     return ConfigSpec(name, kept) if kept else None
 
 
-def plan_layout(build: Build, counts: pl.DataFrame | None = None) -> list[ConfigSpec]:
+def _format_config(proper: ConfigSpec, fmt: str) -> ConfigSpec:
+    name = config_name(fmt)
+    return ConfigSpec(name, tuple(replace(s, config=name, fmt=fmt) for s in proper.splits))
+
+
+def plan_layout(
+    build: Build, counts: pl.DataFrame | None = None, formats: Sequence[str] = ()
+) -> list[ConfigSpec]:
     """Every config and split the build fills, in card order: the default, the table, the tasks, the
-    evaluation settings."""
+    evaluation settings, the training formats of `formats`."""
     counts = row_counts(build) if counts is None else counts
     names = tuple(t.name for t in build.tasks)
     every_setting = tuple(counts["setting"].unique().sort().to_list())
@@ -145,7 +157,9 @@ def plan_layout(build: Build, counts: pl.DataFrame | None = None) -> list[Config
         _config(config, [_side_split(counts, config, s, names, setting) for s in splits])
         for config, (setting, splits) in EVALUATION_CONFIGS.items()
     ]
-    return [c for c in configs if c is not None]
+    kept = [c for c in configs if c is not None]
+    proper = next((c for c in kept if c.name == DEFAULT_CONFIG), None)
+    return kept + [_format_config(proper, f) for f in formats if proper is not None]
 
 
 def training_splits(build: Build, counts: pl.DataFrame) -> list[SplitSpec]:
@@ -169,8 +183,8 @@ def write_split(
     """Write one split's Parquet shards under `out` (streaming, with its `datasets` features).
 
     Every config has typed columns (publish/features.py) except NingLab's table, kept as text cells
-    so eCeLLM's scripts build the same prompts from it. Shards get their final names only once
-    their number is known.
+    so eCeLLM's scripts build the same prompts from it, and the training formats, in their own
+    columns. Shards get their final names only once their number is known.
     """
     rows = scan_split(build, spec)
     folder = out / "data" / spec.config
@@ -179,7 +193,12 @@ def write_split(
     def pending(index: int) -> Path:
         return folder / f".{spec.split}-{index:05d}.tmp"
 
-    if spec.config == TABLE_CONFIG:
+    if spec.fmt is not None:
+        layout = FORMATS[spec.fmt]
+        total = write_rows(
+            rows.select(layout.columns()), pending, ROW_GROUP_ROWS, layout.schema, max_shard_bytes
+        )
+    elif spec.config == TABLE_CONFIG:
         total = write_rows(rows, pending, ROW_GROUP_ROWS, ROW_SCHEMA, max_shard_bytes)
     else:
         total = write_rows(

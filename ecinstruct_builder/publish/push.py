@@ -24,7 +24,7 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +64,7 @@ class PushOptions:
     create_pr: bool = False
     token: str | None = None  # --token; None: HF_TOKEN or the cached login
     commit_message: str | None = None  # --commit-message; None: one naming the recipe and its hash
+    formats: tuple[str, ...] = ()  # --format: training formats pushed as configs of their own
 
     @property
     def branch(self) -> str:
@@ -125,16 +126,18 @@ def resolve_token(explicit: str | None = None) -> str:
     return token
 
 
-def stage(build: Build, repo_id: str, remote: RemoteState, progress: bool = True) -> ExportResult:
+def stage(
+    build: Build, repo_id: str, remote: RemoteState, progress: bool = True, formats: Sequence[str] = ()
+) -> ExportResult:
     """Write the files to upload into WORKDIR/push/ (no network).
 
     The card keeps the remote card's entries for configs this build does not produce, as their
     files stay in the repo (e.g. a config someone added with `push_to_hub`).
     """
-    produced = [c.name for c in plan_layout(build)]
+    produced = [c.name for c in plan_layout(build, formats=formats)]
     carried = foreign_configs(remote.card, produced) if remote.card else []
     return export_dataset(
-        build, build.workdir / PUSH_DIR, repo_id=repo_id, progress=progress, carried=carried
+        build, build.workdir / PUSH_DIR, repo_id=repo_id, progress=progress, carried=carried, formats=formats
     )
 
 
@@ -312,7 +315,7 @@ def upload(
             api.create_branch(options.repo_id, branch=options.branch, repo_type="dataset", exist_ok=True)
     with _hub_step("listing the files already there", options, endpoint):
         remote = read_remote(api, options.repo_id, options.branch)
-    result = stage(build, options.repo_id, remote, progress)
+    result = stage(build, options.repo_id, remote, progress, options.formats)
     plan = plan_push(result, remote)
     commit_url = pr_url = None
     head = plan.parent

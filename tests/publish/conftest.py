@@ -10,6 +10,7 @@ import pytest
 
 from ecinstruct_builder.config import load_recipe
 from ecinstruct_builder.publish.export import ExportResult, export_dataset
+from ecinstruct_builder.publish.formats import FORMATS
 from ecinstruct_builder.publish.workdir import Build, load_build
 
 REPO = "org/ECInstruct"
@@ -24,7 +25,7 @@ def built(demo_workdir: Path) -> Build:
 @pytest.fixture(scope="session")
 def exported(built: Build, tmp_path_factory: pytest.TempPathFactory) -> ExportResult:
     out = tmp_path_factory.mktemp("export") / "ECInstruct"
-    return export_dataset(built, out, repo_id=REPO, formats=("alpaca", "chat"), progress=False)
+    return export_dataset(built, out, repo_id=REPO, formats=tuple(FORMATS), progress=False)
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import datasets
-import polars as pl
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
@@ -19,7 +18,7 @@ from ecinstruct_builder.publish import layout
 from ecinstruct_builder.publish.command import export_command
 from ecinstruct_builder.publish.export import export_dataset
 from ecinstruct_builder.publish.features import TYPED_SCHEMA, features
-from ecinstruct_builder.publish.formats import write_training_file
+from ecinstruct_builder.publish.formats import FORMATS, config_name
 from ecinstruct_builder.publish.workdir import Build
 from ecinstruct_builder.render import ROW_SCHEMA
 
@@ -34,7 +33,7 @@ def _digests(folder: Path) -> dict[str, str]:
 
 def test_export_is_byte_identical_on_rebuild(built: Build, exported, tmp_path: Path) -> None:
     again = export_dataset(
-        built, tmp_path / "again", repo_id="org/ECInstruct", formats=("alpaca", "chat"), progress=False
+        built, tmp_path / "again", repo_id="org/ECInstruct", formats=tuple(FORMATS), progress=False
     )
     assert _digests(again.out) == _digests(exported.out)
     assert {f.path for f in again.files} == {p for p in _digests(again.out) if not p.startswith("training/")}
@@ -90,52 +89,7 @@ def test_export_command_rejects_a_build_of_another_recipe(built: Build, tmp_path
     assert "Traceback" not in result.output
 
 
-def _rows(*rows: dict[str, str]) -> pl.LazyFrame:
-    full = [{key: None for key in ROW_SCHEMA} | row for row in rows]
-    return pl.DataFrame(full, schema=ROW_SCHEMA, orient="row").lazy()
-
-
-FORMAT_ROWS = (
-    {
-        "instruction": "Pick one.",
-        "input": "Nice lamp, works well.",
-        "options": '["A: good", "B: bad"]',
-        "output": "A: good",
-    },
-    {"instruction": "Same product?", "input": '{"product 1": "x"}', "options": "", "output": "no"},
-)
-
-
-def test_alpaca_appends_options_as_ecinstruct_prompt_did(tmp_path: Path) -> None:
-    target = write_training_file(_rows(*FORMAT_ROWS), "alpaca", tmp_path / "train.json")
-    assert json.loads(target.read_text()) == [
-        {
-            "instruction": "Pick one.",
-            "input": 'Nice lamp, works well.\n\n### Options:\n["A: good", "B: bad"]',
-            "output": "A: good",
-        },
-        {"instruction": "Same product?", "input": '{"product 1": "x"}', "output": "no"},
-    ]
-    assert list(tmp_path.iterdir()) == [target]
-
-
-def test_chat_writes_user_and_assistant_messages(tmp_path: Path) -> None:
-    target = write_training_file(_rows(*FORMAT_ROWS), "chat", tmp_path / "train.jsonl")
-    lines = [json.loads(line) for line in target.read_text().splitlines()]
-    assert lines[0] == {
-        "messages": [
-            {
-                "role": "user",
-                "content": "### Instruction:\nPick one.\n\n### Input:\nNice lamp, works well.\n\n"
-                '### Options:\n["A: good", "B: bad"]',
-            },
-            {"role": "assistant", "content": "A: good"},
-        ]
-    }
-    assert (
-        lines[1]["messages"][0]["content"]
-        == '### Instruction:\nSame product?\n\n### Input:\n{"product 1": "x"}'
-    )
+TRAINING_CONFIGS = {config_name(f): FORMATS[f] for f in FORMATS}
 
 
 def test_exported_training_files_cover_ecinstruct_proper(built: Build, exported) -> None:
@@ -159,7 +113,10 @@ def test_parquet_files_carry_the_datasets_features(exported, load_config) -> Non
         assert datasets.Features.from_dict(declared).to_dict() == declared  # a form `datasets` reads back
     for path in (f.path for f in exported.files if f.path.endswith(".parquet")):
         metadata = pq.read_schema(exported.out / path).metadata
-        wanted = table if path.startswith("data/ninglab_table/") else typed
+        config = path.split("/")[1]
+        wanted = table if config == "ninglab_table" else typed
+        if config in TRAINING_CONFIGS:
+            wanted = features(TRAINING_CONFIGS[config].schema)
         assert json.loads(metadata[b"huggingface"])["info"]["features"] == wanted, path
     for config, declared in (("ecinstruct", typed), ("ninglab_table", table)):
         assert all(part.features.to_dict() == declared for part in load_config(exported.out, config).values())
@@ -190,13 +147,15 @@ def test_card_dataset_info_gives_features_examples_and_bytes_per_split(exported)
     assert sorted(info) == sorted(manifest["configs"])  # the manifest sorts its keys
     for name, splits in manifest["configs"].items():
         entry = info[name]
-        assert [f["name"] for f in entry["features"]] == list(ROW_SCHEMA)
-        options = next(f for f in entry["features"] if f["name"] == "options")
-        assert options == (
-            {"name": "options", "dtype": "string"}
-            if name == "ninglab_table"
-            else {"name": "options", "list": "string"}
-        )
+        columns = TRAINING_CONFIGS[name].schema if name in TRAINING_CONFIGS else ROW_SCHEMA
+        assert [f["name"] for f in entry["features"]] == list(columns)
+        if name not in TRAINING_CONFIGS:
+            options = next(f for f in entry["features"] if f["name"] == "options")
+            assert options == (
+                {"name": "options", "dtype": "string"}
+                if name == "ninglab_table"
+                else {"name": "options", "list": "string"}
+            )
         assert {s["name"]: s["num_examples"] for s in entry["splits"]} == {
             k: v["rows"] for k, v in splits.items()
         }

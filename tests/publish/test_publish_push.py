@@ -342,3 +342,16 @@ def test_datasets_push_to_hub_works_against_the_fake_hub_and_ecbuild_keeps_its_c
     assert [c["config_name"] for c in card["configs"] if c.get("default")] == ["ecinstruct"]
     reloaded = _fresh_python(hub_env, tmp_path, LOAD_EXTRA)
     assert reloaded.stdout.strip() == "{'train': 3, 'validation': 1}"
+
+
+def test_push_with_a_training_format_serves_it_as_a_config(
+    built: Build, hub_env: FakeHub, tmp_path: Path
+) -> None:
+    assert _push(built, "--format", "prompt-completion").exit_code == 0
+    training = built.workdir / "push" / "training" / "prompt-completion"
+    loaded = _loaded_from_hub(hub_env, tmp_path, REPO, "prompt_completion")
+    expected = {
+        p.stem: [json.loads(line) for line in p.read_text().splitlines()] for p in training.glob("*.jsonl")
+    }
+    assert loaded == expected and "test_ood" in loaded
+    assert all(row["prompt"].endswith("### Response:\n") for rows in loaded.values() for row in rows)
