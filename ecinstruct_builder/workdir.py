@@ -199,12 +199,10 @@ class WorkDir:
             ) from exc
         for info in tables.values():  # a table's footer is a few bytes: checked before any work
             table = self.sources / info["path"]
-            try:
-                pq.read_metadata(table)
-            except (OSError, pa.ArrowException) as exc:
+            if not readable_parquet(table):
                 raise WorkdirError(
-                    f"{table}: damaged Parquet table ({exc}); run `{self.fetch_command(recipe)}` again"
-                ) from exc
+                    f"{table}: damaged Parquet table; run `{self.fetch_command(recipe)}` again"
+                )
         return manifest
 
     def read_record(self, cls: type[T], path: Path, what_to_run: str) -> T:

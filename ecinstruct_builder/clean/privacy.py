@@ -42,36 +42,45 @@ def pseudonym(key: str, *parts: str | pl.Expr) -> pl.Expr:
     return hex_expr(pl.lit(f"pseudonym:{key}"), *parts)
 
 
+# one scan tells which values hold anything at all; only those are counted and replaced (real text
+# rarely holds personal data, so most batches cost this one scan per field)
+ANY = "|".join(f"(?:{pattern})" for _, pattern, _ in PATTERNS)
+
+
 def _scrub_string(expr: pl.Expr) -> pl.Expr:
     for _, pattern, placeholder in PATTERNS:
         expr = expr.str.replace_all(pattern, placeholder)
     return expr
 
 
-def _counts(expr: pl.Expr) -> list[pl.Expr]:
-    """How often each kind occurs in one string expression (counted before any replacement)."""
-    counted, out = expr, []
-    for kind, pattern, placeholder in PATTERNS:
-        out.append(counted.str.count_matches(pattern).fill_null(0).sum().alias(kind))
+def _scrub_values(values: pl.Series, totals: dict[str, int]) -> pl.Series:
+    """A String or List(String) series with personal data replaced; adds the counts to `totals`."""
+    text = values.list.join("\n") if values.dtype == pl.List(pl.String) else values
+    holding = text.str.contains(ANY).fill_null(False)
+    if not holding.any():
+        return values
+    positions = holding.arg_true()
+    counted = text.gather(positions)
+    for kind, pattern, placeholder in PATTERNS:  # in order, as they are replaced
+        totals[kind] += int(counted.str.count_matches(pattern).sum())
         counted = counted.str.replace_all(pattern, placeholder)
-    return out
+    if values.dtype != pl.List(pl.String):
+        return values.scatter(positions, counted)
+    # lists cannot be scattered: the fixed rows are joined back by position
+    fixed = pl.DataFrame({"at": positions, "fixed": values.gather(positions)}).with_columns(
+        pl.col("fixed").list.eval(_scrub_string(pl.element()))
+    )
+    rows = values.to_frame("v").with_row_index("at").join(fixed, on="at", how="left", maintain_order="left")
+    return rows.select(pl.coalesce("fixed", "v").alias(values.name)).to_series()
 
 
 def scrub_columns(frame: pl.DataFrame, columns: tuple[str, ...]) -> tuple[pl.DataFrame, dict[str, int]]:
     """`frame` with personal data in the String / List(String) `columns` replaced, and the count of
     replacements per kind."""
     totals = dict.fromkeys((kind for kind, _, _ in PATTERNS), 0)
-    exprs = []
-    for name in columns:
-        dtype = frame.schema[name]
-        if dtype == pl.String:
-            values = pl.col(name)
-            exprs.append(_scrub_string(values).alias(name))
-        elif dtype == pl.List(pl.String):
-            values = pl.col(name).list.join("\n")
-            exprs.append(pl.col(name).list.eval(_scrub_string(pl.element())).alias(name))
-        else:
-            continue
-        for kind, count in frame.select(_counts(values)).row(0, named=True).items():
-            totals[kind] += int(count or 0)
-    return (frame.with_columns(exprs) if exprs else frame), totals
+    scrubbed = [
+        _scrub_values(frame[name], totals)
+        for name in columns
+        if frame.schema[name] in (pl.String, pl.List(pl.String))
+    ]
+    return (frame.with_columns(scrubbed) if scrubbed else frame), totals
