@@ -288,10 +288,10 @@ def check(recipe_arg: str | None, recipe_name: str, workdir: Path | None) -> Non
 
     recipe = load_recipe(recipe_arg or recipe_name)
     if workdir is not None:
-        tables, _ = load_source_tables(workdir, recipe.name)
+        tables, manifest = load_source_tables(workdir, recipe.name)
         for builder in builders().values():
             if all(t in tables for t in builder.tables):
-                check_categories(builder, recipe, tables)
+                check_categories(builder, recipe, manifest)
     declared = ", ".join(recipe.declared_tasks) or "none"
     click.echo(f"recipe {recipe.name} ({recipe.path}) is valid: seed {recipe.seed}, hash {recipe.hash}")
     click.echo(f"  sources: {', '.join(recipe.sources)}")

@@ -189,6 +189,8 @@ def run_fetch(
                     "rows": rows,
                     "source": adapter.name,
                     "stamp": digest,
+                    # once here, so that render checks a recipe's categories without a scan
+                    "categories": table_categories(out_dir / f"{table}.parquet"),
                 }
         if staging.exists():
             shutil.rmtree(staging)
@@ -208,6 +210,14 @@ def run_fetch(
             },
         )
     return result
+
+
+def table_categories(path: Path) -> list[str] | None:
+    """The distinct categories of a fetched table, or None when it has no category column."""
+    scan = pl.scan_parquet(path)
+    if "category" not in scan.collect_schema():
+        return None
+    return sorted(scan.select(pl.col("category").unique()).collect()["category"].drop_nulls().to_list())
 
 
 def source_timing(records: list[dict[str, Any]], tables: dict[str, int], seconds: float) -> dict[str, Any]:

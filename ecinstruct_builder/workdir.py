@@ -190,6 +190,9 @@ class WorkDir:
             manifest = json.loads(path.read_text(encoding="utf-8"))
             tables = manifest["tables"]
             for info in tables.values():
+                lacking = {"path", "stamp", "categories"} - set(info)  # an older ecbuild's manifest
+                if lacking:
+                    raise KeyError(", ".join(sorted(lacking)))
                 if not (self.sources / info["path"]).is_file():
                     raise FileNotFoundError(info["path"])
         except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:

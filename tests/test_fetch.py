@@ -77,7 +77,12 @@ def test_tables_manifest_quarantine_and_skips(tmp_path, recipe):
     assert files["numbers/a.txt"]["quarantined"] == 1
     assert len(files["numbers/b.txt"]["sha256"]) == 64
     stamp = manifest["tables"]["numbers"].pop("stamp")
-    assert manifest["tables"]["numbers"] == {"path": "numbers.parquet", "rows": 3, "source": "numbers"}
+    assert manifest["tables"]["numbers"] == {
+        "path": "numbers.parquet",
+        "rows": 3,
+        "source": "numbers",
+        "categories": None,  # the table has no category column
+    }
     # the stamp names what the table was made from: other input bytes, another stamp
     (tmp_path / "src" / "numbers" / "b.txt").write_text("z=8\n")
     fetch.run_fetch(recipe, tmp_path / "work", tmp_path / "src", progress=False)
