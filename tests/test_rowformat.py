@@ -29,6 +29,7 @@ from ecinstruct_builder.rowformat import (
     resolved,
     style_for,
 )
+from ecinstruct_builder.tasks import builders
 from ecinstruct_builder.tasks.sa import SentimentAnalysis
 from ecinstruct_builder.templates import load_templates, render_fields
 
@@ -162,14 +163,11 @@ def test_category_blocks_pair_test_i_with_train_i_category_by_category():
 
 
 def test_presets_and_single_rules_mix():
-    assert resolved(RenderConfig()) == {
-        "ascii_json": False,
-        "one_shot_example": "full",
-        "one_shot_pairing": "selection",
-        "prp_input_keys": "plain",
-        "sr_options": "json",
-        "pm_missing": "null",
-    }
+    # without a [render] table every task keeps ecbuild's format; the published one changes them all
+    for abbr in builders():
+        assert style_for(RenderConfig(), abbr) == ECBUILD_STYLE
+    assert all(style_for(PUBLISHED, abbr) != ECBUILD_STYLE for abbr in builders())
+    assert resolved(RenderConfig(row_format="ecinstruct", pm_missing="null"))["pm_missing"] == "null"
     mixed = RenderConfig(row_format="ecinstruct", ascii_json=False, one_shot_example="full")
     assert style_for(mixed, "PRP") == RowStyle(colon_keys=True)
     assert style_for(mixed, "SR") == RowStyle(python_option_lists=True, category_blocks=True)
