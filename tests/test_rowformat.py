@@ -126,6 +126,10 @@ def test_one_shot_rows_of_a_render_in_published_format():
     rows = render_task(
         selected_rows(), SentimentAnalysis(), load_templates("SA"), 1, style_for(PUBLISHED, "SA")
     )
+    again = render_task(
+        selected_rows(), SentimentAnalysis(), load_templates("SA"), 1, style_for(PUBLISHED, "SA")
+    )
+    assert rows.equals(again)  # deterministic in the published format too
     shots = rows.filter(pl.col("setting").str.ends_with("1-shot"))
     train = rows.filter(pl.col("setting") == "IND_Diverse_Instruction", pl.col("split") == "train")
     assert shots.height > 0
