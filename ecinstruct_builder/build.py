@@ -39,6 +39,7 @@ from .report import (
     TaskReport,
     markdown_report,
 )
+from .rowformat import style_for
 from .schema import plain
 from .select import select_task
 from .tasks import builders
@@ -129,7 +130,9 @@ def _render(
     removed = selected.filter(pl.col("candidate_id").is_in(leaked.implode()))
     selected = selected.filter(~pl.col("candidate_id").is_in(leaked.implode()))
     templates = load_templates(builder.abbr, recipe.templates)
-    rows = render_task(selected, builder, templates, recipe.seed)
+    style = style_for(recipe.render, builder.abbr)
+    categories = recipe.task(builder.abbr).ind_categories
+    rows = render_task(selected, builder, templates, recipe.seed, style, categories)
     _write_parquet(rows, work.dataset_file(builder.name))
     cross = reject_frame(removed, builder.name, "cross_task", "in_train_of_other_task")
     rejects = pl.concat([pl.read_parquet(work.selection_rejects(builder.abbr)), cross])
@@ -251,7 +254,8 @@ def _render_all(
         )
         template = template_path(abbr, recipe.templates)
         wording = (str(template), hashlib.sha256(template.read_bytes()).hexdigest())
-        current = stamp("render", record.stamp, leaked.to_list(), wording, recipe.seed)
+        style = plain(style_for(recipe.render, abbr))
+        current = stamp("render", record.stamp, leaked.to_list(), wording, recipe.seed, style)
         previous = work.try_record(TaskReport, work.task_report(abbr))
         if (
             previous is not None

@@ -27,6 +27,7 @@ from .clean.stage import task_filters
 from .clean.text import CleanConfig
 from .errors import RecipeError
 from .paths import recipes_dir
+from .rowformat import RenderConfig
 from .schema import keys_of, nearest, option, override, parse, parse_fields, plain, unknown_key_error
 from .sources import adapters
 from .sources.base import SourceAdapter
@@ -112,7 +113,18 @@ class TaskConfig:
 
 
 STAGES = ("clean", "filters", "dedup", "privacy")
-TOP_LEVEL = ("name", "description", "seed", "origin", "split", *STAGES, "decontaminate", "sources", "tasks")
+TOP_LEVEL = (
+    "name",
+    "description",
+    "seed",
+    "origin",
+    "split",
+    *STAGES,
+    "decontaminate",
+    "render",
+    "sources",
+    "tasks",
+)
 
 
 @dataclass(frozen=True)
@@ -129,6 +141,7 @@ class Recipe:
     dedup: DedupConfig
     privacy: PrivacyConfig
     decontaminate: DecontaminateConfig
+    render: RenderConfig
     sources: dict[str, Any]  # adapter name -> its typed options
     tasks: dict[str, TaskConfig]
     declared_tasks: tuple[str, ...]  # the tasks the recipe has a [tasks.X] table for
@@ -312,6 +325,7 @@ def parse_recipe(raw: dict[str, Any], path: Path) -> Recipe:
         "privacy": parse(PrivacyConfig, raw.get("privacy", {}), f"{where}: privacy"),
     }
     decontaminate = parse(DecontaminateConfig, raw.get("decontaminate", {}), f"{where}: decontaminate")
+    render = parse(RenderConfig, raw.get("render", {}), f"{where}: render")
     sources = _sources(raw.get("sources", {}), f"{where}: sources")
     task_tables = raw.get("tasks", {})
     if not isinstance(task_tables, dict):
@@ -335,6 +349,7 @@ def parse_recipe(raw: dict[str, Any], path: Path) -> Recipe:
         origin=header.origin,
         split=split,
         decontaminate=decontaminate,
+        render=render,
         sources=sources,
         tasks=tasks,
         declared_tasks=tuple(abbr for abbr in known if abbr in task_tables),

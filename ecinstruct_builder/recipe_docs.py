@@ -12,6 +12,7 @@ from .clean.dedup import DedupConfig
 from .clean.filters import FiltersConfig, LanguageConfig
 from .clean.text import CleanConfig
 from .config import DecontaminateConfig, RecipeHeader, Sizes, SplitConfig, TaskConfig
+from .rowformat import RenderConfig
 from .schema import describe, keys_of
 from .sources import adapters
 from .tasks import builders
@@ -50,6 +51,12 @@ def reference() -> str:
     out += section("`[filters].language`", LanguageConfig)
     out += section("`[dedup]`", DedupConfig, "A task may override any key in its own `dedup` table.")
     out += section("`[decontaminate]`", DecontaminateConfig)
+    out += section(
+        "`[render]`",
+        RenderConfig,
+        "How rendered rows are written: `row_format` picks every rule at once; a rule left unset "
+        "follows it, one set here wins (docs/fidelity.md lists each rule with the authors' version).",
+    )
     out += [
         "## `[sources.NAME]`",
         "",

@@ -8,25 +8,20 @@ Settings, as ECInstruct published them:
 - `IND_Unseen_Instruction` / `OOD_Unseen_Instruction` (test): the held-out instruction;
 - `IND_Diverse_Instruction_1-shot` / `OOD_Diverse_Instruction_1-shot` (test): the Diverse test row
   with the i-th rendered train example in `few_shot_example`, as the eCeLLM code paired them.
+
+How fields and examples are written (ours or as published) is the task's `RowStyle` (rowformat.py).
 """
 
 from __future__ import annotations
-
-import json
 
 import polars as pl
 from jinja2 import Template, meta
 
 from .hashing import fraction_expr, hex_expr
 from .records import ROW_SCHEMA, ROW_SPLIT, SETTING_ORDER
+from .rowformat import ECBUILD_STYLE, RowStyle, one_shot_text
 from .tasks.base import TaskBuilder
 from .templates import TaskTemplates, environment
-
-
-def _few_shot_text(example: dict[str, str]) -> str:
-    return json.dumps(
-        {k: example[k] for k in ("instruction", "input", "options", "output")}, ensure_ascii=False
-    )
 
 
 def _variables(source: str) -> list[str]:
@@ -50,10 +45,10 @@ def _render_column(selected: pl.DataFrame, template: Template, names: list[str])
 
 
 def _base_rows(
-    selected: pl.DataFrame, builder: TaskBuilder, templates: TaskTemplates, seed: int
+    selected: pl.DataFrame, builder: TaskBuilder, templates: TaskTemplates, seed: int, style: RowStyle
 ) -> pl.DataFrame:
     """One row per candidate: rendered fields, lineage, side and the seeded diverse instruction id."""
-    compiled = templates.compiled()
+    compiled = templates.compiled(style)
     rendered = {
         name: _render_column(selected, compiled[name], _variables(templates.render[name]))
         for name in compiled
@@ -77,17 +72,29 @@ def _base_rows(
     )
 
 
-def _one_shot_examples(base: pl.DataFrame, templates: TaskTemplates) -> pl.DataFrame:
+def _in_category_blocks(rows: pl.DataFrame, categories: tuple[str, ...]) -> pl.DataFrame:
+    """`rows` category by category in the order of `categories` (others after, by name), keeping
+    the selection order inside a category: how the SR notebook concatenated its per-category files."""
+    rank = {category: i for i, category in enumerate(categories)}
+    position = pl.col("category").replace_strict(rank, default=len(rank), return_dtype=pl.Int64)
+    return rows.sort(position, pl.col("category"), maintain_order=True, nulls_last=True)
+
+
+def _one_shot_examples(
+    base: pl.DataFrame, templates: TaskTemplates, style: RowStyle, categories: tuple[str, ...]
+) -> pl.DataFrame:
     """Each test row's few-shot text: the i-th test row of a side gets train example i (wrapping round),
     as the eCeLLM code paired them. Only the train examples actually used are serialised."""
     tests = base.filter(pl.col("_split").is_in(["test", "test_ood"]))
     train = base.filter(pl.col("_split") == "train")
     if train.is_empty() or tests.is_empty():
         return tests.head(0).with_columns(few_shot_example=pl.lit("", dtype=pl.String))
+    if style.category_blocks:
+        tests, train = _in_category_blocks(tests, categories), _in_category_blocks(train, categories)
     tests = tests.with_columns(_shot=pl.int_range(pl.len()).over("side") % train.height)
     used = train.head(int(tests["_shot"].max()) + 1)
     shots = [
-        _few_shot_text({"instruction": templates.instructions[row["diverse_id"]], **row})
+        one_shot_text({"instruction": templates.instructions[row["diverse_id"]], **row}, style)
         for row in used.select("diverse_id", "input", "options", "output").iter_rows(named=True)
     ]
     lookup = pl.DataFrame({"_shot": range(len(shots)), "few_shot_example": shots})
@@ -105,20 +112,30 @@ def _setting(rows: pl.DataFrame, name: str, template_id: pl.Expr) -> pl.DataFram
 
 
 def render_task(
-    selected: pl.DataFrame, builder: TaskBuilder, templates: TaskTemplates, seed: int
+    selected: pl.DataFrame,
+    builder: TaskBuilder,
+    templates: TaskTemplates,
+    seed: int,
+    style: RowStyle = ECBUILD_STYLE,
+    categories: tuple[str, ...] = (),
 ) -> pl.DataFrame:
     """All settings' rows for one task from its selected candidates (which carry `split`).
 
     `selected` must be in a deterministic order (split, then bucket): "the i-th train row" of the
-    1-shot pairing depends on it. Within a setting and split, rows keep that order.
+    1-shot pairing depends on it. Within a setting and split, rows keep that order. `categories`
+    (the recipe's in-domain ones) orders the 1-shot pairing when the style lays it out in blocks.
     """
-    base = _base_rows(selected, builder, templates, seed)
+    base = _base_rows(selected, builder, templates, seed, style)
     evaluation = base.filter(pl.col("_split").is_in(["test", "test_ood"]))
     frames = [
         _setting(base, "Diverse_Instruction", pl.col("diverse_id")),
         _setting(base, "Single_Instruction", pl.lit(templates.base)),
         _setting(evaluation, "Unseen_Instruction", pl.lit(templates.unseen)),
-        _setting(_one_shot_examples(base, templates), "Diverse_Instruction_1-shot", pl.col("diverse_id")),
+        _setting(
+            _one_shot_examples(base, templates, style, categories),
+            "Diverse_Instruction_1-shot",
+            pl.col("diverse_id"),
+        ),
     ]
     setting_order = {s: i for i, s in enumerate(SETTING_ORDER)}
     split_order = {"train": 0, "validation": 1, "test": 2}

@@ -9,12 +9,13 @@ A template file holds, for one task:
 - `[render]`: Jinja for `input`, `options` and `output`, over the builder's candidate columns.
 
 Rendering uses `SandboxedEnvironment(undefined=StrictUndefined)`: a misspelled field is an error,
-never an empty string.
+never an empty string. Its filters write a field by the recipe's row format (`rowformat.py`):
+`json` (a value as JSON), `json_text` (JSON text a builder wrote), `input_key`, `option_list`,
+`missing_str` and `missing_float`; `truncate_words` cuts a text.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -26,14 +27,19 @@ from jinja2.sandbox import SandboxedEnvironment
 from .compat import tomllib
 from .errors import EcbuildError
 from .paths import templates_dir
+from .rowformat import (
+    ECBUILD_STYLE,
+    RowStyle,
+    input_key,
+    json_passthrough,
+    json_text,
+    missing_as_float,
+    missing_as_str,
+    option_list,
+)
 
 MIN_INSTRUCTIONS = 6
 RENDERED_FIELDS = ("input", "options", "output")
-
-
-def _json(value: Any) -> str:
-    # ECInstruct's inputs are json.dumps strings; keep non-ASCII text readable.
-    return json.dumps(value, ensure_ascii=False)
 
 
 def _truncate_words(text: str | None, limit: int, suffix: str = "...") -> str:
@@ -42,10 +48,20 @@ def _truncate_words(text: str | None, limit: int, suffix: str = "...") -> str:
 
 
 @cache
-def environment() -> SandboxedEnvironment:
+def environment(style: RowStyle = ECBUILD_STYLE) -> SandboxedEnvironment:
+    """The strict environment whose filters write fields in `style` (rowformat.py has the rules)."""
     env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
-    env.filters["json"] = _json
     env.filters["truncate_words"] = _truncate_words
+    rules = {
+        "json": json_text,
+        "json_text": json_passthrough,
+        "input_key": input_key,
+        "option_list": option_list,
+        "missing_str": missing_as_str,
+        "missing_float": missing_as_float,
+    }
+    for name, rule in rules.items():
+        env.filters[name] = lambda value, rule=rule: rule(value, style)
     return env
 
 
@@ -75,8 +91,8 @@ class TaskTemplates:
             found |= meta.find_undeclared_variables(env.parse(source))
         return found
 
-    def compiled(self) -> dict[str, Any]:
-        env = environment()
+    def compiled(self, style: RowStyle = ECBUILD_STYLE) -> dict[str, Any]:
+        env = environment(style)
         return {name: env.from_string(source) for name, source in self.render.items()}
 
 

@@ -183,6 +183,22 @@ def test_remove_mode_drops_leaked_rows_with_a_reject_and_reuses_the_selections(
         assert not {tuple(ids) for ids in rejects["source_ids"].to_list()} & {tuple(ids) for ids in published}
 
 
+def test_a_changed_row_format_rule_renders_again_only_the_task_it_touches(workdir: Path, tmp_path) -> None:
+    recipe = tmp_path / "colon.toml"
+    text = (Path(__file__).parents[1] / "ecinstruct_builder" / "recipes" / "demo.toml").read_text()
+    recipe.write_text(text + '\n[render]\nprp_input_keys = "colon"\n')
+    before = dataset_bytes(workdir)
+    selections = {p.name: p.stat().st_mtime_ns for p in (workdir / "selection").iterdir()}
+    result = cli("render", "--recipe", str(recipe), "--workdir", str(workdir), "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "1 task(s) built" in result.output
+    assert {p.name: p.stat().st_mtime_ns for p in (workdir / "selection").iterdir()} == selections
+    after = dataset_bytes(workdir)
+    assert {name for name in before if before[name] != after[name]} == {"Product_Relation_Prediction.parquet"}
+    inputs = pl.read_parquet(workdir / "dataset" / "Product_Relation_Prediction.parquet")["input"]
+    assert inputs.str.starts_with('{"Product 1:": ').all()
+
+
 def test_own_templates_replace_the_wording_of_their_tasks_only(workdir: Path, tmp_path: Path) -> None:
     from ecinstruct_builder.paths import templates_dir
 

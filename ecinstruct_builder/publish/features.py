@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..render import ROW_SCHEMA
+from .rowview import parse_loose
 
 if TYPE_CHECKING:
     from .layout import ConfigSpec
@@ -34,15 +35,29 @@ COMPRESSION = "zstd"
 TYPED_SCHEMA: dict[str, pl.DataType] = {**ROW_SCHEMA, "options": pl.List(pl.String)}
 
 
+OPTION_LIST = pl.List(pl.String)
+
+
+def option_lists(cells: pl.Series) -> pl.Series:
+    """Options cells as lists ('' = none): JSON in one vectorised pass, or, for a batch that holds
+    Python str(list) cells (SR in the published row format), cell by cell."""
+    text = cells.fill_null("").str.strip_chars().replace("", "[]")
+    try:
+        return text.str.json_decode(OPTION_LIST)
+    except pl.exceptions.ComputeError:
+        lists = [parse_loose(cell) for cell in text]
+        bad = next(
+            (cell for cell, value in zip(text, lists, strict=True) if not isinstance(value, list)), None
+        )
+        if bad is not None:
+            raise ValueError(f"an options cell is neither a JSON nor a Python list: {bad[:80]!r}") from None
+        return pl.Series(cells.name, [[str(o) for o in value] for value in lists], dtype=OPTION_LIST)
+
+
 def typed_columns() -> list[pl.Expr]:
-    """Rendered rows -> TYPED_SCHEMA: options decoded from their JSON list text, '' examples null."""
-    options = pl.col("options")
-    empty = options.is_null() | (options.str.strip_chars() == "")
+    """Rendered rows -> TYPED_SCHEMA: options decoded from their list text, '' examples null."""
     return [
-        pl.when(empty)
-        .then(pl.lit([], dtype=pl.List(pl.String)))
-        .otherwise(options.str.json_decode(pl.List(pl.String)))
-        .alias("options"),
+        pl.col("options").map_batches(option_lists, return_dtype=OPTION_LIST).alias("options"),
         pl.when(pl.col("few_shot_example") == "")
         .then(None)
         .otherwise(pl.col("few_shot_example"))
