@@ -40,6 +40,7 @@ from ..schema import option
 FALSE_POSITIVE_WEIGHT = 0.05
 FALSE_NEGATIVE_WEIGHT = 0.95
 _GRID = 1001  # integration points on each side of the threshold (the curves are smooth)
+_PAIR_BLOCK = 1 << 16  # candidate pairs compared at once (two 32 MB gathers at 128 permutations)
 
 
 @cache
@@ -349,7 +350,7 @@ class DuplicateIndex:
         if self.config.near:
             sigs = signatures(hashes, offsets, self.config.num_perm, self.config.seed)
             keys = band_keys(sigs, *self.config.bands) ^ salt[:, None]
-        candidates = self._candidates(keys, positions) if keys is not None else {}
+        candidates = self._candidates(keys, sigs, positions) if keys is not None else {}
         verify = sigs is not None and self.config.verify != "off"
         tiered = sigs is not None and (self.config.length_thresholds or verify)
         counts = word_counts(texts).tolist() if tiered else None
@@ -380,7 +381,7 @@ class DuplicateIndex:
         position: int,
         digest: int | None,
         sigs: np.ndarray | None,
-        candidates: dict[int, list[int]],
+        candidates: dict[int, list[tuple[int, float]]],
         words: int | None,
         tokens: list[str] | None,
     ) -> Match | None:
@@ -388,7 +389,7 @@ class DuplicateIndex:
         if digest is not None and digest in self.exact:
             return Match("exact", self.exact[digest], 1.0)
         if sigs is not None:
-            best = self._best_near(sigs[i], candidates.get(position, ()), words, tokens)
+            best = self._best_near(candidates.get(position, ()), words, tokens)
             if best is not None:
                 return best
             self.sigs[position] = sigs[i]
@@ -400,40 +401,63 @@ class DuplicateIndex:
             self.exact[digest] = position
         return None
 
-    def _candidates(self, keys: np.ndarray, positions: np.ndarray) -> dict[int, list[int]]:
-        """Per new row: earlier rows (kept before, or earlier in this chunk) sharing a band key."""
+    def _candidates(
+        self, keys: np.ndarray, sigs: np.ndarray, positions: np.ndarray
+    ) -> dict[int, list[tuple[int, float]]]:
+        """Per new row: earlier rows (kept before, or earlier in this chunk) sharing a band key, with
+        their estimated similarity, only those at or above the lowest threshold in use."""
         chunk = _key_frame(keys, positions).rename({"kept": "row"})
         earlier_kept = chunk.join(self.keys, on=["band", "key"]).select("row", "kept")
         within = chunk.join(chunk.rename({"row": "kept"}), on=["band", "key"]).filter(
             pl.col("kept") < pl.col("row")
         )
         pairs = pl.concat([earlier_kept, within.select("row", "kept")]).unique().sort("row", "kept")
-        grouped: dict[int, list[int]] = {}
-        for row, kept in pairs.iter_rows():
-            grouped.setdefault(row, []).append(kept)
+        rows, others = pairs["row"].to_numpy(), pairs["kept"].to_numpy()
+        similarity = self._similarities(sigs, rows, others)
+        lowest = min([self.config.threshold, *(t for _, t in self.config.length_thresholds)])
+        close = similarity >= lowest
+        grouped: dict[int, list[tuple[int, float]]] = {}
+        for row, kept, value in zip(
+            rows[close].tolist(), others[close].tolist(), similarity[close].tolist(), strict=True
+        ):
+            grouped.setdefault(row, []).append((kept, value))
         return grouped
+
+    def _similarities(self, sigs: np.ndarray, rows: np.ndarray, others: np.ndarray) -> np.ndarray:
+        """The share of equal MinHash values of each (new row, earlier row) pair, in blocks (a low
+        threshold bands into many short bands, which pair a row with hundreds of others)."""
+        earlier = np.unique(others[others < self.size])
+        # earlier rows not in `sigs` were dropped as duplicates; their pairs are skipped later
+        table = np.vstack(
+            [sigs, *(self.sigs.get(int(k), np.zeros(sigs.shape[1], sigs.dtype))[None] for k in earlier)]
+        )
+        at = np.where(others >= self.size, others - self.size, len(sigs) + np.searchsorted(earlier, others))
+        out = np.empty(len(rows), dtype=np.float64)
+        for start in range(0, len(rows), _PAIR_BLOCK):
+            block = slice(start, start + _PAIR_BLOCK)
+            same = sigs[rows[block] - self.size] == table[at[block]]
+            out[block] = same.sum(axis=1) / sigs.shape[1]
+        return out
 
     def _best_near(
         self,
-        sig: np.ndarray,
-        candidates: list[int] | tuple[()],
+        candidates: list[tuple[int, float]] | tuple[()],
         words: int | None,
         tokens: list[str] | None,
     ) -> Match | None:
-        best: Match | None = None
-        for kept in candidates:
-            other = self.sigs.get(kept)  # rows dropped earlier in this chunk are not in sigs
-            if other is None:
+        """The most similar kept candidate that passes its threshold (and the verifier, for short
+        pairs); among equals the earliest kept row."""
+        for kept, similarity in sorted(candidates, key=lambda pair: (-pair[1], pair[0])):
+            if kept not in self.sigs:  # rows dropped earlier in this chunk are not in sigs
                 continue
-            similarity = float(np.mean(sig == other))
             shorter = None if words is None else min(words, self.words[kept])
             threshold = self.config.threshold if shorter is None else self.config.threshold_for(shorter)
-            if similarity < threshold or (best is not None and similarity <= best.similarity):
+            if similarity < threshold:
                 continue
             checked = tokens is not None and shorter is not None and shorter < self.config.verify_below
             if not checked or one_edit_apart(tokens, self.tokens[kept], self.config):
-                best = Match("near", kept, similarity)
-        return best
+                return Match("near", kept, similarity)
+        return None
 
 
 def _key_frame(keys: np.ndarray, positions: np.ndarray) -> pl.DataFrame:
