@@ -41,7 +41,7 @@ FLOORS = (0.25, 0.3, 0.4)
 GAPS = (2, 3)
 # the recipes' setting for reviews and answers (SA, AP, AG)
 CHOSEN = DedupConfig(
-    unit="word", ngram=3, threshold=0.8, length_thresholds=((40, 0.25), (80, 0.65)), verify="spans"
+    unit="word", ngram=3, threshold=0.8, length_thresholds=((40, 0.4), (80, 0.65)), verify="spans"
 )
 # the setting before the verifier
 PREVIOUS = DedupConfig(unit="word", ngram=3, threshold=0.8, length_thresholds=((40, 0.8), (80, 0.65)))

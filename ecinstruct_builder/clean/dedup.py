@@ -95,7 +95,10 @@ class DedupConfig:
     )
     verify_below: int = option(40, "verify: pairs whose shorter text has fewer words are checked", minimum=1)
     max_spans: int = option(
-        1, "verify: distinct edits (differing spans) a near duplicate may have", minimum=1
+        1,
+        "verify: edits a near duplicate may have (a differing span; a phrase reworded the same way "
+        "in several places is one)",
+        minimum=1,
     )
     span_gap: int = option(
         3, "verify: differing spans with fewer equal words between them count as one", minimum=1
