@@ -7,9 +7,14 @@ of three unrelated reviews that share their sentence templates, and four copies 
 phrase reworded, a sentence added, a sentence removed, case and punctuation changed). The originals
 go into ecbuild's `DuplicateIndex` first, in random order, then the copies. A flagged copy whose kept
 row is its own original is a true positive; any other flag (an original flagged, or a copy matched
-to a sibling) is a false positive.
+to a sibling) is a false positive; the last column counts the false flags that are no copy at all
+(an original flagged as a copy of a sibling: a row wrongly dropped).
 
-    python benchmarks/near_dup_short.py [--families 1000] [--seed 1] [--chosen-only]
+Two grids, on the tuning seed: shingle Jaccard alone (one threshold decides), and the span verifier
+(`verify = "spans"`: the threshold only selects candidate pairs, the word alignment decides). Then
+the chosen settings on a held-out seed (`--seed` + 1), all bands at once, with their cost.
+
+    python benchmarks/near_dup_short.py [--families 1000] [--seed 1] [--chosen-only] [--verify-only]
 """
 
 from __future__ import annotations
@@ -30,8 +35,16 @@ from ecinstruct_builder.clean.dedup import DedupConfig, DuplicateIndex
 
 SHINGLES = (("word", 2), ("word", 3), ("char", 6))
 THRESHOLDS = (0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85)
+# the verifier grid: candidate floors and span gaps, every pair verified (verify_below above 80)
+VERIFY_SHINGLES = (("word", 3), ("char", 6))
+FLOORS = (0.25, 0.3, 0.4)
+GAPS = (2, 3)
 # the recipes' setting for reviews and answers (SA, AP, AG)
-CHOSEN = DedupConfig(unit="word", ngram=3, threshold=0.8, length_thresholds=((40, 0.8), (80, 0.65)))
+CHOSEN = DedupConfig(
+    unit="word", ngram=3, threshold=0.8, length_thresholds=((40, 0.4), (80, 0.65)), verify="spans"
+)
+# the setting before the verifier
+PREVIOUS = DedupConfig(unit="word", ngram=3, threshold=0.8, length_thresholds=((40, 0.8), (80, 0.65)))
 
 
 @dataclass
@@ -40,6 +53,7 @@ class Score:
     precision: float
     flagged: int
     false: int
+    originals: int  # of the false flags, reviews that are no copy at all (wrongly dropped rows)
     seconds: float
 
 
@@ -70,7 +84,7 @@ def tally(docs: list[Doc], matches: list, seconds: float, low: int = 0, high: in
     """Recall per edit and precision, counted on the docs from reviews of [low, high) words."""
     found = dict.fromkeys(EDITS, 0)
     total = dict.fromkeys(EDITS, 0)
-    flagged = false = 0
+    flagged = false = originals = 0
     for doc, match in zip(docs, matches, strict=True):
         if not low <= doc.words < high:
             continue
@@ -84,8 +98,10 @@ def tally(docs: list[Doc], matches: list, seconds: float, low: int = 0, high: in
             found[doc.edit] += 1
         else:
             false += 1
+            originals += not doc.edit
     recall = {edit: found[edit] / total[edit] if total[edit] else float("nan") for edit in EDITS}
-    return Score(recall, (flagged - false) / flagged if flagged else 1.0, flagged, false, seconds)
+    precision = (flagged - false) / flagged if flagged else 1.0
+    return Score(recall, precision, flagged, false, originals, seconds)
 
 
 def score(docs: list[Doc], config: DedupConfig) -> Score:
@@ -94,36 +110,72 @@ def score(docs: list[Doc], config: DedupConfig) -> Score:
 
 def row(label: str, s: Score) -> str:
     recalls = " | ".join(f"{s.recall[edit]:.3f}" for edit in EDITS)
-    return f"| {label} | {recalls} | {s.precision:.4f} ({s.false}/{s.flagged}) |"
+    return f"| {label} | {recalls} | {s.precision:.4f} ({s.false}/{s.flagged}) | {s.originals} |"
+
+
+def grid(args: argparse.Namespace, header: str, rule: str, verify: bool) -> None:
+    """One table per length band, on the tuning seed."""
+    for low, high in BUCKETS:
+        docs = labelled(args.families, args.seed, ((low, high),))
+        kind = "span verifier, every pair verified" if verify else "shingle Jaccard alone"
+        print(f"\n#### {low}-{high} words, {kind}: {len(docs):,} reviews\n")
+        print(("| shingles, candidate floor, span gap " if verify else "| shingles, threshold ") + header)
+        print(rule)
+        settings = (
+            [
+                (
+                    f"{unit} {n}-grams, {floor}, {gap}",
+                    DedupConfig(
+                        unit=unit, ngram=n, threshold=floor, verify="spans", verify_below=1000, span_gap=gap
+                    ),
+                )
+                for unit, n in VERIFY_SHINGLES
+                for floor in FLOORS
+                for gap in GAPS
+            ]
+            if verify
+            else [
+                (f"{unit} {n}-grams, {threshold}", DedupConfig(unit=unit, ngram=n, threshold=threshold))
+                for unit, n in SHINGLES
+                for threshold in THRESHOLDS
+            ]
+        )
+        for label, config in settings:
+            print(row(label, score(docs, config)), flush=True)
+
+
+def tiers(config: DedupConfig) -> str:
+    text = ", ".join(f"< {w} words: {t}" for w, t in config.length_thresholds)
+    return f"{config.unit} {config.ngram}-grams, {text}, else {config.threshold}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--families", type=int, default=1000, help="families per length band")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--chosen-only", action="store_true", help="skip the grid, run the chosen setting")
+    parser.add_argument("--seed", type=int, default=1, help="the tuning seed; seed + 1 is held out")
+    parser.add_argument("--chosen-only", action="store_true", help="skip the grids, run the chosen settings")
+    parser.add_argument("--verify-only", action="store_true", help="skip the shingle-Jaccard grid")
     args = parser.parse_args()
-    header = "| " + " | ".join(f"recall, {edit}" for edit in EDITS) + " | precision (false / flagged) |"
-    rule = "|---" * (len(EDITS) + 2) + "|"
-    for low, high in () if args.chosen_only else BUCKETS:
-        docs = labelled(args.families, args.seed, ((low, high),))
-        print(f"\n### {low}-{high} words: {len(docs):,} reviews\n")
-        print("| shingles, threshold " + header)
-        print(rule)
-        for unit, n in SHINGLES:
-            for threshold in THRESHOLDS:
-                config = DedupConfig(unit=unit, ngram=n, threshold=threshold)
-                print(row(f"{unit} {n}-grams, {threshold}", score(docs, config)), flush=True)
+    header = (
+        "| "
+        + " | ".join(f"recall, {edit}" for edit in EDITS)
+        + " | precision (false / flagged) | of which not a copy |"
+    )
+    rule = "|---" * (len(EDITS) + 3) + "|"
+    if not args.chosen_only:
+        if not args.verify_only:
+            grid(args, header, rule, verify=False)
+        grid(args, header, rule, verify=True)
     docs = labelled(args.families, args.seed + 1, BUCKETS)
-    print(f"\n### The chosen setting on all lengths at once: {len(docs):,} reviews (seed {args.seed + 1})\n")
+    print(f"\n### The chosen settings on all lengths at once: {len(docs):,} reviews (seed {args.seed + 1})\n")
     print("| setting " + header + " docs/s |")
     print(rule + "---|")
-    tiers = ", ".join(f"< {w} words: {t}" for w, t in CHOSEN.length_thresholds)
-    # the tiers are chosen per band from the grid: 0.65 reaches the targets on 40-80 words; below
-    # 40 words no threshold does (template siblings are as close as one-edit copies), so 0.8 stays
+    DuplicateIndex(CHOSEN).add_chunk(pl.Series(["warm up the compiled kernels"]))
+    verified = f"{tiers(CHOSEN)}, span verifier below {CHOSEN.verify_below} words (now)"
     for label, config in (
-        (f"word 3-grams, {tiers}, else {CHOSEN.threshold}", CHOSEN),
-        ("word 3-grams, 0.8 everywhere (before)", DedupConfig(unit="word", ngram=3, threshold=0.8)),
+        (verified, CHOSEN),
+        (f"{tiers(PREVIOUS)} (before)", PREVIOUS),
+        ("word 3-grams, 0.8 everywhere (first)", DedupConfig(unit="word", ngram=3, threshold=0.8)),
     ):
         matches, seconds = decide(docs, config)
         print(row(label, tally(docs, matches, seconds)) + f" {len(docs) / seconds:,.0f} |")

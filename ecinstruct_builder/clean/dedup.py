@@ -10,11 +10,18 @@
 - `DuplicateIndex`: the kept rows so far; `add_chunk` decides, for rows in a fixed order, which are
   exact or near duplicates of an earlier *kept* row (greedy). Feeding the rows in one go or in chunks
   gives the same answer, so the expensive work can stop as soon as the split quotas are full.
+- `difference_spans` / `one_edit_apart`: the span verifier for short texts. A copy with one phrase
+  reworded or one sentence added or removed differs from its original in one contiguous run of
+  words; a review that only shares a template differs in several slot values scattered over it.
+  Shingle Jaccard cannot tell the two apart at 15-40 words, so there the LSH threshold only gates
+  candidates and the word alignment decides (measured in docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from functools import cache
 from typing import Literal
 
@@ -33,6 +40,7 @@ from ..schema import option
 FALSE_POSITIVE_WEIGHT = 0.05
 FALSE_NEGATIVE_WEIGHT = 0.95
 _GRID = 1001  # integration points on each side of the threshold (the curves are smooth)
+_PAIR_BLOCK = 1 << 16  # candidate pairs compared at once (two 32 MB gathers at 128 permutations)
 
 
 @cache
@@ -77,6 +85,32 @@ class DedupConfig:
         (),
         "[[words, threshold], ...], words ascending: pairs whose shorter text has fewer words use that "
         "threshold",
+    )
+    verify: Literal["off", "spans"] = option(
+        "off",
+        "spans: a pair whose shorter text has fewer than verify_below words is a near duplicate only "
+        "when its word difference is a few contiguous spans (one phrase reworded, a sentence added or "
+        "removed), not edits scattered over the text (reviews sharing a template); the threshold then "
+        "only selects the pairs to check",
+    )
+    verify_below: int = option(40, "verify: pairs whose shorter text has fewer words are checked", minimum=1)
+    max_spans: int = option(
+        1,
+        "verify: edits a near duplicate may have (a differing span; a phrase reworded the same way "
+        "in several places is one)",
+        minimum=1,
+    )
+    span_gap: int = option(
+        3, "verify: differing spans with fewer equal words between them count as one", minimum=1
+    )
+    max_replaced: float = option(
+        0.2,
+        "verify: share of the longer text's words that replaced (not added or removed) words may cover",
+        above=0,
+        maximum=1,
+    )
+    min_shared: float = option(
+        0.3, "verify: share of the longer text's words that must be common to both", above=0, maximum=1
     )
     seed: int = field(default=1, metadata={"internal": True})  # the recipe's seed, set by the build
 
@@ -237,6 +271,47 @@ def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return _band_keys(sigs, bands, rows)
 
 
+Span = tuple[int, int, int, int]  # words [start, end) of the first text and of the second
+
+
+def difference_spans(a: Sequence[str], b: Sequence[str], gap: int) -> list[Span]:
+    """The runs of words where `a` and `b` differ, from difflib's alignment on longest common runs;
+    two runs with fewer than `gap` equal words between them are one span (a reworded phrase often
+    keeps a word of the original in its middle: "as far as I can tell" -> "from what I can see")."""
+    spans: list[Span] = []
+    for tag, a0, a1, b0, b1 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        if spans and a0 - spans[-1][1] < gap:  # an equal run is as long in both texts
+            spans[-1] = (spans[-1][0], a1, spans[-1][2], b1)
+        else:
+            spans.append((a0, a1, b0, b1))
+    return spans
+
+
+def one_edit_apart(a: Sequence[str], b: Sequence[str], config: DedupConfig) -> bool:
+    """Whether two word sequences differ in at most `max_spans` edits, share at least `min_shared`
+    of the longer one's words and replace at most `max_replaced` of them (added or removed words
+    are not replacements: a copy may add or drop a whole sentence). The same answer whichever of
+    the two comes first."""
+    a, b = sorted((list(a), list(b)), key=lambda words: (len(words), words))
+    spans = difference_spans(a, b, config.span_gap)
+    # a phrase reworded the same way wherever the review repeats it is one edit; a single word
+    # swapped the same way in several places is not (that is a sibling naming another product)
+    edits = {
+        (tuple(a[a0:a1]), tuple(b[b0:b1])) if max(a1 - a0, b1 - b0) > 1 else k
+        for k, (a0, a1, b0, b1) in enumerate(spans)
+    }
+    longer = max(len(b), 1)
+    shared = len(b) - sum(b1 - b0 for _, _, b0, b1 in spans)
+    replaced = sum(min(a1 - a0, b1 - b0) for a0, a1, b0, b1 in spans)
+    return (
+        len(edits) <= config.max_spans
+        and shared >= config.min_shared * longer
+        and replaced <= config.max_replaced * longer
+    )
+
+
 @dataclass(frozen=True)
 class Match:
     kind: str  # "exact" or "near"
@@ -255,6 +330,7 @@ class DuplicateIndex:
     )
     sigs: dict[int, np.ndarray] = field(default_factory=dict)  # kept position -> signature
     words: dict[int, int] = field(default_factory=dict)  # kept position -> words (length tiers only)
+    tokens: dict[int, list[str]] = field(default_factory=dict)  # kept position -> words (verify only)
     size: int = 0  # rows processed (positions are 0..size-1)
     touched: int = 0  # rows processed (their shingles and signatures were computed)
 
@@ -277,8 +353,11 @@ class DuplicateIndex:
         if self.config.near:
             sigs = signatures(hashes, offsets, self.config.num_perm, self.config.seed)
             keys = band_keys(sigs, *self.config.bands) ^ salt[:, None]
-        candidates = self._candidates(keys, positions) if keys is not None else {}
-        counts = word_counts(texts).tolist() if sigs is not None and self.config.length_thresholds else None
+        candidates = self._candidates(keys, sigs, positions) if keys is not None else {}
+        verify = sigs is not None and self.config.verify != "off"
+        tiered = sigs is not None and (self.config.length_thresholds or verify)
+        counts = word_counts(texts).tolist() if tiered else None
+        tokens = [text.split() for text in normalise(texts).to_list()] if verify else None
         results: list[Match | None] = []
         new_keys: list[int] = []
         kept = 0
@@ -286,7 +365,8 @@ class DuplicateIndex:
             if limit is not None and kept >= limit:
                 break
             words = counts[i] if counts is not None else None
-            results.append(self._decide(i, position, exact_hashes[i], sigs, candidates, words))
+            row_tokens = tokens[i] if tokens is not None else None
+            results.append(self._decide(i, position, exact_hashes[i], sigs, candidates, words, row_tokens))
             if results[-1] is None:
                 kept += 1
                 if sigs is not None:
@@ -304,53 +384,83 @@ class DuplicateIndex:
         position: int,
         digest: int | None,
         sigs: np.ndarray | None,
-        candidates: dict[int, list[int]],
+        candidates: dict[int, list[tuple[int, float]]],
         words: int | None,
+        tokens: list[str] | None,
     ) -> Match | None:
         """One row: an exact or near duplicate of a kept row, or kept (and remembered)."""
         if digest is not None and digest in self.exact:
             return Match("exact", self.exact[digest], 1.0)
         if sigs is not None:
-            best = self._best_near(sigs[i], candidates.get(position, ()), words)
+            best = self._best_near(candidates.get(position, ()), words, tokens)
             if best is not None:
                 return best
             self.sigs[position] = sigs[i]
             if words is not None:
                 self.words[position] = words
+            if tokens is not None:
+                self.tokens[position] = tokens
         if digest is not None:
             self.exact[digest] = position
         return None
 
-    def _candidates(self, keys: np.ndarray, positions: np.ndarray) -> dict[int, list[int]]:
-        """Per new row: earlier rows (kept before, or earlier in this chunk) sharing a band key."""
+    def _candidates(
+        self, keys: np.ndarray, sigs: np.ndarray, positions: np.ndarray
+    ) -> dict[int, list[tuple[int, float]]]:
+        """Per new row: earlier rows (kept before, or earlier in this chunk) sharing a band key, with
+        their estimated similarity, only those at or above the lowest threshold in use."""
         chunk = _key_frame(keys, positions).rename({"kept": "row"})
         earlier_kept = chunk.join(self.keys, on=["band", "key"]).select("row", "kept")
         within = chunk.join(chunk.rename({"row": "kept"}), on=["band", "key"]).filter(
             pl.col("kept") < pl.col("row")
         )
         pairs = pl.concat([earlier_kept, within.select("row", "kept")]).unique().sort("row", "kept")
-        grouped: dict[int, list[int]] = {}
-        for row, kept in pairs.iter_rows():
-            grouped.setdefault(row, []).append(kept)
+        rows, others = pairs["row"].to_numpy(), pairs["kept"].to_numpy()
+        similarity = self._similarities(sigs, rows, others)
+        lowest = min([self.config.threshold, *(t for _, t in self.config.length_thresholds)])
+        close = similarity >= lowest
+        grouped: dict[int, list[tuple[int, float]]] = {}
+        for row, kept, value in zip(
+            rows[close].tolist(), others[close].tolist(), similarity[close].tolist(), strict=True
+        ):
+            grouped.setdefault(row, []).append((kept, value))
         return grouped
 
+    def _similarities(self, sigs: np.ndarray, rows: np.ndarray, others: np.ndarray) -> np.ndarray:
+        """The share of equal MinHash values of each (new row, earlier row) pair, in blocks (a low
+        threshold bands into many short bands, which pair a row with hundreds of others)."""
+        earlier = np.unique(others[others < self.size])
+        # earlier rows not in `sigs` were dropped as duplicates; their pairs are skipped later
+        table = np.vstack(
+            [sigs, *(self.sigs.get(int(k), np.zeros(sigs.shape[1], sigs.dtype))[None] for k in earlier)]
+        )
+        at = np.where(others >= self.size, others - self.size, len(sigs) + np.searchsorted(earlier, others))
+        out = np.empty(len(rows), dtype=np.float64)
+        for start in range(0, len(rows), _PAIR_BLOCK):
+            block = slice(start, start + _PAIR_BLOCK)
+            same = sigs[rows[block] - self.size] == table[at[block]]
+            out[block] = same.sum(axis=1) / sigs.shape[1]
+        return out
+
     def _best_near(
-        self, sig: np.ndarray, candidates: list[int] | tuple[()], words: int | None
+        self,
+        candidates: list[tuple[int, float]] | tuple[()],
+        words: int | None,
+        tokens: list[str] | None,
     ) -> Match | None:
-        best: Match | None = None
-        for kept in candidates:
-            other = self.sigs.get(kept)  # rows dropped earlier in this chunk are not in sigs
-            if other is None:
+        """The most similar kept candidate that passes its threshold (and the verifier, for short
+        pairs); among equals the earliest kept row."""
+        for kept, similarity in sorted(candidates, key=lambda pair: (-pair[1], pair[0])):
+            if kept not in self.sigs:  # rows dropped earlier in this chunk are not in sigs
                 continue
-            similarity = float(np.mean(sig == other))
-            threshold = (
-                self.config.threshold
-                if words is None
-                else self.config.threshold_for(min(words, self.words[kept]))
-            )
-            if similarity >= threshold and (best is None or similarity > best.similarity):
-                best = Match("near", kept, similarity)
-        return best
+            shorter = None if words is None else min(words, self.words[kept])
+            threshold = self.config.threshold if shorter is None else self.config.threshold_for(shorter)
+            if similarity < threshold:
+                continue
+            checked = tokens is not None and shorter is not None and shorter < self.config.verify_below
+            if not checked or one_edit_apart(tokens, self.tokens[kept], self.config):
+                return Match("near", kept, similarity)
+        return None
 
 
 def _key_frame(keys: np.ndarray, positions: np.ndarray) -> pl.DataFrame:

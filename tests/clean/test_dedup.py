@@ -6,6 +6,7 @@ n-grams, or character n-grams of the normalised text), so recall and precision a
 assumed.
 """
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -313,3 +314,100 @@ def test_chunked_processing_gives_the_same_decisions_with_length_tiers(unit, n):
     assert whole != run(data.texts, DedupConfig(unit=unit, ngram=n))  # the tiers change decisions
     for chunks in (2, 7, 25):
         assert run(data.texts, config, chunks) == whole
+
+
+# the span verifier: a sibling of REVIEW that shares its template and differs in three slot values
+SIBLING = (
+    "I bought this toaster for my sister and it has been solid so far. The door shuts tight and "
+    "the handle stays cool. Overall I rate it four stars for the price."
+)
+VERIFIED = DedupConfig(unit="word", ngram=3, threshold=0.8, length_thresholds=((40, 0.3),), verify="spans")
+
+
+def words(text: str) -> list[str]:
+    return normalise(pl.Series([text])).to_list()[0].split()
+
+
+def test_difference_spans_join_runs_separated_by_fewer_equal_words_than_the_gap():
+    from ecinstruct_builder.clean.dedup import difference_spans
+
+    a, b = words("as far as I can tell it works"), words("from what I can see it works")
+    assert difference_spans(a, b, gap=2) == [(0, 3, 0, 2), (5, 6, 4, 5)]  # "i can" keeps them apart
+    assert difference_spans(a, b, gap=3) == [(0, 6, 0, 5)]
+    assert difference_spans(a, a, gap=3) == []
+
+
+@pytest.mark.parametrize(
+    ("other", "accepted"),
+    [
+        (REWORDED, True),  # one phrase reworded
+        (REVIEW + " Shipping was quick too.", True),  # a sentence added
+        (REVIEW.replace(" The lid shuts tight and the handle stays cool.", ""), True),  # one removed
+        (SIBLING, False),  # three slot values changed, scattered over the text
+        ("I bought this kettle for my office. The rest of this text has nothing to do with it.", False),
+    ],
+)
+def test_one_edit_apart_accepts_one_contiguous_edit_and_rejects_scattered_ones(other, accepted):
+    from ecinstruct_builder.clean.dedup import one_edit_apart
+
+    assert one_edit_apart(words(REVIEW), words(other), VERIFIED) is accepted
+    assert one_edit_apart(words(other), words(REVIEW), VERIFIED) is accepted  # either order
+
+
+def test_a_repeated_phrase_reworded_is_one_edit_but_a_word_swapped_twice_is_two():
+    from ecinstruct_builder.clean.dedup import one_edit_apart
+
+    text = "I would recommend it to anyone. My dad says the lid is fine. I would recommend it again."
+    reworded = text.replace("I would recommend", "I can only recommend")
+    swapped = text.replace("recommend", "suggest")
+    assert one_edit_apart(words(text), words(reworded), VERIFIED)
+    assert not one_edit_apart(words(text), words(swapped), VERIFIED)
+    assert one_edit_apart(words(text), words(swapped), DedupConfig(max_spans=2))
+
+
+def test_the_verifier_keeps_a_template_sibling_that_the_low_floor_would_flag():
+    assert 0.3 <= jaccard(REVIEW, SIBLING, "word", 3) < 0.8
+    assert run([REVIEW, SIBLING], DedupConfig(unit="word", ngram=3, length_thresholds=((40, 0.3),))) == [
+        None,
+        Match("near", 0, pytest.approx(0.5, abs=0.15)),
+    ]
+    assert run([REVIEW, SIBLING, REWORDED], VERIFIED)[:2] == [None, None]
+    copy = run([REVIEW, SIBLING, REWORDED], VERIFIED)[2]
+    assert copy is not None and (copy.kind, copy.kept_position) == ("near", 0)
+
+
+def test_pairs_of_longer_texts_are_decided_by_the_threshold_alone():
+    long_review, long_sibling = " ".join([REVIEW] * 2), " ".join([SIBLING] * 2)
+    similarity = jaccard(long_review, long_sibling, "word", 3)
+    config = DedupConfig(unit="word", ngram=3, threshold=similarity - 0.15, verify="spans", verify_below=40)
+    assert run([long_review, long_sibling], config)[1] is not None  # 64 words: not verified
+    assert run([long_review, long_sibling], dataclasses.replace(config, verify_below=100)) == [None, None]
+
+
+@pytest.mark.parametrize(("unit", "n"), SETTINGS)
+def test_verified_decisions_are_deterministic_and_the_same_in_chunks(unit, n):
+    data = corpus(unit, n, seed=13, originals=200)
+    # short texts, so the verifier decides: the first 25 words of every planted text
+    texts = [" ".join(t.split()[:25]) for t in data.texts]
+    config = DedupConfig(unit=unit, ngram=n, threshold=0.8, length_thresholds=((40, 0.3),), verify="spans")
+    whole = run(texts, config)
+    assert sum(m is not None and m.kind == "near" for m in whole) > 50
+    assert whole == run(texts, config)
+    assert whole != run(texts, dataclasses.replace(config, verify="off"))  # the verifier changes decisions
+    for chunks in (2, 7, 25):
+        assert run(texts, config, chunks) == whole
+
+
+def test_verifier_options_are_validated():
+    assert parse(DedupConfig, {"verify": "spans", "max_spans": 2}, "dedup") == DedupConfig(
+        verify="spans", max_spans=2
+    )
+    bad = {
+        "verify": ("maybe", "dedup.verify must be one of 'off', 'spans', got 'maybe'"),
+        "max_spans": (0, "dedup.max_spans must be an integer >= 1, got 0"),
+        "max_replaced": (1.5, "dedup.max_replaced must be a number > 0 and <= 1, got 1.5"),
+        "min_shared": (0, "dedup.min_shared must be a number > 0 and <= 1, got 0"),
+    }
+    for key, (value, message) in bad.items():
+        with pytest.raises(RecipeError, match=re.escape(message)):
+            parse(DedupConfig, {key: value}, "dedup")
