@@ -173,7 +173,8 @@ def select_rows(
 ) -> tuple[pl.DataFrame, SplitReport]:
     """Selection over candidates already in memory (full rows, cleaned and cheap-filtered)."""
     selector = Selector(builder, config, seed, split, cleaner)
-    return selector.select(assign_buckets(candidates, seed, builder.abbr, by_row(split, builder)))
+    selected, report = selector.select(assign_buckets(candidates, seed, builder.abbr, by_row(split, builder)))
+    return cleaner.finish(selected), report
 
 
 def select_task(
@@ -192,9 +193,10 @@ def select_task(
     started = time.perf_counter()
     candidates = builder.build({t: tables[t] for t in builder.tables}, config, seed)
     variants = None
-    if builder.copy_key is not None:  # a key-only pass: which products share copies of one example
-        keys = candidates.select("candidate_id", "group_key", builder.copy_key).collect()
-        variants = variant_plan(keys, builder.copy_key)
+    copy_key = builder.copy_column(config)
+    if copy_key is not None:  # a key-only pass: which products share copies of one example
+        keys = candidates.select("candidate_id", "group_key", copy_key).collect()
+        variants = variant_plan(keys, copy_key)
     cleaner = TaskCleaner.for_task(builder, config, seed, variants)
     scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".candidates-{builder.abbr}-", dir=scratch) as folder:
@@ -211,4 +213,6 @@ def select_task(
         "build_clean": StageTiming(round(built - started, 3), None, store.rows),
         "select": StageTiming(round(time.perf_counter() - built, 3), kept.height, selected.height),
     }
-    return TaskSelection(builder, selected.drop(ROW), cleaner.rejects_frame(), report, cleaner, timings)
+    return TaskSelection(
+        builder, cleaner.finish(selected.drop(ROW)), cleaner.rejects_frame(), report, cleaner, timings
+    )

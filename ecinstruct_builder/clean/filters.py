@@ -155,6 +155,11 @@ class ValidOptions(Filter):
         return first_reason(frame, [(has_options & ~valid, "invalid_options")])
 
 
+def raw_column(field: str) -> str:
+    """The column holding a field's text as the source gave it (kept for a filter that judges it)."""
+    return f"_raw_{field}"
+
+
 def judged(text: str, min_chars: int, min_words: int) -> bool:
     """Whether the language filter judges a text: too short a text gets guesses, not answers."""
     return len(text.strip()) >= min_chars and len(text.split()) >= min_words
@@ -180,6 +185,7 @@ class Language(Filter):
     min_words: int = 7
     min_confidence: float = 0.9
     seed: int = 0
+    raw: bool = False  # judge the text before [clean] (its copies in `raw_column` columns)
     name: ClassVar[str] = "language"
     expensive: ClassVar[bool] = True
 
@@ -187,7 +193,8 @@ class Language(Filter):
         detect = detector(self.engine, self.seed)
         reasons: list[str | None] = [None] * frame.height
         for column in self.fields:
-            texts = frame.select(as_text(frame, column).fill_null(""))[column].to_list()
+            read = raw_column(column) if self.raw else column
+            texts = frame.select(as_text(frame, read).fill_null(""))[read].to_list()
             todo = [
                 i
                 for i, t in enumerate(texts)
@@ -218,6 +225,11 @@ class LanguageConfig:
     )
     min_confidence: float = option(
         0.9, "drop only when the engine is at least this sure of another language", minimum=0, maximum=1
+    )
+    text: Literal["cleaned", "raw"] = option(
+        "cleaned",
+        "the text judged: after [clean], or as the source gave it (ECInstruct judged the ESCI query "
+        "and title before folding them to ASCII)",
     )
 
     def check(self, where: str) -> None:
@@ -291,6 +303,7 @@ def build_filters(
                     language.min_words,
                     language.min_confidence,
                     seed=seed,
+                    raw=language.text == "raw",
                 )
             )
     return chain
