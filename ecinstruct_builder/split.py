@@ -184,9 +184,9 @@ def assign_splits(
         if not has_validation:
             if exact:
                 tests = candidates.filter((official == "test") & (pl.col("side") == "IND"))
-                first_half = tests.with_columns(at=_rank("halve")).filter(
-                    pl.col("at") < tests.height // 2
-                )["candidate_id"]
+                first_half = tests.with_columns(at=_rank("halve")).filter(pl.col("at") < tests.height // 2)[
+                    "candidate_id"
+                ]
                 to_validation = pl.col("candidate_id").is_in(first_half.implode())
             else:
                 to_validation = pl.col("halve") < 0.5
