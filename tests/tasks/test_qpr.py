@@ -93,7 +93,8 @@ def shares(lengths: Counter) -> dict[int, float]:
     return {length: 100 * lengths[length] / total for length in (2, 3, 4)}
 
 
-def test_length_shares_follow_the_authors_loop():
+@pytest.mark.parametrize("row_level", [False, True], ids=["grouped", "random"])
+def test_length_shares_follow_the_authors_loop(row_level):
     pool = esci_like_pool(20_000, random.Random(3))
     rows = [
         esci_row(example_id, query_id, label)
@@ -102,8 +103,10 @@ def test_length_shares_follow_the_authors_loop():
         for example_id in ids
     ]
     wanted = 4_000
-    # Selection takes whole queries in its (task-salted) order until the quota is met.
-    taken = assign_buckets(build(QPR, rows, seed=5), 5, QPR.abbr).sort("order", "candidate_id").head(wanted)
+    # Selection takes whole queries (random split mode: single lists) in its task-salted order
+    # until the quota is met.
+    ordered = assign_buckets(build(QPR, rows, seed=5), 5, QPR.abbr, row_level)
+    taken = ordered.sort("order", "candidate_id").head(wanted)
     ours = Counter(len(ids) for ids in taken["source_ids"])
     theirs = authors_lengths(pool, wanted, random.Random(1))
     for length, share in shares(theirs).items():
