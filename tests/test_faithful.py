@@ -28,6 +28,7 @@ def test_the_faithful_recipe_switches_what_the_notebooks_did_differently():
         language = FAITHFUL.task(abbr).filters.language
         assert (language.text, language.min_confidence, language.min_words) == ("raw", 0.0, 0)
         assert FAITHFUL.task(abbr).clean.nfkd_ascii
+    assert FAITHFUL.task("QPR").params.language_on == "rows"  # the notebook filtered rows, then drew lists
     # the published ECInstruct sizes: 92,022 / 9,253 / 9,253 / 6,000 = 116,528 rows
     totals = {
         split: sum(task.sizes.cap(split) or 0 for task in FAITHFUL.tasks.values())

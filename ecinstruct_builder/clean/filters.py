@@ -255,6 +255,25 @@ class FiltersConfig:
     )
 
 
+def language_passes(
+    frame: pl.DataFrame, fields: tuple[str, ...], config: LanguageConfig, seed: int
+) -> pl.Series:
+    """Per row of a source frame, whether every field passes the language filter of `config`
+    (each distinct text judged once). For a builder that filters its rows before it combines them,
+    as ECInstruct's ESCI notebook filtered the rows it drew QPR's lists from."""
+    detect = detector(config.engine, seed)
+    passes = pl.Series([True] * frame.height)
+    for field in fields:
+        texts = frame[field].fill_null("").unique().to_list()
+        todo = [t for t in texts if judged(t, config.min_chars, config.min_words)]
+        kept = {
+            text: not foreign(lang, prob, config.languages, config.min_confidence)
+            for text, (lang, prob) in zip(todo, detect(todo), strict=True)
+        }
+        passes &= frame[field].fill_null("").replace_strict(kept, default=True, return_dtype=pl.Boolean)
+    return passes
+
+
 def _check_fields(fields: set[str], columns: set[str], where: str) -> None:
     missing = sorted(fields - columns)
     if missing:

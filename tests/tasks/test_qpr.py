@@ -181,3 +181,19 @@ def test_row_renders_through_the_template():
     titles = dict(item.split(": ", 1) for item in row["product_list"])
     assert titles[row["label"][0]] == "Waterproof hiking boot"
     assert row["labels"] in ('["E", "I"]', '["I", "E"]')
+
+
+@pytest.mark.parametrize("language_on", ["lists", "rows"])
+def test_the_language_filter_can_judge_the_rows_before_lists_are_drawn(monkeypatch, language_on):
+    # a stand-in engine that calls "Titre" titles French; query 1's second exact product is one
+    def detect(engine, seed):
+        return lambda texts: [("fr", 1.0) if t.startswith("Titre") else ("en", 1.0) for t in texts]
+
+    monkeypatch.setattr("ecinstruct_builder.clean.filters.detector", detect)
+    rows = query(1, "ESCI") + [esci_row(15, 1, "E", product_title="Titre 15")]
+    language = {"engine": "langdetect", "min_words": 0, "min_confidence": 0.0}
+    out = build(QPR, rows, filters={"language": language}, language_on=language_on, lists_per_query=8)
+    shown = {example for ids in out["source_ids"] for example in ids}
+    # judged by rows, the French product never enters a list and every length stays possible
+    assert ("15" in shown) is (language_on == "lists")
+    assert {len(ids) for ids in out["source_ids"]} == {2, 3, 4}
