@@ -190,7 +190,7 @@ def test_the_language_filter_can_judge_the_rows_before_lists_are_drawn(monkeypat
         return lambda texts: [("fr", 1.0) if t.startswith("Titre") else ("en", 1.0) for t in texts]
 
     monkeypatch.setattr("ecinstruct_builder.clean.filters.detector", detect)
-    rows = query(1, "ESCI") + [esci_row(15, 1, "E", product_title="Titre 15")]
+    rows = [*query(1, "ESCI"), esci_row(15, 1, "E", product_title="Titre 15")]
     language = {"engine": "langdetect", "min_words": 0, "min_confidence": 0.0}
     out = build(QPR, rows, filters={"language": language}, language_on=language_on, lists_per_query=8)
     shown = {example for ids in out["source_ids"] for example in ids}
