@@ -31,6 +31,7 @@ class CandidateStore:
     folder: Path
     seed: int
     task: str  # salts the selection order
+    row_level: bool = False  # random split mode: rows placed one by one (split.by_row)
     columns: list[str] = field(default_factory=list)  # the candidate columns, in order
     parts: list[Path] = field(default_factory=list)
     orders: list[np.ndarray] = field(default_factory=list)  # per part, its rows' orders (sorted)
@@ -44,6 +45,7 @@ class CandidateStore:
             batch.with_columns(pl.int_range(self.rows, self.rows + batch.height, dtype=pl.Int64).alias(ROW)),
             self.seed,
             self.task,
+            self.row_level,
         )
         self.rows += batch.height
         stored = numbered.sort("order", ROW)

@@ -309,20 +309,30 @@ def check(recipe_arg: str | None, recipe_name: str, workdir: Path | None) -> Non
     help="Fraction of the real row counts (1.0 = full size); omitted = the small demo profile.",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    help="Write only this source (repeatable), e.g. amazon_google; default: every source.",
+)
 @output_options
-def synth(out: Path, scale: float | None, seed: int) -> None:
+def synth(out: Path, scale: float | None, seed: int, sources: tuple[str, ...]) -> None:
     """Write synthetic sources in the exact upstream formats (for demos, tests and benchmarks).
 
     \b
     Examples:
       ecbuild synth --out /tmp/raw            # the demo profile, as bundled in raw_sources/
       ecbuild synth --out /tmp/raw --scale 0.1
+      ecbuild synth --out /tmp/raw --scale 1 --source amazon_google   # real-sized PM inputs only
     """
-    from .synthetic import generate
+    from .synthetic import generate, writers
 
     if scale is not None and not 0 < scale <= 1:
         raise UsageError("--scale must be in (0, 1]")
-    written = generate(out, scale=scale, seed=seed, progress=show_progress())
+    unknown = sorted(set(sources) - set(writers()))
+    if unknown:
+        raise UsageError(f"--source {unknown[0]!r} is not a source; use one of: {', '.join(writers())}")
+    written = generate(out, scale=scale, seed=seed, progress=show_progress(), sources=sources)
     click.echo(f"wrote {sum(written.values()):,} records in {len(written)} files under {out}")
 
 

@@ -47,10 +47,23 @@ DEFAULT_FRACTIONS = (0.8, 0.1, 0.1)
 class SplitConfig:
     """`[split]`: how candidates are split where a source has no official split."""
 
+    mode: Literal["grouped", "random"] = option(
+        "grouped",
+        "grouped: a hash of each row's group (product; user for SR) picks its split and the order "
+        "quotas take rows in, so adding rows moves none and a product never straddles train and test; "
+        "random: each row on its own, cut at exact fractions per category in a seeded shuffle and "
+        "sampled in a seeded order, as the ECInstruct notebooks did (SR still by user)",
+    )
     fractions: tuple[float, float, float] = option(
         DEFAULT_FRACTIONS,
-        "train / validation / test shares by hash bucket; each >= 0, summing to 1",
+        "train / validation / test shares by hash bucket (random mode: exact counts); each >= 0, "
+        "summing to 1",
         minimum=0,
+    )
+    drop_group_overlap: bool = option(
+        True,
+        "drop validation/test rows whose group (product) is among the selected train rows; they "
+        "occur with official splits and in random mode (rejects: split / group_in_train)",
     )
     holdout_cap: float = option(
         0.5,

@@ -26,7 +26,7 @@ from .clean.stage import TaskCleaner
 from .clean.variants import variant_plan
 from .records import IND_EVAL_SPLITS, SPLITS
 from .report import HoldOutReport, Quota, SplitReport, StageTiming
-from .split import assign_buckets, assign_sides, assign_splits
+from .split import assign_buckets, assign_sides, assign_splits, by_row
 from .tasks.base import TaskBuilder
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ class Selector:
         is dropped (official splits need this; hash splits never trigger it)."""
         sided, held_rows, holdout = assign_sides(keys, self.builder, self.config, self.seed, self.split)
         self.cleaner.reject(self._full(held_rows), "split", "held_out_domain")
-        placed = assign_splits(sided, self.split.fractions)
+        placed = assign_splits(sided, self.split.fractions, exact=self.split.mode == "random")
         selected: list[pl.DataFrame] = []
         quotas: list[Quota] = []
         overlap = 0
@@ -124,7 +124,11 @@ class Selector:
             cap = self.config.sizes.cap(split)
             if cap is None:
                 cap = pool.height if split != "test_ood" or self.builder.ood_axis != "none" else 0
-            if split in IND_EVAL_SPLITS and self.builder.split_protocol == "grouped":
+            if (
+                split in IND_EVAL_SPLITS
+                and self.builder.split_protocol == "grouped"
+                and self.split.drop_group_overlap
+            ):
                 in_train = pl.col("group_key").is_in(train_groups.implode())
                 leaked = pool.filter(in_train)
                 overlap += leaked.height
@@ -169,7 +173,8 @@ def select_rows(
 ) -> tuple[pl.DataFrame, SplitReport]:
     """Selection over candidates already in memory (full rows, cleaned and cheap-filtered)."""
     selector = Selector(builder, config, seed, split, cleaner)
-    return selector.select(assign_buckets(candidates, seed, builder.abbr))
+    selected, report = selector.select(assign_buckets(candidates, seed, builder.abbr, by_row(split, builder)))
+    return cleaner.finish(selected), report
 
 
 def select_task(
@@ -188,13 +193,14 @@ def select_task(
     started = time.perf_counter()
     candidates = builder.build({t: tables[t] for t in builder.tables}, config, seed)
     variants = None
-    if builder.copy_key is not None:  # a key-only pass: which products share copies of one example
-        keys = candidates.select("candidate_id", "group_key", builder.copy_key).collect()
-        variants = variant_plan(keys, builder.copy_key)
+    copy_key = builder.copy_column(config)
+    if copy_key is not None:  # a key-only pass: which products share copies of one example
+        keys = candidates.select("candidate_id", "group_key", copy_key).collect()
+        variants = variant_plan(keys, copy_key)
     cleaner = TaskCleaner.for_task(builder, config, seed, variants)
     scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".candidates-{builder.abbr}-", dir=scratch) as folder:
-        store = CandidateStore(Path(folder), seed, builder.abbr)
+        store = CandidateStore(Path(folder), seed, builder.abbr, by_row(split, builder))
         batches = candidates.collect_batches(chunk_size=CANDIDATE_BATCH_ROWS)
         keys = [store.add(cleaner.prepare(batch)) for batch in batches]
         if not keys:  # no candidates: still one (empty) pass, for the funnel and the schema
@@ -207,4 +213,6 @@ def select_task(
         "build_clean": StageTiming(round(built - started, 3), None, store.rows),
         "select": StageTiming(round(time.perf_counter() - built, 3), kept.height, selected.height),
     }
-    return TaskSelection(builder, selected.drop(ROW), cleaner.rejects_frame(), report, cleaner, timings)
+    return TaskSelection(
+        builder, cleaner.finish(selected.drop(ROW)), cleaner.rejects_frame(), report, cleaner, timings
+    )

@@ -4,11 +4,14 @@ Every choice comes from a hash of (seed, key), never from a global shuffle: addi
 not move the rows that were already placed. Steps, each a small pure function over Polars frames:
 
 1. `assign_buckets`: a number in [0, 1) per group key (product, or user for SR) and a second one
-   for halving an official test split.
+   for halving an official test split. In `[split] mode = "random"` the key is the row's source
+   ids instead, so each row is placed on its own, as the ECInstruct notebooks' shuffles did.
 2. `assign_sides`: IND or OOD per row from the task's OOD axis (recipe categories, held-out
    attribute values for AVE, or none).
 3. `assign_splits`: the source's official split where it has one (an official test without a
    validation split is halved), else the recipe's fractions by bucket; OOD rows go to `test_ood`.
+   In random mode the rows are cut at exact counts in bucket order (a seeded shuffle), per
+   category, as `train_test_split` cut them.
 
 Filling the quotas from the placed rows is `select.py`'s job.
 """
@@ -20,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from .hashing import fraction_expr
+from .hashing import SEPARATOR, fraction_expr
 from .tasks.base import TaskBuilder
 
 if TYPE_CHECKING:
@@ -31,12 +34,18 @@ if TYPE_CHECKING:
 BUCKET_SALT = "shared"
 
 
-def hashed_fraction(column: str, seed: int, salt: str) -> pl.Expr:
+def hashed_fraction(column: str | pl.Expr, seed: int, salt: str) -> pl.Expr:
     """A stable number in [0, 1) per value of `column`, from (seed, salt, value)."""
     return fraction_expr(pl.lit(str(seed)), pl.lit(salt), column)
 
 
-def assign_buckets(candidates: pl.DataFrame, seed: int, task: str) -> pl.DataFrame:
+def by_row(split: SplitConfig, builder: TaskBuilder) -> bool:
+    """Whether rows are placed one by one (random mode). SR stays by user: its notebook shuffled
+    users, and leave-one-out puts each user's rows in train, validation and test together."""
+    return split.mode == "random" and builder.split_protocol != "leave_one_out"
+
+
+def assign_buckets(candidates: pl.DataFrame, seed: int, task: str, row_level: bool = False) -> pl.DataFrame:
     """Add `bucket` (hash of the group key: which split a hash-split row goes to), `halve` (a second,
     independent hash for halving an official test split) and `order` (the order quotas take groups in;
     a group's rows follow each other by candidate id).
@@ -44,7 +53,18 @@ def assign_buckets(candidates: pl.DataFrame, seed: int, task: str) -> pl.DataFra
     The bucket is shared by every task, so a product sits on the same side in each; the order is
     salted with the task, so two tasks drawing from one pool (MPC and PSI from ESCI) draw
     independently, as the ECInstruct notebooks' separate random samples did.
+
+    With `row_level` the key is the row's source ids (not its candidate id, which holds the task):
+    the rows of one source row fall on the same side in every task, as the ESCI notebook halved
+    ESCI's test split once for MPC, PSI and QPR.
     """
+    if row_level:
+        key = pl.col("source_ids").list.join(SEPARATOR)
+        return candidates.with_columns(
+            bucket=hashed_fraction(key, seed, f"{BUCKET_SALT}:split"),
+            halve=hashed_fraction(key, seed, f"{BUCKET_SALT}:halve"),
+            order=hashed_fraction(key, seed, f"{task}:order"),
+        )
     keys = (
         candidates.select("group_key")
         .unique()
@@ -126,21 +146,60 @@ def assign_sides(
     return candidates.with_columns(side=side).filter(pl.col("side").is_not_null()), none, None
 
 
-def assign_splits(candidates: pl.DataFrame, fractions: tuple[float, float, float]) -> pl.DataFrame:
-    """Add `split`: official where present (halving a lone official test), else by bucket."""
+def exact_cut(rank: pl.Expr, count: pl.Expr, fractions: tuple[float, float, float]) -> pl.Expr:
+    """train / validation / test by a row's 0-based rank among `count` rows, at the counts of two
+    `train_test_split` calls: ceil(n x (validation + test)) rows leave train, and of those
+    ceil(m x test / (validation + test)) are test."""
+    evaluation = fractions[1] + fractions[2]
+    rest = (count * evaluation).ceil()
+    test = (rest * (fractions[2] / evaluation if evaluation else 0.0)).ceil()
+    return (
+        pl.when(rank < count - rest)
+        .then(pl.lit("train"))
+        .when(rank < count - test)
+        .then(pl.lit("validation"))
+        .otherwise(pl.lit("test"))
+    )
+
+
+def _rank(column: str, within: str | None = None) -> pl.Expr:
+    """0-based position in `column` order (ties by candidate id), per value of `within`."""
+    rank = pl.struct(column, "candidate_id").rank("ordinal") - 1
+    return rank.over(within) if within else rank
+
+
+def assign_splits(
+    candidates: pl.DataFrame, fractions: tuple[float, float, float], exact: bool = False
+) -> pl.DataFrame:
+    """Add `split`: official where present (halving a lone official test), else by bucket.
+
+    With `exact` (random mode) the bucket orders the rows instead of bounding them: each category
+    is cut at exact counts, and a lone official test is halved at exact counts (validation gets the
+    smaller half)."""
     official = pl.col("official_split")
     has_official = candidates["official_split"].is_not_null().any()
     has_validation = (candidates["official_split"] == "validation").any()
     if has_official:
         split = official
         if not has_validation:
+            if exact:
+                tests = candidates.filter((official == "test") & (pl.col("side") == "IND"))
+                first_half = tests.with_columns(at=_rank("halve")).filter(pl.col("at") < tests.height // 2)[
+                    "candidate_id"
+                ]
+                to_validation = pl.col("candidate_id").is_in(first_half.implode())
+            else:
+                to_validation = pl.col("halve") < 0.5
             split = (
                 pl.when(official == "test")
-                .then(pl.when(pl.col("halve") < 0.5).then(pl.lit("validation")).otherwise(pl.lit("test")))
+                .then(pl.when(to_validation).then(pl.lit("validation")).otherwise(pl.lit("test")))
                 .otherwise(official)
             )
         ind_split = split
         ood_split = pl.when(official == "test").then(pl.lit("test_ood"))  # OOD tests come from official test
+    elif exact:
+        ind_split = exact_cut(_rank("bucket", "domain"), pl.len().over("domain"), fractions)
+        ood_split = pl.lit("test_ood")
     else:
         train_end, validation_end = fractions[0], fractions[0] + fractions[1]
         ind_split = (

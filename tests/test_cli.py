@@ -102,3 +102,11 @@ def test_export_json_lists_configs_as_the_text_lines(runs: dict[str, Result]) ->
     for name, splits in summary["configs"].items():
         assert f"  {name:<36} " + " ".join(f"{s}={n:,}" for s, n in splits.items()) in text
     assert f"exported {summary['files']} files to {summary['out']}" in text
+
+
+def test_synth_writes_only_the_named_sources_and_refuses_unknown_ones(tmp_path: Path) -> None:
+    invoke("synth", "--out", tmp_path / "raw", "--source", "amazon_google", "--quiet")
+    assert [p.name for p in (tmp_path / "raw").iterdir()] == ["amazon_google"]
+    result = CliRunner().invoke(main, ["synth", "--out", str(tmp_path / "x"), "--source", "esic"])
+    assert result.exit_code == 2 and "--source 'esic' is not a source" in result.output
+    assert not (tmp_path / "x").exists()

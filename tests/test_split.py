@@ -224,3 +224,72 @@ def test_two_tasks_on_one_pool_draw_independently():
     # while the split itself is shared: a product sits on the same side in both tasks
     sides = [run(frame, builder=b)[0].select("group_key", "split") for b in (Dummy(), OtherDummy())]
     assert sides[0].sort("group_key").equals(sides[1].sort("group_key"))
+
+
+# the faithful recipe's split: random rows, nothing dropped for sharing a product with train
+RANDOM = SplitConfig(mode="random", drop_group_overlap=False)
+
+
+def counts(out: pl.DataFrame, by: str = "split") -> dict:
+    return dict(out[by].value_counts().iter_rows())
+
+
+def test_random_mode_cuts_each_category_at_the_exact_train_test_split_counts():
+    # 2,528 rows cut as sklearn's train_test_split(0.2) then (0.5): 2,022 / 253 / 253; 1,001 rows
+    # in the second category: 800 / 100 / 101
+    frame = candidates(3529, domains=("A",) * 2528 + ("B",) * 1001, products_per=7)
+    out, _ = run(frame, split=RANDOM)
+    per = {d: counts(out.filter(pl.col("domain") == d)) for d in ("A", "B")}
+    assert per["A"] == {"train": 2022, "validation": 253, "test": 253}
+    assert per["B"] == {"train": 800, "validation": 100, "test": 101}
+    # rows are placed one by one: products straddle train and test, unlike grouped mode
+    train = set(out.filter(pl.col("split") == "train")["group_key"])
+    assert train & set(out.filter(pl.col("split") == "test")["group_key"])
+    grouped, _ = run(frame)
+    grouped_train = set(grouped.filter(pl.col("split") == "train")["group_key"])
+    assert not grouped_train & set(grouped.filter(pl.col("split") == "test")["group_key"])
+
+
+def test_random_mode_is_deterministic_by_seed():
+    frame = candidates(1000)
+    first, second = run(frame, split=RANDOM)[0], run(frame, split=RANDOM)[0]
+    assert first.equals(second)
+    other = run(frame, seed=2, split=RANDOM)[0]
+    assert not first.sort("candidate_id")["split"].equals(other.sort("candidate_id")["split"])
+
+
+def test_random_mode_halves_a_lone_official_test_exactly_and_once_for_every_task():
+    frame = candidates(401, official=lambda i: "test" if i % 2 else "train")
+    sides = []
+    for builder in (Dummy(ood_axis="none"), OtherDummy(ood_axis="none")):
+        out, _ = run(frame, builder=builder, split=RANDOM)
+        assert counts(out) == {"train": 201, "validation": 100, "test": 100}
+        sides.append(out.select("source_ids", "split").sort("source_ids"))
+    # the halving keys on the source row, so tasks built from one source (MPC, PSI) share it
+    assert sides[0].equals(sides[1])
+
+
+def test_random_mode_samples_each_task_in_its_own_order():
+    frame = candidates(10_000)
+    picks = []
+    for builder in (Dummy(), OtherDummy()):
+        out, report = run(frame, builder=builder, split=RANDOM, sizes={"train": 1000})
+        pool = next(q for q in report.quotas if q.split == "train").available
+        picks.append(set(out.filter(pl.col("split") == "train")["candidate_id"]))
+    assert pool == 8000
+    expected = 1000 * 1000 / pool
+    assert abs(len(picks[0] & picks[1]) - expected) < 4 * expected**0.5 + 5
+
+
+def test_group_overlap_drop_is_a_switch():
+    frame = candidates(
+        400, products_per=2, official=lambda i: "test" if (i // 2) % 4 == 0 or i % 50 == 3 else "train"
+    )
+    dropped, report, cleaner = selection(frame)
+    assert report.dropped_group_overlap > 0
+    assert set(cleaner.rejects_frame()["reason"]) == {"group_in_train"}
+    kept, kept_report, kept_cleaner = selection(frame, split=SplitConfig(drop_group_overlap=False))
+    assert kept_report.dropped_group_overlap == 0 and kept_cleaner.rejects_frame().is_empty()
+    assert kept.height == dropped.height + report.dropped_group_overlap
+    train = set(kept.filter(pl.col("split") == "train")["group_key"])
+    assert train & set(kept.filter(pl.col("split") != "train")["group_key"])

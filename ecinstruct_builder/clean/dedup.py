@@ -67,6 +67,11 @@ class DedupConfig:
 
     exact: bool = option(True, "remove exact duplicates (after lower-casing, punctuation and spacing)")
     near: bool = option(True, "remove near duplicates (MinHash + LSH)")
+    variant_copies: bool = option(
+        True,
+        "before the split, keep one of the copies of an example listed under several products (SA: "
+        "one review under a product family's variant ASINs; rejects: duplicate:variant_copy)",
+    )
     unit: Literal["char", "word"] = option(
         "char", "shingle unit: char n-grams suit short titles and queries, word n-grams long reviews"
     )

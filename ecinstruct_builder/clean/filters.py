@@ -155,6 +155,11 @@ class ValidOptions(Filter):
         return first_reason(frame, [(has_options & ~valid, "invalid_options")])
 
 
+def raw_column(field: str) -> str:
+    """The column holding a field's text as the source gave it (kept for a filter that judges it)."""
+    return f"_raw_{field}"
+
+
 def judged(text: str, min_chars: int, min_words: int) -> bool:
     """Whether the language filter judges a text: too short a text gets guesses, not answers."""
     return len(text.strip()) >= min_chars and len(text.split()) >= min_words
@@ -180,6 +185,7 @@ class Language(Filter):
     min_words: int = 7
     min_confidence: float = 0.9
     seed: int = 0
+    raw: bool = False  # judge the text before [clean] (its copies in `raw_column` columns)
     name: ClassVar[str] = "language"
     expensive: ClassVar[bool] = True
 
@@ -187,7 +193,8 @@ class Language(Filter):
         detect = detector(self.engine, self.seed)
         reasons: list[str | None] = [None] * frame.height
         for column in self.fields:
-            texts = frame.select(as_text(frame, column).fill_null(""))[column].to_list()
+            read = raw_column(column) if self.raw else column
+            texts = frame.select(as_text(frame, read).fill_null(""))[read].to_list()
             todo = [
                 i
                 for i, t in enumerate(texts)
@@ -219,6 +226,11 @@ class LanguageConfig:
     min_confidence: float = option(
         0.9, "drop only when the engine is at least this sure of another language", minimum=0, maximum=1
     )
+    text: Literal["cleaned", "raw"] = option(
+        "cleaned",
+        "the text judged: after [clean], or as the source gave it (ECInstruct judged the ESCI query "
+        "and title before folding them to ASCII)",
+    )
 
     def check(self, where: str) -> None:
         for code in self.languages:
@@ -241,6 +253,25 @@ class FiltersConfig:
     language: LanguageConfig | bool = option(
         False, "language filter: a table of its options, true for the defaults, false for none"
     )
+
+
+def language_passes(
+    frame: pl.DataFrame, fields: tuple[str, ...], config: LanguageConfig, seed: int
+) -> pl.Series:
+    """Per row of a source frame, whether every field passes the language filter of `config`
+    (each distinct text judged once). For a builder that filters its rows before it combines them,
+    as ECInstruct's ESCI notebook filtered the rows it drew QPR's lists from."""
+    detect = detector(config.engine, seed)
+    passes = pl.Series([True] * frame.height)
+    for field in fields:
+        texts = frame[field].fill_null("").unique().to_list()
+        todo = [t for t in texts if judged(t, config.min_chars, config.min_words)]
+        kept = {
+            text: not foreign(lang, prob, config.languages, config.min_confidence)
+            for text, (lang, prob) in zip(todo, detect(todo), strict=True)
+        }
+        passes &= frame[field].fill_null("").replace_strict(kept, default=True, return_dtype=pl.Boolean)
+    return passes
 
 
 def _check_fields(fields: set[str], columns: set[str], where: str) -> None:
@@ -291,6 +322,7 @@ def build_filters(
                     language.min_words,
                     language.min_confidence,
                     seed=seed,
+                    raw=language.text == "raw",
                 )
             )
     return chain

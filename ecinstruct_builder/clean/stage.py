@@ -16,7 +16,7 @@ import polars as pl
 from ..report import CleanReport, Drop, FunnelStep
 from ..tasks.base import TaskBuilder
 from .dedup import DedupConfig, DuplicateIndex, Match
-from .filters import Filter, FiltersConfig, build_filters
+from .filters import Filter, FiltersConfig, Language, build_filters, raw_column
 from .privacy import scrub_columns
 from .text import CleanConfig, clean_columns
 from .variants import VARIANT_REASON
@@ -96,6 +96,12 @@ class TaskCleaner:
     touched: Counter[str] = field(default_factory=Counter)  # expensive step -> rows it examined
     scrub: bool = True  # replace personal data in text fields ([privacy].scrub_text)
     scrubbed: Counter[str] = field(default_factory=Counter)  # personal data kind -> values replaced
+    raw_fields: tuple[str, ...] = ()  # fields whose text before cleaning a filter judges
+
+    @property
+    def raw_columns(self) -> list[str]:
+        """The columns `prepare` adds for `raw_fields`; `finish` removes them."""
+        return [raw_column(name) for name in self.raw_fields]
 
     @classmethod
     def for_task(
@@ -112,6 +118,9 @@ class TaskCleaner:
             index=DuplicateIndex(dedup) if dedup.exact or dedup.near else None,
             variants=variants,
             scrub=config.privacy.scrub_text,
+            raw_fields=tuple(
+                dict.fromkeys(c for f in filters if isinstance(f, Language) and f.raw for c in f.fields)
+            ),
         )
 
     def reject(self, rows: pl.DataFrame, stage: str, reasons: pl.Series | str, **extra: Any) -> None:
@@ -128,7 +137,9 @@ class TaskCleaner:
         # or entities render identically, so they must be exact duplicates
         columns = (*self.builder.text_columns(), "content_key")
         self.funnel["candidates"] += candidates.height
-        rows = clean_columns(self._collapse_variants(candidates), columns, self.clean_config)
+        rows = self._collapse_variants(candidates)
+        rows = rows.with_columns(pl.col(name).alias(raw_column(name)) for name in self.raw_fields)
+        rows = clean_columns(rows, columns, self.clean_config)
         if self.scrub:
             rows, found = scrub_columns(rows, self.builder.text_columns())
             self.scrubbed.update(found)
@@ -208,6 +219,10 @@ class TaskCleaner:
                 kept_id=[kept[j][0] for j in pick],
                 similarity=[matches[j].similarity for j in pick],
             )
+
+    def finish(self, rows: pl.DataFrame) -> pl.DataFrame:
+        """Selected rows without the columns this cleaner added for its own steps."""
+        return rows.drop(self.raw_columns)
 
     def rejects_frame(self) -> pl.DataFrame:
         return pl.concat(self.rejects) if self.rejects else pl.DataFrame(schema=REJECT_SCHEMA)

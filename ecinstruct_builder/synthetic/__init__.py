@@ -45,21 +45,30 @@ PLANTED_BAD_LINES: dict[str, int] = {
 
 
 def generate(
-    out_dir: Path, scale: float | None = None, seed: int = 0, progress: bool = False
+    out_dir: Path,
+    scale: float | None = None,
+    seed: int = 0,
+    progress: bool = False,
+    sources: tuple[str, ...] = (),
 ) -> dict[str, int]:
     """Write every synthetic source file under `out_dir`; return rows written per relative path.
 
     `scale=None` writes the small bundled demo profile; `scale=s` writes the real row counts times
     `s` (1.0 = real size), never less than the demo size per file, so tiny scales still feed every
     task. Rows are records: CSV headers are not counted, planted malformed lines are. The same
-    `seed` always gives byte-identical files.
+    `seed` always gives byte-identical files. `sources` (writer names) writes only those; a source's
+    files do not depend on which others are written.
     """
     if scale is not None and scale <= 0:
         raise ValueError(f"scale must be positive, got {scale}")
+    unknown = sorted(set(sources) - set(writers()))
+    if unknown:
+        raise ValueError(f"unknown synthetic source {unknown[0]!r}; known: {', '.join(writers())}")
     profile = Profile(scale=scale)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, int] = {}
-    for writer in writers().values():
-        written |= writer.write(out_dir, profile, seed, progress)
+    for name, writer in writers().items():
+        if not sources or name in sources:
+            written |= writer.write(out_dir, profile, seed, progress)
     return dict(sorted(written.items()))

@@ -155,6 +155,10 @@ class TaskBuilder(ABC):
     def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
         """Return the candidates as a LazyFrame in CANDIDATE_SCHEMA + `fields`, deterministically."""
 
+    def copy_column(self, config: TaskConfig) -> str | None:
+        """The field naming copies of one example that are collapsed before the split, if any."""
+        return self.copy_key if config.dedup.variant_copies else None
+
     def schema(self) -> dict[str, pl.DataType]:
         return {**CANDIDATE_SCHEMA, **self.fields}
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import polars as pl
 
+from ..hashing import hex_expr
 from ..schema import option
 from .base import AnswerFormat, PaperResult, TaskBuilder, stable_id_expr
 
@@ -15,6 +17,7 @@ if TYPE_CHECKING:
 
 PRODUCT_FIELDS = ("title", "description", "manufacturer", "price")
 PAIR = ["id_amazon", "id_google"]
+SHOWN = tuple(f"{field}{number}" for number in (1, 2) for field in PRODUCT_FIELDS)  # product 1: Amazon
 
 
 def first_words(text: pl.Expr, limit: int) -> pl.Expr:
@@ -90,6 +93,17 @@ def product_side(products: pl.LazyFrame, side: str, number: int, description_wor
 @dataclass(frozen=True)
 class PmParams:
     description_words: int = option(50, "words of a product description shown", minimum=1)
+    duplicates: Literal["ids", "shown"] = option(
+        "ids",
+        "which pairs are one example: the same two ids, or the same fields as shown (the PM "
+        "notebook: a gold pair whose eight fields repeat another's is kept once, the others are "
+        "rejects duplicate:variant_copy, and a negative never reads like an earlier pair)",
+    )
+
+
+def shown_key(fields: list[str]) -> pl.Expr:
+    """A hash of a pair's fields as the templates show them: equal for pairs that read the same."""
+    return hex_expr(*(pl.col(f).fill_null("") for f in fields))
 
 
 class ProductMatching(TaskBuilder):
@@ -108,16 +122,23 @@ class ProductMatching(TaskBuilder):
     tables = ("amazon_google_products", "amazon_google_mapping")
     # Product 1 is the Amazon record, product 2 the Google one.
     fields: ClassVar[dict[str, pl.DataType]] = {
-        f"{field}{number}": pl.String for number in (1, 2) for field in PRODUCT_FIELDS
+        **dict.fromkeys(SHOWN, pl.String),
+        # the pair as shown (set when duplicates = "shown"): gold pairs that read the same are one example
+        "copy_key": pl.String,
     }
+    text_fields = SHOWN
     ood_axis = "none"
     # descriptions, manufacturers and prices are often missing upstream; ECInstruct kept such pairs
     required_fields = ("title1", "title2")
 
     params_model = PmParams
 
+    def copy_column(self, config: TaskConfig) -> str | None:
+        # the notebook's own de-duplication, so it follows the task's parameter, not [dedup]
+        return "copy_key" if config.params.duplicates == "shown" else None
+
     def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
-        words = config.params.description_words
+        params: PmParams = config.params
         products = first_record_per_id(tables["amazon_google_products"])
         amazon, google = shuffled_ids(products, "amazon", seed), shuffled_ids(products, "google", seed)
         # The gold mapping is small (about 1,300 rows); every pair in it counts as a known match.
@@ -125,28 +146,67 @@ class ProductMatching(TaskBuilder):
         positives = known.join(amazon.select(id_amazon="id"), on="id_amazon", how="semi").join(
             google.select(id_google="id"), on="id_google", how="semi"
         )
-        negatives = negative_pairs(amazon, google, known, positives.height)
-        labelled = pl.concat(
+        fields = list(SHOWN)
+        sides = [
+            product_side(products, side, number, params.description_words).collect()
+            for number, side in ((1, "amazon"), (2, "google"))
+        ]
+
+        def shown(pairs: pl.DataFrame) -> pl.DataFrame:
+            joined = pairs.join(sides[0], on="id_amazon").join(sides[1], on="id_google")
+            return joined.with_columns(copy_key=shown_key(fields))
+
+        positives = shown(positives.sort(PAIR))
+        if params.duplicates == "shown":
+            negatives = shown_negatives(amazon, google, known, positives, shown)
+        else:
+            negatives = shown(negative_pairs(amazon, google, known, positives.height))
+            positives = positives.with_columns(copy_key=pl.lit(None, dtype=pl.String))
+        negatives = negatives.with_columns(copy_key=pl.lit(None, dtype=pl.String))
+        examples = pl.concat(
             [positives.with_columns(label=pl.lit("yes")), negatives.with_columns(label=pl.lit("no"))]
+        ).sort(PAIR)
+        return (
+            examples.lazy()
+            .select(
+                candidate_id=stable_id_expr(self.abbr, *PAIR),
+                source=pl.lit("amazon_google"),
+                source_ids=pl.concat_list(PAIR),
+                product_id=pl.col("id_amazon"),
+                category=pl.lit(None, dtype=pl.String),
+                domain=pl.lit(None, dtype=pl.String),
+                group_key=pl.col("id_amazon"),
+                content_key=pl.concat_str([pl.col(f).fill_null("") for f in fields], separator="\n"),
+                official_split=pl.lit(None, dtype=pl.String),
+                label=pl.col("label"),
+                options=pl.lit(pl.Series([[]], dtype=pl.List(pl.String))),
+                **{field: pl.col(field) for field in fields},
+                copy_key=pl.col("copy_key"),
+            )
+            .cast(self.schema())
         )
-        fields = list(self.fields)
-        examples = (
-            labelled.lazy()
-            .join(product_side(products, "amazon", 1, words), on="id_amazon")
-            .join(product_side(products, "google", 2, words), on="id_google")
-            .sort(PAIR)
+
+
+def shown_negatives(
+    amazon: pl.DataFrame,
+    google: pl.DataFrame,
+    known: pl.DataFrame,
+    positives: pl.DataFrame,
+    shown: Callable[[pl.DataFrame], pl.DataFrame],
+) -> pl.DataFrame:
+    """As many negatives as there are distinct positives as shown, none reading like a positive or an
+    earlier negative (the notebook's check on the rendered pair); more pairs are drawn while some
+    are skipped and more non-matches exist."""
+    wanted = positives["copy_key"].n_unique()
+    asked = wanted
+    while True:
+        drawn = negative_pairs(amazon, google, known, asked)
+        fresh = (
+            shown(drawn.with_row_index("drawn"))
+            .sort("drawn")
+            .join(positives.select("copy_key"), on="copy_key", how="anti")
+            .unique("copy_key", keep="first", maintain_order=True)
         )
-        return examples.select(
-            candidate_id=stable_id_expr(self.abbr, *PAIR),
-            source=pl.lit("amazon_google"),
-            source_ids=pl.concat_list(PAIR),
-            product_id=pl.col("id_amazon"),
-            category=pl.lit(None, dtype=pl.String),
-            domain=pl.lit(None, dtype=pl.String),
-            group_key=pl.col("id_amazon"),
-            content_key=pl.concat_str([pl.col(f).fill_null("") for f in fields], separator="\n"),
-            official_split=pl.lit(None, dtype=pl.String),
-            label=pl.col("label"),
-            options=pl.lit(pl.Series([[]], dtype=pl.List(pl.String))),
-            **{field: pl.col(field) for field in fields},
-        ).cast(self.schema())
+        if fresh.height >= wanted or drawn.height < asked:
+            return fresh.head(wanted).drop("drawn")
+        asked += wanted - fresh.height

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import polars as pl
 
+from ..schema import option
 from .base import AnswerFormat, PaperResult, TaskBuilder, stable_id_expr
 
 if TYPE_CHECKING:
@@ -19,6 +21,21 @@ RELATION_OPTIONS = [
     "C: Product 1 and product 2 are comparable, similar items.",
 ]
 KEY = ["category", "asin1", "asin2"]
+TITLE_KEY = ["category", "title1", "title2"]
+
+
+@dataclass(frozen=True)
+class PrpParams:
+    pair_key: Literal["asins", "titles"] = option(
+        "asins",
+        "what makes one pair: the two ASINs, or the two titles as the PRP notebook keyed them "
+        "(listings sharing both titles are one pair; a title pair under two relations is dropped)",
+    )
+    blank_titles: bool = option(
+        False,
+        "allow a product with a blank title in a pair, as the notebook did (the two titles must still "
+        "differ; set [filters].required = false for the task, or that filter drops them)",
+    )
 
 
 def latest_meta_rows(meta: pl.LazyFrame) -> pl.LazyFrame:
@@ -27,33 +44,76 @@ def latest_meta_rows(meta: pl.LazyFrame) -> pl.LazyFrame:
     return meta.join(last_line, on=["category", "asin", "line"], how="semi")
 
 
-def single_relation_pairs(meta: pl.LazyFrame) -> pl.LazyFrame:
-    """Unordered ASIN pairs (asin1 < asin2) found in exactly one relation, with that relation's letter.
-
-    A pair listed several times in the same relation (from either side) counts once; a pair listed
-    in two or three relations has an ambiguous label and is dropped.
-    """
+def relation_edges(meta: pl.LazyFrame) -> pl.LazyFrame:
+    """`category, asin, partner, relation`: every listed partner other than the product itself."""
     edges = pl.concat(
         [
             meta.select("category", "asin", partner=column, relation=pl.lit(letter)).explode("partner")
             for column, letter in RELATIONS.items()
         ]
     )
-    smaller_first = pl.col("asin") < pl.col("partner")
+    return edges.filter(pl.col("partner").is_not_null() & (pl.col("partner") != pl.col("asin")))
+
+
+def single_relation(pairs: pl.LazyFrame, key: list[str], *lineage: str) -> pl.LazyFrame:
+    """The pairs of `key` found in exactly one relation (listed once or many times), with its letter
+    and the `lineage` of its first listing in `lineage` order."""
     return (
-        edges.filter(pl.col("partner").is_not_null() & (pl.col("partner") != pl.col("asin")))
-        .select(
-            "category",
-            asin1=pl.when(smaller_first).then("asin").otherwise("partner"),
-            asin2=pl.when(smaller_first).then("partner").otherwise("asin"),
-            relation="relation",
-        )
-        .unique()
-        .group_by(KEY)
-        .agg(pl.col("relation").first(), relations=pl.len())
+        pairs.group_by(*key, "relation")
+        .agg(pl.col(c).sort_by(*lineage).first() for c in lineage)
+        .group_by(key)
+        .agg(pl.col("relation").first(), *(pl.col(c).first() for c in lineage), relations=pl.len())
         .filter(pl.col("relations") == 1)
         .drop("relations")
     )
+
+
+def single_relation_pairs(meta: pl.LazyFrame) -> pl.LazyFrame:
+    """Unordered ASIN pairs (asin1 < asin2) found in exactly one relation, with that relation's letter.
+
+    A pair listed several times in the same relation (from either side) counts once; a pair listed
+    in two or three relations has an ambiguous label and is dropped.
+    """
+    smaller_first = pl.col("asin") < pl.col("partner")
+    pairs = relation_edges(meta).select(
+        "category",
+        asin1=pl.when(smaller_first).then("asin").otherwise("partner"),
+        asin2=pl.when(smaller_first).then("partner").otherwise("asin"),
+        relation="relation",
+    )
+    return single_relation(pairs, KEY)
+
+
+def asin_pairs(meta: pl.LazyFrame, titles: pl.LazyFrame) -> pl.LazyFrame:
+    """Single-relation ASIN pairs whose two products have different titles."""
+    return (
+        single_relation_pairs(meta)
+        .join(titles.rename({"asin": "asin1", "title": "title1"}), on=["category", "asin1"])
+        .join(titles.rename({"asin": "asin2", "title": "title2"}), on=["category", "asin2"])
+        .filter(pl.col("title1") != pl.col("title2"))
+    )
+
+
+def title_pairs(meta: pl.LazyFrame, titles: pl.LazyFrame) -> pl.LazyFrame:
+    """Single-relation pairs keyed by their two titles (smaller first), as the PRP notebook built
+    them: a relation between two different titles, whichever listings carry them. The lineage is
+    the smallest ASIN pair that gave the titles."""
+    named = (
+        relation_edges(meta)
+        .join(titles.rename({"title": "title_a"}), on=["category", "asin"])
+        .join(titles.rename({"asin": "partner", "title": "title_b"}), on=["category", "partner"])
+        .filter(pl.col("title_a") != pl.col("title_b"))
+    )
+    smaller_first = pl.col("title_a") < pl.col("title_b")
+    pairs = named.select(
+        "category",
+        "relation",
+        title1=pl.when(smaller_first).then("title_a").otherwise("title_b"),
+        title2=pl.when(smaller_first).then("title_b").otherwise("title_a"),
+        asin1=pl.when(smaller_first).then("asin").otherwise("partner"),
+        asin2=pl.when(smaller_first).then("partner").otherwise("asin"),
+    )
+    return single_relation(pairs, TITLE_KEY, "asin1", "asin2")
 
 
 class ProductRelationPrediction(TaskBuilder):
@@ -80,19 +140,21 @@ class ProductRelationPrediction(TaskBuilder):
     tables = ("amazon2018_meta",)
     fields: ClassVar[dict[str, pl.DataType]] = {"title1": pl.String, "title2": pl.String}
 
+    params_model = PrpParams
+
     def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
+        params: PrpParams = config.params
         meta = latest_meta_rows(tables["amazon2018_meta"])
-        # Both products need a real title; a partner missing from this category's meta has none here.
-        titles = meta.select("category", "asin", "title").filter(pl.col("title").str.strip_chars() != "")
-        pairs = (
-            single_relation_pairs(meta)
-            .join(titles.rename({"asin": "asin1", "title": "title1"}), on=["category", "asin1"])
-            .join(titles.rename({"asin": "asin2", "title": "title2"}), on=["category", "asin2"])
-            .filter(pl.col("title1") != pl.col("title2"))
-            .sort(KEY)
-        )
+        # A partner missing from this category's meta has no title here, so it makes no pair.
+        titles = meta.select("category", "asin", "title").filter(pl.col("title").is_not_null())
+        if not params.blank_titles:
+            titles = titles.filter(pl.col("title").str.strip_chars() != "")
+        if params.pair_key == "titles":
+            pairs, key = title_pairs(meta, titles).sort(TITLE_KEY), TITLE_KEY
+        else:
+            pairs, key = asin_pairs(meta, titles).sort(KEY), KEY
         return pairs.select(
-            candidate_id=stable_id_expr(self.abbr, *KEY),
+            candidate_id=stable_id_expr(self.abbr, *key),
             source=pl.lit("amazon2018"),
             source_ids=pl.concat_list("asin1", "asin2"),
             product_id=pl.col("asin1"),

@@ -18,10 +18,11 @@ would favour short lists (about 77 / 20.5 / 2.3 % on ESCI).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import polars as pl
 
+from ..clean.filters import LanguageConfig, language_passes
 from ..schema import option
 from ._esci import LABELS, SOURCE, TABLE, EsciParams, esci_rows, official_split
 from .base import AnswerFormat, PaperResult, TaskBuilder, stable_id_expr
@@ -110,6 +111,12 @@ def ranked_lists(rows: pl.LazyFrame, options: pl.LazyFrame) -> pl.LazyFrame:
 @dataclass(frozen=True)
 class QprParams(EsciParams):
     lists_per_query: int = option(1, "ranked lists drawn per query and admitted list length", minimum=1)
+    language_on: Literal["lists", "rows"] = option(
+        "lists",
+        "where the task's language filter judges: each drawn list (a list with one foreign title is a "
+        "reject), or the ESCI rows before lists are drawn, as the notebook filtered its pool (foreign "
+        "rows then never enter a list, so long lists are not dropped more often than short ones)",
+    )
 
 
 class QueryProductRank(TaskBuilder):
@@ -140,6 +147,11 @@ class QueryProductRank(TaskBuilder):
     def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
         params: QprParams = config.params
         rows = esci_rows(tables, params.locale).filter(pl.col("small_version") == 1)
+        language = config.filters.language
+        if params.language_on == "rows" and language is not False:
+            config_of = LanguageConfig() if language is True else language
+            judged = rows.collect()
+            rows = judged.filter(language_passes(judged, ("query", "product_title"), config_of, seed)).lazy()
         # Python hashing runs per (query, list, judgement), never per product row.
         label_counts = rows.group_by("query_id", "esci_label").agg(products=pl.len())
         lists = query_lists(label_counts, params.lists_per_query)

@@ -2,13 +2,14 @@
 
 Construction (ECInstruct's SR notebook, per category file of Amazon 2018 ratings):
 
-1. Items need metadata: a 2018 meta record, or a 2014 meta record with a title, and some item text.
+1. Items need metadata: a 2018 meta record, or a 2014 meta record with a title, and some item text
+   (`items = "2018"`: a 2018 record, as the notebook).
 2. Iterative `core`-core on users and items (each keeps at least `core` interactions), to a fixpoint.
 3. A user's interactions are ordered by time (ties by item id) and the first `max_history` kept.
 4. Item text = title, the first two category levels and brand, joined with ", " (ECInstruct ends
    each part with "." and joins with spaces) and cut to `item_words` words + "...". Title and brand
    fall back to the 2014 record; a field of 2000+ characters counts as missing; HTML tags, double
-   quotes and newlines are removed.
+   quotes and newlines are removed. `item_text = "notebook"` joins and cuts as the notebook did.
 5. Leave-one-out: an in-domain user gives a train (target = 3rd-from-last item), a validation
    (2nd-from-last) and a test (last) candidate, each with the items before the target as history;
    an out-of-domain user gives only the test candidate.
@@ -33,7 +34,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 import polars as pl
@@ -52,6 +53,17 @@ class SrParams:
     core: int = option(5, "k of the k-core: users and items with at least k ratings", minimum=1)
     max_history: int = option(50, "most recent items of a history kept", minimum=1)
     item_words: int = option(25, "words of an item's text shown", minimum=1)
+    items: Literal["2018_or_2014", "2018"] = option(
+        "2018_or_2014",
+        "which items have metadata: a 2018 record or a 2014 one with a title, or a 2018 record only "
+        "(the SR notebook; 2014 then only fills in a missing title or brand)",
+    )
+    item_text: Literal["comma", "notebook"] = option(
+        "comma",
+        'comma: title, two category levels and brand joined with ", ", 2014 filling in fields missing '
+        'or too long in 2018; notebook: each part ended with "." and joined with spaces, 2014 filling '
+        "in only empty 2018 fields, the cut counting single-space-separated words, as the SR notebook",
+    )
 
 
 LETTERS = "ABCDEFGHIJKLMNOPQRST"
@@ -110,22 +122,74 @@ def _latest(meta: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
     return meta.select(*KEYS, *columns, "line").group_by(KEYS).agg(pl.col(columns).sort_by("line").last())
 
 
-def item_texts(meta18: pl.LazyFrame, meta14: pl.LazyFrame, item_words: int) -> pl.LazyFrame:
-    """`category, item, text` of every item with usable metadata (2018 record, or 2014 with a title)."""
-    new = _latest(meta18, ["title", "brand", "categories"]).with_columns(in_2018=pl.lit(True))
-    old = _latest(meta14, ["title", "brand"]).rename({"title": "title_2014", "brand": "brand_2014"})
-    merged = new.join(old, on=KEYS, how="full", coalesce=True)
+def notebook_part(text: pl.Expr) -> pl.Expr:
+    """One metadata string as the SR notebook's `clean_str` made it: "" when empty or 2000+
+    characters, else without quotes, newlines and tags, its dots trimmed and one "." appended."""
+    stripped = text.str.replace_all(r'["\r\n]', "").str.replace_all(HTML_TAG, "").str.strip_chars(".")
+    return (
+        pl.when((text != "") & (text.str.len_chars() < MAX_FIELD_CHARS))
+        .then(stripped + ".")
+        .otherwise(pl.lit(""))
+    )
+
+
+def cut_spaced_words(text: pl.Expr, limit: int) -> pl.Expr:
+    """The notebook's cut: more than `limit` pieces between single spaces keep the first `limit`,
+    dots trimmed, "..." appended."""
+    words = text.str.split(" ")
+    cut = words.list.head(limit).list.join(" ").str.strip_chars(".") + "..."
+    return pl.when(words.list.len() > limit).then(cut).otherwise(text)
+
+
+def notebook_text(item_words: int) -> pl.Expr:
+    """Title, two category levels and brand as the SR notebook joined them (2014 only fills in an
+    empty 2018 field; 2014 names its breadcrumb `categories`, so levels never fall back)."""
+
+    def field(new: str, old: str) -> pl.Expr:
+        value = pl.col(new).fill_null("")
+        return notebook_part(pl.when(value == "").then(pl.col(old).fill_null("")).otherwise(value))
+
+    levels = (
+        pl.col("categories")
+        .fill_null([])
+        .list.head(2)
+        .list.eval(notebook_part(pl.element()))
+        .list.eval(pl.element().filter(pl.element() != ""))
+        .list.join(" ")
+    )
+    text = pl.concat_str([field("title", "title_2014"), levels, field("brand", "brand_2014")], separator=" ")
+    return cut_spaced_words(text.str.strip_chars(" "), item_words)
+
+
+def comma_text(item_words: int) -> pl.Expr:
+    """Title, two category levels and brand joined with ", "; 2014 fills in fields missing or too
+    long in 2018."""
     title = pl.coalesce(clean_field(pl.col("title")), clean_field(pl.col("title_2014")))
     brand = pl.coalesce(clean_field(pl.col("brand")), clean_field(pl.col("brand_2014")))
     # 2014 names the breadcrumb `categories`, so ECInstruct's category fallback never applies.
     levels = pl.col("categories").fill_null([]).list.head(2).list.eval(clean_field(pl.element()))
-    text = pl.concat_list([title, levels, brand]).list.drop_nulls().list.join(", ")
+    return cut_words(pl.concat_list([title, levels, brand]).list.drop_nulls().list.join(", "), item_words)
+
+
+def item_texts(
+    meta18: pl.LazyFrame,
+    meta14: pl.LazyFrame,
+    item_words: int,
+    items: str = "2018_or_2014",
+    item_text: str = "comma",
+) -> pl.LazyFrame:
+    """`category, item, text` of every item with usable metadata (a 2018 record, or with
+    `items = "2018_or_2014"` a 2014 one with a title) and some text."""
+    new = _latest(meta18, ["title", "brand", "categories"]).with_columns(in_2018=pl.lit(True))
+    old = _latest(meta14, ["title", "brand"]).rename({"title": "title_2014", "brand": "brand_2014"})
+    merged = new.join(old, on=KEYS, how="full", coalesce=True)
+    admitted = pl.col("in_2018").fill_null(False)
+    if items == "2018_or_2014":
+        admitted = admitted | clean_field(pl.col("title_2014")).is_not_null()
+    text = notebook_text(item_words) if item_text == "notebook" else comma_text(item_words)
     return (
-        merged.with_columns(text=cut_words(text, item_words))
-        .filter(
-            (pl.col("in_2018").fill_null(False) | clean_field(pl.col("title_2014")).is_not_null())
-            & (pl.col("text") != "")
-        )
+        merged.with_columns(text=text)
+        .filter(admitted & (pl.col("text") != ""))
         .select("category", item=pl.col("asin"), text="text")
     )
 
@@ -368,7 +432,13 @@ class SequentialRecommendation(TaskBuilder):
         # No IND list means every category not held out as OOD.
         in_scope = pl.col("category").is_in([*ind, *ood]) if ind else pl.lit(True)
         scoped = {name: tables[name].filter(in_scope) for name in self.tables}
-        items = item_texts(scoped["amazon2018_meta"], scoped["amazon2014_meta"], params.item_words).collect()
+        items = item_texts(
+            scoped["amazon2018_meta"],
+            scoped["amazon2014_meta"],
+            params.item_words,
+            params.items,
+            params.item_text,
+        ).collect()
         users = (
             _histories(scoped["amazon2018_ratings"], items.lazy(), params.core, params.max_history)
             .with_row_index("uid")

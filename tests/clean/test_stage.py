@@ -316,3 +316,21 @@ def test_selection_equals_running_the_expensive_steps_on_every_row_first(recipe)
     assert lazy.select("candidate_id", "split").equals(reference.select("candidate_id", "split"))
     assert not lazy["candidate_id"].str.starts_with("f").any()
     assert not lazy["candidate_id"].str.ends_with("-copy").any()
+
+
+@pytest.mark.parametrize("text", ["cleaned", "raw"])
+def test_language_filter_judges_the_text_before_cleaning_when_asked(monkeypatch, text):
+    # a stand-in engine that calls a text German when it still holds the markup cleaning strips
+    def detect(engine, seed):
+        return lambda texts: [("de", 1.0) if "<b>" in t else ("en", 1.0) for t in texts]
+
+    monkeypatch.setattr("ecinstruct_builder.clean.filters.detector", detect)
+    rng = np.random.default_rng(3)
+    rows = [(f"c{i}", ("<b>" if i % 2 else "") + review(rng), f"p{i}", "Home") for i in range(40)]
+    language = {"engine": "langdetect", "min_words": 0, "min_confidence": 0.0, "text": text}
+    config = task_config(Reviews(), {**TASK, "filters": {"language": language}}, seed=1)
+    selected, cleaner = select(config, candidates(rows))
+    assert not [c for c in selected.columns if c.startswith("_raw")]
+    assert not selected["review"].str.contains("<b>").any()  # what is rendered is the cleaned text
+    dropped = set(rejects_by_id(cleaner))
+    assert dropped == ({f"c{i}" for i in range(1, 40, 2)} if text == "raw" else set())

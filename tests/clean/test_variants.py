@@ -109,3 +109,16 @@ def test_shared_reviews_never_straddle_train_and_evaluation_and_quotas_fill(tmp_
     assert not rejects.filter(pl.col("stage") == "decontaminate").height  # nothing left to contaminate
     kept = set(copies["kept_id"])
     assert kept.isdisjoint(copies["candidate_id"])  # every copy names a row that was kept
+
+
+def test_variant_copies_switch_keeps_every_copy(tmp_path: Path):
+    builder = SentimentAnalysis()
+    table = {"ind_categories": ["Electronics", "Home"], "dedup": {"exact": False, "near": False}}
+    tables = {"amazon2018_reviews": reviews(100, copies_per_review=3).lazy()}
+    runs = {}
+    for collapse in (True, False):
+        config = task_config(builder, {**table, "dedup": {**table["dedup"], "variant_copies": collapse}})
+        runs[collapse] = select_task(builder, tables, config, 1, SplitConfig(), tmp_path / str(collapse))
+    assert runs[True].selected.height == 100
+    assert runs[True].rejects.filter(pl.col("reason") == VARIANT_REASON).height == 200
+    assert runs[False].selected.height == 300 and runs[False].rejects.is_empty()

@@ -476,3 +476,25 @@ def test_an_lfs_pointer_in_place_of_a_bundled_file_stops_fetch_saying_so(tmp_pat
         f"Error: {target}: is a Git LFS pointer, not the data; run `git lfs pull` in the clone it came from, "
         "or download the file itself from the source's homepage"
     ]
+
+
+def test_one_source_can_be_written_alone_and_its_files_do_not_change(demo, tmp_path):
+    out, rows = demo
+    alone = generate(tmp_path, sources=("amazon_google",))
+    assert alone == {name: n for name, n in rows.items() if name.startswith("amazon_google/")}
+    assert {p.parent.name for p in files_under(tmp_path).values()} == {"amazon_google"}
+    assert all((out / name).read_bytes() == (tmp_path / name).read_bytes() for name in alone)
+    with pytest.raises(ValueError, match="unknown synthetic source 'amazon_googel'"):
+        generate(tmp_path, sources=("amazon_googel",))
+
+
+def test_real_sized_amazon_google_repeats_36_gold_pairs_under_new_google_ids(tmp_path):
+    rows = generate(tmp_path, scale=1.0, sources=("amazon_google",))
+    folder = tmp_path / "amazon_google"
+    google = {r[0]: tuple(r[1:]) for r in csv_records(folder / "GoogleProducts.csv", header=True)}
+    mapping = csv_records(folder / "Amzon_GoogleProducts_perfectMapping.csv", header=True)
+    # 1,363 Amazon records plus the planted bad line, 3,226 Google records, 1,300 gold pairs
+    assert (rows["amazon_google/Amazon.csv"], rows["amazon_google/GoogleProducts.csv"]) == (1364, 3226)
+    assert len(mapping) == 1300
+    shown = [(a, google[g]) for a, g in mapping]  # a gold pair as it reads: the Amazon id and Google record
+    assert len({g for _, g in mapping}) == 1300 and len(set(shown)) == 1300 - 36

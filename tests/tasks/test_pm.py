@@ -3,9 +3,13 @@ import json
 import polars as pl
 import pytest
 
-from ecinstruct_builder.config import task_config
+from ecinstruct_builder.clean.variants import VARIANT_REASON
+from ecinstruct_builder.config import SplitConfig, load_recipe, task_config
 from ecinstruct_builder.errors import RecipeError
+from ecinstruct_builder.quarantine import Quarantine
+from ecinstruct_builder.select import select_task
 from ecinstruct_builder.sources.amazon_google import AmazonGoogle
+from ecinstruct_builder.synthetic import generate
 from ecinstruct_builder.tasks.pm import ProductMatching
 from ecinstruct_builder.templates import load_templates, render_fields
 
@@ -16,14 +20,18 @@ def product(side: str, ident: str, line: int = 1, **values) -> dict:
     return {"side": side, "id": ident, "title": f"title of {ident}", "line": line, **values}
 
 
-def build_frame(products: list[dict], mapping: list[tuple], seed: int = 1, **params) -> pl.DataFrame:
-    tables = {
+def pm_tables(products: list[dict], mapping: list[tuple]) -> dict[str, pl.LazyFrame]:
+    return {
         "amazon_google_products": pl.DataFrame(products, schema=SCHEMAS["amazon_google_products"]).lazy(),
         "amazon_google_mapping": pl.DataFrame(
             [{"id_amazon": a, "id_google": g, "line": i} for i, (a, g) in enumerate(mapping, 2)],
             schema=SCHEMAS["amazon_google_mapping"],
         ).lazy(),
     }
+
+
+def build_frame(products: list[dict], mapping: list[tuple], seed: int = 1, **params) -> pl.DataFrame:
+    tables = pm_tables(products, mapping)
     return ProductMatching().build(tables, task_config(ProductMatching(), params), seed=seed).collect()
 
 
@@ -164,3 +172,66 @@ def test_row_renders_through_the_template_with_nulls_as_json_null():
     )
     assert rendered["options"] == ""
     assert rendered["output"] == "yes"
+
+
+def test_pairs_that_read_the_same_are_one_example_when_duplicates_are_shown(tmp_path):
+    # g0 and g1 are one Google record under two ids, both mapped to a0: two pairs by ids, one as shown
+    twin = {"title": "photo suite", "description": "edit photos", "price": "9.99"}
+    products = [
+        *catalogue(4, 0),
+        product("google", "g0", 1, **twin),
+        product("google", "g1", 2, **twin),
+        *[product("google", f"g{i}", i) for i in range(2, 6)],
+    ]
+    mapping = [("a0", "g0"), ("a0", "g1"), ("a1", "g2")]
+    by_ids = build_frame(products, mapping)
+    assert by_ids["label"].value_counts().sort("label").rows() == [("no", 3), ("yes", 3)]
+    assert by_ids["copy_key"].is_null().all()
+    shown = build_frame(products, mapping, duplicates="shown")
+    positives = shown.filter(pl.col("label") == "yes")
+    assert positives.height == 3 and positives["copy_key"].n_unique() == 2
+    assert shown.filter(pl.col("label") == "no").height == 2  # as many as distinct positives
+    # selection keeps one of the twins and rejects the other, naming the one it kept
+    builder = ProductMatching()
+    tables = pm_tables(products, mapping)
+    config = task_config(builder, {"duplicates": "shown"})
+    selection = select_task(builder, tables, config, 1, SplitConfig(), tmp_path)
+    assert selection.selected.filter(pl.col("label") == "yes").height == 2
+    reject = selection.rejects.row(0, named=True)
+    assert selection.rejects.height == 1 and reject["reason"] == VARIANT_REASON
+    assert {reject["candidate_id"], reject["kept_id"]} == set(positives["candidate_id"].head(2))
+
+
+def test_negatives_never_read_like_a_positive_when_duplicates_are_shown():
+    # every Google record reads like a0's match, so no negative with a0 may be drawn; others can
+    twin = {"title": "same", "description": None, "price": None}
+    amazon = [product("amazon", "a0", 0, title="x"), product("amazon", "a1", 1, title="y")]
+    google = [product("google", f"g{i}", i, **twin) for i in range(4)]
+    out = build_frame(amazon + google, [("a0", "g0")], duplicates="shown")
+    negatives = out.filter(pl.col("label") == "no")
+    assert negatives.height == 1 and negatives["source_ids"].to_list()[0][0] == "a1"
+
+
+def test_real_sized_amazon_google_gives_the_published_pm_sizes_with_the_faithful_recipe(tmp_path):
+    generate(tmp_path / "raw", scale=1.0, sources=("amazon_google",))
+    adapter = AmazonGoogle()
+    pieces: dict[str, list[pl.LazyFrame]] = {table: [] for table in adapter.tables}
+    for file in adapter.discover(tmp_path / "raw" / adapter.name, {}):
+        for table, frame in adapter.read_file(file, {}, Quarantine()):
+            pieces[table].append(frame.lazy())
+    tables = {t: adapter.finalize(t, pl.concat(p)).collect().lazy() for t, p in pieces.items()}
+    products = tables["amazon_google_products"].group_by("side").len().collect()
+    assert dict(products.iter_rows()) == {"amazon": 1363, "google": 3226}  # records, as upstream counts
+    assert tables["amazon_google_mapping"].collect().height == 1300
+    builder = ProductMatching()
+    for name, expected in (("ecinstruct-faithful", (2022, 253, 253)), ("ecinstruct", None)):
+        recipe = load_recipe(name)
+        selection = select_task(builder, tables, recipe.task("PM"), recipe.seed, recipe.split, tmp_path)
+        sizes = dict(selection.selected["split"].value_counts().iter_rows())
+        yes = selection.selected.filter(pl.col("label") == "yes").height
+        if expected:  # 1,264 of the 1,300 gold pairs read differently, plus as many negatives
+            assert (sizes["train"], sizes["validation"], sizes["test"]) == expected
+            assert yes + selection.rejects.filter(pl.col("reason") == VARIANT_REASON).height == 1300
+            assert selection.selected.height == 2 * 1264
+        else:  # our recipe keeps every gold pair with its own ids, split by hash
+            assert selection.split.candidates == 2 * 1300

@@ -146,3 +146,42 @@ def test_row_renders_through_the_template():
     assert rendered["input"] == '{"Product 1": "Desk lamp", "Product 2": "Bulb 60\\" pack"}'
     assert json.loads(rendered["options"]) == RELATION_OPTIONS
     assert rendered["output"] == "A"
+
+
+def two_kettles(second_relation: str) -> list[dict]:
+    """Two "Kettle" listings, each related to its own "Mug" listing: A1-B1 also_buy, A2-B2 the other."""
+    return [
+        item("A1", "Kettle", also_buy=["B1"], line=1),
+        item("A2", "Kettle", line=2, **{second_relation: ["B2"]}),
+        item("B1", "Mug", line=3),
+        item("B2", "Mug", line=4),
+    ]
+
+
+def test_title_keyed_pairs_merge_listings_that_share_both_titles():
+    # one pair by titles, two by ASINs
+    rows = two_kettles("also_buy")
+    assert len(build_frame(rows)) == 2
+    out = build_frame(rows, pair_key="titles")
+    assert (out["title1"].to_list(), out["title2"].to_list()) == (["Kettle"], ["Mug"])
+    assert pairs(out) == [("A1", "B1", "A")]  # lineage: the first listing that gave the titles
+
+
+def test_title_keyed_pairs_drop_a_title_pair_under_two_relations_across_listings():
+    # A1-B1 is also_buy and A2-B2 also_view: distinct ASIN pairs, but one ambiguous title pair
+    rows = two_kettles("also_view")
+    assert sorted(label for *_, label in pairs(build_frame(rows))) == ["A", "B"]
+    assert build_frame(rows, pair_key="titles").is_empty()
+
+
+@pytest.mark.parametrize("pair_key", ["asins", "titles"])
+def test_blank_titles_are_kept_when_asked(pair_key):
+    rows = [item("A1", "", also_buy=["B1"], line=1), item("B1", "Mug", line=2), item("C1", "", line=3)]
+    rows[0]["also_view"] = ["C1"]  # two blank titles are equal: never a pair
+    assert build_frame(rows, pair_key=pair_key).is_empty()
+    out = build_frame(rows, pair_key=pair_key, blank_titles=True)
+    assert (out["title1"].to_list(), out["title2"].to_list(), out["label"].to_list()) == (
+        [""],
+        ["Mug"],
+        ["A"],
+    )

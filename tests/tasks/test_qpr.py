@@ -93,7 +93,8 @@ def shares(lengths: Counter) -> dict[int, float]:
     return {length: 100 * lengths[length] / total for length in (2, 3, 4)}
 
 
-def test_length_shares_follow_the_authors_loop():
+@pytest.mark.parametrize("row_level", [False, True], ids=["grouped", "random"])
+def test_length_shares_follow_the_authors_loop(row_level):
     pool = esci_like_pool(20_000, random.Random(3))
     rows = [
         esci_row(example_id, query_id, label)
@@ -102,8 +103,10 @@ def test_length_shares_follow_the_authors_loop():
         for example_id in ids
     ]
     wanted = 4_000
-    # Selection takes whole queries in its (task-salted) order until the quota is met.
-    taken = assign_buckets(build(QPR, rows, seed=5), 5, QPR.abbr).sort("order", "candidate_id").head(wanted)
+    # Selection takes whole queries (random split mode: single lists) in its task-salted order
+    # until the quota is met.
+    ordered = assign_buckets(build(QPR, rows, seed=5), 5, QPR.abbr, row_level)
+    taken = ordered.sort("order", "candidate_id").head(wanted)
     ours = Counter(len(ids) for ids in taken["source_ids"])
     theirs = authors_lengths(pool, wanted, random.Random(1))
     for length, share in shares(theirs).items():
@@ -178,3 +181,19 @@ def test_row_renders_through_the_template():
     titles = dict(item.split(": ", 1) for item in row["product_list"])
     assert titles[row["label"][0]] == "Waterproof hiking boot"
     assert row["labels"] in ('["E", "I"]', '["I", "E"]')
+
+
+@pytest.mark.parametrize("language_on", ["lists", "rows"])
+def test_the_language_filter_can_judge_the_rows_before_lists_are_drawn(monkeypatch, language_on):
+    # a stand-in engine that calls "Titre" titles French; query 1's second exact product is one
+    def detect(engine, seed):
+        return lambda texts: [("fr", 1.0) if t.startswith("Titre") else ("en", 1.0) for t in texts]
+
+    monkeypatch.setattr("ecinstruct_builder.clean.filters.detector", detect)
+    rows = [*query(1, "ESCI"), esci_row(15, 1, "E", product_title="Titre 15")]
+    language = {"engine": "langdetect", "min_words": 0, "min_confidence": 0.0}
+    out = build(QPR, rows, filters={"language": language}, language_on=language_on, lists_per_query=8)
+    shown = {example for ids in out["source_ids"] for example in ids}
+    # judged by rows, the French product never enters a list and every length stays possible
+    assert ("15" in shown) is (language_on == "lists")
+    assert {len(ids) for ids in out["source_ids"]} == {2, 3, 4}

@@ -72,11 +72,12 @@ def build(
     return SequentialRecommendation().build(tables, recipe, seed=seed).collect()
 
 
-def texts(meta18: list[dict], meta14: list[dict] = (), item_words: int = 25) -> dict[str, str]:
+def texts(meta18: list[dict], meta14: list[dict] = (), item_words: int = 25, **params) -> dict[str, str]:
     frame = item_texts(
         pl.DataFrame(meta18, schema=META18).lazy(),
         pl.DataFrame(list(meta14), schema=META14).lazy(),
         item_words,
+        **params,
     )
     return dict(frame.select("item", "text").collect().iter_rows())
 
@@ -349,3 +350,37 @@ def test_reviewers_are_published_as_keyed_pseudonyms():
     assert published and not published & users and first.height == plain.height
     assert first["group_key"].to_list() == again["group_key"].to_list()  # stable for one key
     assert set(first["group_key"]).isdisjoint(other["group_key"])  # another key, other pseudonyms
+
+
+OLD_ONLY = {
+    "category": "Home",
+    "asin": "B9",
+    "title": "Old only",
+    "brand": "Oldco",
+    "categories": None,
+    "line": 1,
+}
+
+
+def test_items_of_2014_metadata_only_are_admitted_unless_the_recipe_asks_for_2018():
+    meta18 = [meta("Home", "A1", "New")]
+    assert set(texts(meta18, [OLD_ONLY])) == {"A1", "B9"}
+    assert set(texts(meta18, [OLD_ONLY], items="2018")) == {"A1"}
+
+
+def test_notebook_item_text_ends_each_part_with_a_dot_and_joins_with_spaces():
+    title = '<b>Big</b> "Red" Lamp. \nShade...'
+    levels = ["Home & Kitchen", "Lighting.", "Lamps"]
+    found = texts([meta("Home", "A1", title, brand="Acme", categories=levels)], item_text="notebook")
+    assert found == {"A1": "Big Red Lamp. Shade. Home & Kitchen. Lighting. Acme."}
+
+
+def test_notebook_item_text_falls_back_to_2014_only_for_empty_fields_and_cuts_on_spaces():
+    meta18 = [
+        meta("Home", "A1", "x" * 2000, brand="", categories=[]),  # too long: empty, no fallback
+        meta("Home", "A2", "one two  three four", brand=None, categories=[]),
+    ]
+    meta14 = [{**OLD_ONLY, "asin": "A1"}]
+    # A2: the double space is an empty word, so three words end after "two "
+    found = texts(meta18, meta14, item_words=3, item_text="notebook")
+    assert found == {"A1": "Oldco.", "A2": "one two ..."}
