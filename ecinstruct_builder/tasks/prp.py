@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
-from .base import AnswerFormat, PaperResult, TaskBuilder, stable_id_expr
+from .base import AnswerFormat, GroupedCandidates, PaperResult, TaskBuilder, stable_id_expr
 
 if TYPE_CHECKING:
     from ..config import TaskConfig
@@ -82,16 +82,33 @@ class ProductRelationPrediction(TaskBuilder):
 
     def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
         meta = latest_meta_rows(tables["amazon2018_meta"])
+        return self._candidates(meta, single_relation_pairs(meta))
+
+    def grouped(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> GroupedCandidates:
+        """Keys from the single-relation pairs of the whole file (a pair's first product is its group)."""
+        meta = latest_meta_rows(tables["amazon2018_meta"])
+        pairs = single_relation_pairs(meta).collect()
+        keys = pairs.select(
+            group_key="asin1", domain="category", official_split=pl.lit(None, dtype=pl.String)
+        )
+        return GroupedCandidates(
+            keys,
+            lambda groups: self._candidates(
+                meta, pairs.lazy().filter(pl.col("asin1").is_in(groups.implode()))
+            ),
+        )
+
+    def _candidates(self, meta: pl.LazyFrame, pairs: pl.LazyFrame) -> pl.LazyFrame:
+        """The candidates of these single-relation pairs, in key order."""
         # Both products need a real title; a partner missing from this category's meta has none here.
         titles = meta.select("category", "asin", "title").filter(pl.col("title").str.strip_chars() != "")
-        pairs = (
-            single_relation_pairs(meta)
-            .join(titles.rename({"asin": "asin1", "title": "title1"}), on=["category", "asin1"])
+        titled = (
+            pairs.join(titles.rename({"asin": "asin1", "title": "title1"}), on=["category", "asin1"])
             .join(titles.rename({"asin": "asin2", "title": "title2"}), on=["category", "asin2"])
             .filter(pl.col("title1") != pl.col("title2"))
             .sort(KEY)
         )
-        return pairs.select(
+        return titled.select(
             candidate_id=stable_id_expr(self.abbr, *KEY),
             source=pl.lit("amazon2018"),
             source_ids=pl.concat_list("asin1", "asin2"),
