@@ -56,6 +56,11 @@ def single_relation_pairs(meta: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+def _product(asin: str) -> pl.Expr:
+    """A product's key within the file: category and ASIN."""
+    return pl.concat_str("category", asin, separator="/")
+
+
 class ProductRelationPrediction(TaskBuilder):
     abbr = "PRP"
     name = "Product_Relation_Prediction"
@@ -101,10 +106,14 @@ class ProductRelationPrediction(TaskBuilder):
     def _candidates(self, meta: pl.LazyFrame, pairs: pl.LazyFrame) -> pl.LazyFrame:
         """The candidates of these single-relation pairs, in key order."""
         # Both products need a real title; a partner missing from this category's meta has none here.
-        titles = meta.select("category", "asin", "title").filter(pl.col("title").str.strip_chars() != "")
+        # The title lookups share no column: else Polars may join them with each other on the
+        # category alone (a cross product per category) to test title1 != title2 early.
+        titles = meta.filter(pl.col("title").str.strip_chars() != "").select(
+            product=_product("asin"), title="title"
+        )
         titled = (
-            pairs.join(titles.rename({"asin": "asin1", "title": "title1"}), on=["category", "asin1"])
-            .join(titles.rename({"asin": "asin2", "title": "title2"}), on=["category", "asin2"])
+            pairs.join(titles.rename({"title": "title1"}), left_on=_product("asin1"), right_on="product")
+            .join(titles.rename({"title": "title2"}), left_on=_product("asin2"), right_on="product")
             .filter(pl.col("title1") != pl.col("title2"))
             .sort(KEY)
         )
