@@ -26,7 +26,7 @@ from .clean.stage import TaskCleaner
 from .clean.variants import variant_plan
 from .records import IND_EVAL_SPLITS, SPLITS
 from .report import HoldOutReport, Quota, SplitReport, StageTiming
-from .split import assign_buckets, assign_sides, assign_splits
+from .split import assign_buckets, assign_sides, assign_splits, eval_side_rows
 from .tasks.base import GroupedCandidates, TaskBuilder
 
 if TYPE_CHECKING:
@@ -218,10 +218,8 @@ def select_task(
     """
     started = time.perf_counter()
     inputs = {t: tables[t] for t in builder.tables}
-    # copies shared across groups re-key the groups (variant families), and a hold-out counts
-    # whole domains: both need every candidate built first
-    plain = builder.copy_key is None and builder.ood_axis != "holdout"
-    grouped = builder.grouped(inputs, config, seed) if plain else None
+    # copies shared across groups re-key the groups (variant families): every candidate is built first
+    grouped = builder.grouped(inputs, config, seed) if builder.copy_key is None else None
     scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".candidates-{builder.abbr}-", dir=scratch) as folder:
         store = CandidateStore(Path(folder), seed, builder.abbr)
@@ -274,13 +272,17 @@ def _select_grouped(
     whole-source order, so its result is the one selecting from every candidate would give.
     Returns the selection, its report, the key rows built and the seconds spent building.
     """
-    builder, seed = selector.builder, selector.seed
-    placed = assign_splits(
-        assign_sides(
-            assign_buckets(grouped.keys, seed, builder.abbr), builder, selector.config, seed, selector.split
-        )[0],
-        selector.split.fractions,
-    )
+    builder, seed, fractions = selector.builder, selector.seed, selector.split.fractions
+    keyed = assign_buckets(grouped.keys, seed, builder.abbr)
+    if builder.ood_axis == "holdout":
+        # a hold-out counts the evaluation side's rows of whole domains: the groups on that side are
+        # built first, whole; the other rows are placed in-domain, where they go unless held out
+        first = eval_side_rows(keyed, fractions)["group_key"].unique()
+        sided = keyed.filter(~pl.col("group_key").is_in(first.implode())).with_columns(side=pl.lit("IND"))
+    else:
+        first = keyed["group_key"].head(0)
+        sided = assign_sides(keyed, builder, selector.config, seed, selector.split)[0]
+    placed = assign_splits(sided, fractions)
     built_keys: list[pl.DataFrame] = []
     frontier = -1.0
     margin = FRONTIER_MARGIN
@@ -292,7 +294,8 @@ def _select_grouped(
         building = time.perf_counter()
         fresh = placed.filter((pl.col("order") > frontier) & (pl.col("order") <= reach))
         frontier = reach
-        groups = fresh["group_key"].unique().sort()
+        groups = fresh["group_key"] if built_keys else pl.concat([fresh["group_key"], first])
+        groups = groups.unique().sort()
         if not groups.is_empty() or not built_keys:
             built_keys.append(_store(selector.store, selector.cleaner, grouped.build(groups), builder))
         build_seconds += time.perf_counter() - building

@@ -13,7 +13,7 @@ from ecinstruct_builder.select import TaskSelection, quota_frontier, select_task
 from ecinstruct_builder.tasks import builders
 from ecinstruct_builder.tasks.base import TaskBuilder
 
-GROUPED = ("SR", "PRP")  # the builders that make their candidates group by group
+GROUPED = ("SR", "PRP", "AVE")  # the builders that make their candidates group by group
 
 
 def whole(builder: TaskBuilder) -> TaskBuilder:
