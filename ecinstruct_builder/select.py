@@ -9,6 +9,10 @@ what is still needed, their full rows are read back from the store, and the expe
 (language id, exact and near-duplicate removal, decontamination) run on them until the quota is
 full. Rows past that point leave no trace, so the result equals running every step on every row.
 Every row that leaves on the way (filters, duplicates, group overlap, a hold-out) is a reject.
+
+A builder that makes its candidates group by group (`TaskBuilder.grouped`) has only the groups up to
+a frontier in selection order built, the frontier moving on while a quota reaches past it
+(`_select_grouped`): the cost of building follows the quotas, not the source.
 """
 
 from __future__ import annotations
