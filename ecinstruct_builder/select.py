@@ -272,42 +272,48 @@ def _select_grouped(
     Every group up to a frontier in selection order is built; the frontier starts where the key rows
     alone would fill each quota (with a margin for the rows the filters drop) and moves on, the
     margin doubling, while a quota reaches past it. Selection then runs again from the start on
-    every built row (the cheap steps are not repeated): the rows it offers are a prefix of the
-    whole-source order, so its result is the one selecting from every candidate would give.
+    the rows up to the frontier (the cheap steps are not repeated): a prefix of the whole-source
+    order, so its result is the one selecting from every candidate would give.
     Returns the selection, its report, the key rows built and the seconds spent building.
     """
     builder, seed, fractions = selector.builder, selector.seed, selector.split.fractions
-    keyed = assign_buckets(grouped.keys, seed, builder.abbr)
+    keyed = assign_buckets(grouped.keys, seed, builder.abbr).with_row_index("_key")
     if builder.ood_axis == "holdout":
-        # a hold-out counts the evaluation side's rows of whole domains: the groups on that side are
-        # built first, whole; the other rows are placed in-domain, where they go unless held out
-        first = eval_side_rows(keyed, fractions)["group_key"].unique()
-        sided = keyed.filter(~pl.col("group_key").is_in(first.implode())).with_columns(side=pl.lit("IND"))
+        # a hold-out counts the evaluation side's rows of whole domains: that side's groups are built
+        # first and its rows all offered; the other rows are placed in-domain, where they go unless
+        # held out
+        ahead = eval_side_rows(keyed, fractions)
+        rest = keyed.filter(~pl.col("_key").is_in(ahead["_key"].implode())).with_columns(side=pl.lit("IND"))
     else:
-        first = keyed["group_key"].head(0)
-        sided = assign_sides(keyed, builder, selector.config, seed, selector.split)[0]
-    placed = assign_splits(sided, fractions)
-    built_keys: list[pl.DataFrame] = []
+        ahead = keyed.head(0)
+        rest = assign_sides(keyed, builder, selector.config, seed, selector.split)[0]
+    placed = assign_splits(rest, fractions)
+    parts: list[pl.DataFrame] = []
+    done = keyed["group_key"].head(0)
     frontier = -1.0
     margin = FRONTIER_MARGIN
     build_seconds = 0.0
     while True:
         reach = quota_frontier(placed, selector.config, selector.builder, margin)
-        if reach <= frontier:  # the key rows cannot tell how much further: build every group
-            reach = 1.0
+        frontier = reach if reach > frontier else 1.0  # no further the key rows can tell: every group
         building = time.perf_counter()
-        fresh = placed.filter((pl.col("order") > frontier) & (pl.col("order") <= reach))
-        frontier = reach
-        groups = fresh["group_key"] if built_keys else pl.concat([fresh["group_key"], first])
-        groups = groups.unique().sort()
-        if not groups.is_empty() or not built_keys:
-            built_keys.append(_store(selector.store, selector.cleaner, grouped.build(groups), builder))
+        wanted = pl.concat([ahead["group_key"], placed.filter(pl.col("order") <= frontier)["group_key"]])
+        wanted = wanted.unique()
+        groups = wanted.filter(~wanted.is_in(done.implode())).sort()
+        if not groups.is_empty() or not parts:
+            parts.append(_store(selector.store, selector.cleaner, grouped.build(groups), builder))
+        done = pl.concat([done, groups])
         build_seconds += time.perf_counter() - building
-        kept = pl.concat(built_keys)
+        kept = pl.concat(parts)
+        # only a prefix of the selection order is offered (rows of built groups past the frontier
+        # wait for it), so what selection takes is what it takes from every candidate
+        prefix = pl.col("order") <= frontier
+        if not ahead.is_empty():
+            prefix |= pl.col(ROW).is_in(eval_side_rows(kept, fractions)[ROW].implode())
         unbuilt = placed.filter(pl.col("order") > frontier).select("split", "domain").unique()
         mark = selector.cleaner.mark()
         try:
-            selected, report = selector.select(kept, unbuilt)
+            selected, report = selector.select(kept.filter(prefix), unbuilt)
             return selected, report, kept, build_seconds
         except NotBuiltYet:
             selector.cleaner.rewind(mark)
