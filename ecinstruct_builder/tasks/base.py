@@ -81,16 +81,13 @@ class PaperResult:
         return values[index] if index < len(values) else None
 
 
-#: the key columns of `GroupedCandidates.keys`: what placing a candidate in a split reads
-GROUP_KEY_COLUMNS = ("group_key", "domain", "official_split")
-
-
 @dataclass(frozen=True)
 class GroupedCandidates:
     """A task's candidates made group by group, so selection builds only the groups its quotas reach.
 
     `keys` comes from a cheap pass over the whole source (every whole-source rule applied: SR's
-    k-core, PRP's multi-relation drop): GROUP_KEY_COLUMNS, one row per candidate the groups may give
+    k-core, PRP's multi-relation drop): `group_key`, `domain` and `official_split` (what placing a
+    candidate in a split reads), one row per candidate the groups may give
     (a superset: the full build may still drop some). `build(groups)` equals `build()` restricted to
     the candidates whose group key is in `groups`.
     """
