@@ -7,6 +7,10 @@ times two eCeLLM notebook steps against ours on the same files (`notebook_baseli
 
     python benchmarks/pipeline.py --scales 0.01 0.03 0.1 0.3
 
+With `--baseline DIR` (an earlier source tree, e.g. `git archive REV | tar -x -C DIR`) each scale is
+first built by that code on the same inputs, and every fetched table and dataset file of the two
+builds is compared byte for byte.
+
 Inputs live under --scratch (default /tmp/ecbuild-bench/inputs-<scale>) and are reused while the
 generator's code is unchanged; results go to --scratch/results.json and, as Markdown, to stdout
 (and --markdown FILE).
@@ -64,14 +68,16 @@ with open(sys.argv[1], "w") as out:
 """
 
 
-def run_measured(command: list[str], log: Path) -> Run:
-    """Run `command` with its output in `log`; return its wall time and its own peak RSS."""
+def run_measured(command: list[str], log: Path, code: Path | None = None) -> Run:
+    """Run `command` with its output in `log`; return its wall time and its own peak RSS. With
+    `code` (the root of another ecbuild source tree), `ecinstruct_builder` is imported from there."""
     log.parent.mkdir(parents=True, exist_ok=True)
     usage_file = log.with_suffix(".rss.json")
     started = time.perf_counter()
     with log.open("wb") as out:
         launcher = [sys.executable, "-c", LAUNCHER, str(usage_file), *command]
-        subprocess.run(launcher, stdout=out, stderr=subprocess.STDOUT, cwd=REPO, check=False)
+        env = None if code is None else {**os.environ, "PYTHONPATH": str(code)}
+        subprocess.run(launcher, stdout=out, stderr=subprocess.STDOUT, cwd=code or REPO, env=env, check=False)
     seconds = round(time.perf_counter() - started, 2)
     usage = json.loads(usage_file.read_text()) if usage_file.is_file() else {"exit": -1, "maxrss_kb": 0}
     if usage["exit"] != 0:
@@ -196,12 +202,10 @@ def notebook_comparison(
     return rows
 
 
-def run_scale(scratch: Path, scale: float, seed: int, repeats: int) -> dict[str, Any]:
-    """Inputs, fetch and render of one scale (a fresh work dir), and the notebook comparison."""
-    inputs, made = ensure_inputs(scratch, scale, seed)
-    workdir = scratch / f"work-{scale:g}"
+def build(inputs: Path, workdir: Path, logs: Path, tag: str, code: Path | None = None) -> dict[str, Any]:
+    """`ecbuild fetch` and `ecbuild render --task all` of the `ecinstruct` recipe in a fresh work dir,
+    by this checkout or by the source tree `code`: time and peak RSS of each, and the stages."""
     shutil.rmtree(workdir, ignore_errors=True)
-    logs = scratch / "logs"
     fetch = run_measured(
         ecbuild(
             "fetch",
@@ -213,26 +217,66 @@ def run_scale(scratch: Path, scale: float, seed: int, repeats: int) -> dict[str,
             str(workdir),
             "--quiet",
         ),
-        logs / f"fetch-{scale:g}.log",
+        logs / f"fetch-{tag}.log",
+        code,
     )
     render = run_measured(
         ecbuild("render", "--recipe", "ecinstruct", "--workdir", str(workdir), "--task", "all", "--quiet"),
-        logs / f"render-{scale:g}.log",
+        logs / f"render-{tag}.log",
+        code,
     )
     rendered = from_json(BuildReport, (workdir / "reports" / "build.json").read_text()).tasks
     return {
-        "scale": scale,
-        "input_records": made.get("records"),
-        "input_bytes": folder_bytes(inputs),
-        "generate": made.get("generate"),
         "fetch": asdict(fetch),
         "render": asdict(render),
         "total_seconds": round(fetch.seconds + render.seconds, 2),
         "peak_rss_mb": max(fetch.peak_rss_mb, render.peak_rss_mb),
         "rendered_rows": sum(task.rows for task in rendered.values()),
         "stages": fetch_stages(workdir) + render_stages(workdir),
+    }
+
+
+def same_outputs(one: Path, other: Path) -> list[str]:
+    """The fetched tables and dataset files of two work dirs that differ (or exist in one only)."""
+    files = {
+        path.relative_to(root)
+        for root in (one, other)
+        for folder in ("sources", "dataset")
+        for path in (root / folder).glob("*.parquet")
+    }
+    return sorted(
+        str(name)
+        for name in files
+        if not ((one / name).is_file() and (other / name).is_file())
+        or (one / name).read_bytes() != (other / name).read_bytes()
+    )
+
+
+def run_scale(
+    scratch: Path, scale: float, seed: int, repeats: int, baseline: Path | None = None
+) -> dict[str, Any]:
+    """Inputs, fetch and render of one scale (a fresh work dir), and the notebook comparison; with
+    `baseline`, the same build by that source tree first, and which outputs differ."""
+    inputs, made = ensure_inputs(scratch, scale, seed)
+    workdir = scratch / f"work-{scale:g}"
+    logs = scratch / "logs"
+    before = None
+    if baseline is not None:
+        before = build(inputs, scratch / f"work-{scale:g}-baseline", logs, f"{scale:g}-baseline", baseline)
+    result = {
+        "scale": scale,
+        "input_records": made.get("records"),
+        "input_bytes": folder_bytes(inputs),
+        "generate": made.get("generate"),
+        **build(inputs, workdir, logs, f"{scale:g}"),
         "notebook": notebook_comparison(inputs, scratch, scale, repeats) if repeats else [],
     }
+    if before is not None:
+        result["baseline"] = {
+            **before,
+            "differing": same_outputs(workdir, scratch / f"work-{scale:g}-baseline"),
+        }
+    return result
 
 
 # --- Markdown ---------------------------------------------------------------------------------------
@@ -326,8 +370,45 @@ def markdown(results: list[dict[str, Any]], host: dict[str, Any]) -> str:
         ]
         header = ["scale", "step", "notebook s", "ours s", "ratio", "notebook RSS MB", "ours RSS MB"]
         out += _table([*header, "notebook rows out", "ours rows out"], comparison)
-    for r in builds:
-        out += [f"#### Scale {r['scale']:g}", ""]
+    compared = [r for r in builds if r.get("baseline")]
+    if compared:
+        out += [
+            "Baseline (an earlier source tree) against this checkout, same inputs, same run; "
+            "`outputs` compares every fetched table and dataset file byte for byte:",
+            "",
+        ]
+        rows = []
+        for r in compared:
+            for code, side in (("baseline", r["baseline"]), ("this checkout", r)):
+                rows.append(
+                    [
+                        f"{r['scale']:g}",
+                        code,
+                        _number(side["fetch"]["seconds"], 1),
+                        _number(side["render"]["seconds"], 1),
+                        _number(side["total_seconds"], 1),
+                        _number(side["fetch"]["peak_rss_mb"]),
+                        _number(side["render"]["peak_rss_mb"]),
+                        "",
+                    ]
+                )
+            differing = r["baseline"]["differing"]
+            rows[-1][-1] = "identical" if not differing else "differ: " + ", ".join(differing)
+        header = [
+            "scale",
+            "code",
+            "fetch s",
+            "render s",
+            "total s",
+            "fetch peak RSS MB",
+            "render peak RSS MB",
+        ]
+        out += _table([*header, "outputs"], rows)
+    sides = [(r, "") for r in builds] + [
+        (r["baseline"] | {"scale": r["scale"]}, ", baseline") for r in compared
+    ]
+    for r, label in sides:
+        out += [f"#### Scale {r['scale']:g}{label}", ""]
         stages = [
             [
                 s["stage"],
@@ -382,13 +463,19 @@ def main() -> None:
         help="also time the SA comparison at full size (the review files alone, 200,000 lines per "
         "category; written once, about 1.5 GB uncompressed)",
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="the root of an earlier ecbuild source tree (e.g. `git archive REV | tar -x -C DIR`): each "
+        "scale is also built by it, on the same inputs, and the outputs are compared byte for byte",
+    )
     parser.add_argument("--markdown", type=Path, help="also write the Markdown tables to this file")
     args = parser.parse_args()
     host = machine()
     results = []
     for scale in args.scales:
         print(f"scale {scale:g} ...", file=sys.stderr, flush=True)
-        results.append(run_scale(args.scratch, scale, args.seed, args.repeats))
+        results.append(run_scale(args.scratch, scale, args.seed, args.repeats, args.baseline))
         (args.scratch / "results.json").write_text(
             json.dumps({"machine": host, "results": results}, indent=2) + "\n"
         )

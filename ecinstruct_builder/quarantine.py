@@ -50,6 +50,12 @@ class Quarantine:
         )
         self.per_file[file] += 1
 
+    def merge(self, other: Quarantine) -> None:
+        """Append what another quarantine collected (one file's, read in a thread of its own)."""
+        self.rows += other.rows
+        self.per_file.update(other.per_file)
+        self.encodings.update(other.encodings)
+
     def __len__(self) -> int:
         return len(self.rows)
 

@@ -9,6 +9,10 @@ what is still needed, their full rows are read back from the store, and the expe
 (language id, exact and near-duplicate removal, decontamination) run on them until the quota is
 full. Rows past that point leave no trace, so the result equals running every step on every row.
 Every row that leaves on the way (filters, duplicates, group overlap, a hold-out) is a reject.
+
+A builder that makes its candidates group by group (`TaskBuilder.grouped`) has only the groups up to
+a frontier in selection order built, the frontier moving on while a quota reaches past it
+(`_select_grouped`): the cost of building follows the quotas, not the source.
 """
 
 from __future__ import annotations
@@ -26,8 +30,8 @@ from .clean.stage import TaskCleaner
 from .clean.variants import variant_plan
 from .records import IND_EVAL_SPLITS, SPLITS
 from .report import HoldOutReport, Quota, SplitReport, StageTiming
-from .split import assign_buckets, assign_sides, assign_splits, by_row
-from .tasks.base import TaskBuilder
+from .split import assign_buckets, assign_sides, assign_splits, by_row, eval_side_rows
+from .tasks.base import GroupedCandidates, TaskBuilder
 
 if TYPE_CHECKING:
     from .config import SplitConfig, TaskConfig
@@ -36,6 +40,17 @@ if TYPE_CHECKING:
 CANDIDATE_BATCH_ROWS = 100_000
 MARGIN = 1.1  # rows offered per row still needed: a small safety margin for rows the steps drop
 MIN_CHUNK = 16
+# key rows built per quota row to start with: the cheap filters and dedup drop few candidates
+FRONTIER_MARGIN = 1.25
+
+
+class NotBuiltYet(Exception):
+    """A quota reached past the candidates built so far: build more groups and select again."""
+
+
+def _require(enough: bool) -> None:
+    if not enough:
+        raise NotBuiltYet
 
 
 @dataclass
@@ -85,14 +100,23 @@ class Selector:
             got += kept.height
         return taken, got, start
 
-    def take(self, pool: pl.DataFrame, cap: int, equal_shares: bool) -> pl.DataFrame:
+    def take(
+        self, pool: pl.DataFrame, cap: int, equal_shares: bool, unbuilt: frozenset[str | None] = frozenset()
+    ) -> pl.DataFrame:
         """`cap` kept rows in selection order; with `equal_shares` and several domains, an equal share
-        of each domain first, then fill up from what they have left."""
+        of each domain first, then fill up from what they have left.
+
+        `unbuilt`: the domains of this split that have candidates not built yet (past the groups
+        built so far, all later in selection order); a fill that runs short on one raises NotBuiltYet.
+        """
         ordered = pool.sort("order", "candidate_id")
         domains = sorted(d for d in ordered["domain"].unique().to_list() if d is not None)
         if not equal_shares or len(domains) < 2:
-            chunks, _, _ = self._fill(ordered, 0, cap)
+            _require(not (equal_shares and unbuilt - {None} - set(domains)))
+            chunks, got, _ = self._fill(ordered, 0, cap)
+            _require(got >= cap or not unbuilt)
             return pl.concat(chunks) if chunks else ordered.head(0)
+        _require(not unbuilt - {None} - set(domains))  # the shares depend on every domain
         share, extra = divmod(cap, len(domains))
         streams = {d: ordered.filter(pl.col("domain") == d) for d in domains}
         positions = dict.fromkeys(domains, 0)
@@ -100,18 +124,26 @@ class Selector:
         total = 0
         for i, domain in enumerate(domains):
             taken, got, positions[domain] = self._fill(streams[domain], 0, share + (i < extra))
+            _require(got >= share + (i < extra) or domain not in unbuilt)
             chunks += taken
             total += got
         # fill up from what the domains have left, still in bucket order
         rest = pl.concat([streams[d].slice(positions[d]) for d in domains]).sort("order", "candidate_id")
-        taken, _, _ = self._fill(rest, 0, cap - total)
+        taken, got, _ = self._fill(rest, 0, cap - total)
+        _require(got >= cap - total or not unbuilt - {None})
         chunks += taken
         return pl.concat(chunks).sort("order", "candidate_id") if chunks else ordered.head(0)
 
-    def select(self, keys: pl.DataFrame) -> tuple[pl.DataFrame, SplitReport]:
+    def select(
+        self, keys: pl.DataFrame, unbuilt: pl.DataFrame | None = None
+    ) -> tuple[pl.DataFrame, SplitReport]:
         """Place the candidates and fill every split's quota, train first, so evaluation rows can be
         checked against it: a validation/test row whose group already sits in the selected train rows
-        is dropped (official splits need this; hash splits never trigger it)."""
+        is dropped (official splits need this; hash splits never trigger it).
+
+        `unbuilt` (`split`, `domain`): where candidates not built yet would be placed; a quota that
+        would reach them raises NotBuiltYet.
+        """
         sided, held_rows, holdout = assign_sides(keys, self.builder, self.config, self.seed, self.split)
         self.cleaner.reject(self._full(held_rows), "split", "held_out_domain")
         placed = assign_splits(sided, self.split.fractions, exact=self.split.mode == "random")
@@ -121,8 +153,10 @@ class Selector:
         train_groups = pl.Series("group_key", [], dtype=pl.String)
         for split in SPLITS:
             pool = placed.filter(pl.col("split") == split)
+            waiting = frozenset(() if unbuilt is None else unbuilt.filter(pl.col("split") == split)["domain"])
             cap = self.config.sizes.cap(split)
             if cap is None:
+                _require(not waiting)  # every row of the split: all of them must be built
                 cap = pool.height if split != "test_ood" or self.builder.ood_axis != "none" else 0
             if (
                 split in IND_EVAL_SPLITS
@@ -137,7 +171,7 @@ class Selector:
             # ECInstruct's mix of several IND categories: equal shares (SA, SR) or a pooled draw
             mix = self.config.category_mix or self.builder.category_mix
             equal_shares = split != "test_ood" and mix == "equal" and len(self.config.ind_categories) > 1
-            taken = self.take(pool, cap, equal_shares)
+            taken = self.take(pool, cap, equal_shares, waiting)
             if split == "train":
                 train_groups = taken["group_key"].unique()
             per_category = taken.group_by("domain").len().fill_null("(none)").sort("domain").iter_rows()
@@ -187,32 +221,131 @@ def select_task(
 ) -> TaskSelection:
     """Build the candidates of one task, clean them and select its split rows.
 
-    Memory holds the key columns of every candidate but full rows only for the rows the quotas
-    reach; the full rows wait in a temporary store under `scratch`.
+    Memory holds the key columns of the candidates built but full rows only for the rows the quotas
+    reach; the full rows wait in a temporary store under `scratch`. A builder that makes its
+    candidates group by group (`TaskBuilder.grouped`) builds only the groups the quotas reach.
     """
     started = time.perf_counter()
-    candidates = builder.build({t: tables[t] for t in builder.tables}, config, seed)
-    variants = None
+    inputs = {t: tables[t] for t in builder.tables}
     copy_key = builder.copy_column(config)
-    if copy_key is not None:  # a key-only pass: which products share copies of one example
-        keys = candidates.select("candidate_id", "group_key", copy_key).collect()
-        variants = variant_plan(keys, copy_key)
-    cleaner = TaskCleaner.for_task(builder, config, seed, variants)
+    row_level = by_row(split, builder)
+    # copies shared across groups re-key the groups (variant families), and rows placed one by one
+    # have no group order to build in: then every candidate is built first
+    grouped = None if copy_key is not None or row_level else builder.grouped(inputs, config, seed)
     scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".candidates-{builder.abbr}-", dir=scratch) as folder:
-        store = CandidateStore(Path(folder), seed, builder.abbr, by_row(split, builder))
-        batches = candidates.collect_batches(chunk_size=CANDIDATE_BATCH_ROWS)
-        keys = [store.add(cleaner.prepare(batch)) for batch in batches]
-        if not keys:  # no candidates: still one (empty) pass, for the funnel and the schema
-            keys = [store.add(cleaner.prepare(pl.DataFrame(schema=builder.schema())))]
-        built = time.perf_counter()
-        kept = pl.concat(keys)
-        selector = Selector(builder, config, seed, split, cleaner, store)
-        selected, report = selector.select(kept)
+        store = CandidateStore(Path(folder), seed, builder.abbr, row_level)
+        if grouped is None:
+            candidates = builder.build(inputs, config, seed)
+            variants = None
+            if copy_key is not None:  # a key-only pass: which products share copies of one example
+                keys = candidates.select("candidate_id", "group_key", copy_key).collect()
+                variants = variant_plan(keys, copy_key)
+            cleaner = TaskCleaner.for_task(builder, config, seed, variants)
+            kept = _store(store, cleaner, candidates, builder)
+            build_seconds = time.perf_counter() - started
+            selected, report = Selector(builder, config, seed, split, cleaner, store).select(kept)
+        else:
+            cleaner = TaskCleaner.for_task(builder, config, seed)
+            keyed = time.perf_counter() - started  # the key pass is part of building
+            selected, report, kept, build_seconds = _select_grouped(
+                grouped, Selector(builder, config, seed, split, cleaner, store)
+            )
+            build_seconds += keyed
     timings = {
-        "build_clean": StageTiming(round(built - started, 3), None, store.rows),
-        "select": StageTiming(round(time.perf_counter() - built, 3), kept.height, selected.height),
+        "build_clean": StageTiming(round(build_seconds, 3), None, store.rows),
+        "select": StageTiming(
+            round(time.perf_counter() - started - build_seconds, 3), kept.height, selected.height
+        ),
     }
     return TaskSelection(
         builder, cleaner.finish(selected.drop(ROW)), cleaner.rejects_frame(), report, cleaner, timings
     )
+
+
+def _store(
+    store: CandidateStore, cleaner: TaskCleaner, candidates: pl.LazyFrame, builder: TaskBuilder
+) -> pl.DataFrame:
+    """Stream candidates through cleaning and the cheap filters into the store; their key rows."""
+    batches = candidates.collect_batches(chunk_size=CANDIDATE_BATCH_ROWS)
+    keys = [store.add(cleaner.prepare(batch)) for batch in batches]
+    if not keys:  # no candidates: still one (empty) pass, for the funnel and the schema
+        keys = [store.add(cleaner.prepare(pl.DataFrame(schema=builder.schema())))]
+    return pl.concat(keys)
+
+
+def _select_grouped(
+    grouped: GroupedCandidates, selector: Selector
+) -> tuple[pl.DataFrame, SplitReport, pl.DataFrame, float]:
+    """Selection building candidates group by group in selection order, only as far as the quotas reach.
+
+    Every group up to a frontier in selection order is built; the frontier starts where the key rows
+    alone would fill each quota (with a margin for the rows the filters drop) and moves on, the
+    margin doubling, while a quota reaches past it. Selection then runs again from the start on
+    the rows up to the frontier (the cheap steps are not repeated): a prefix of the whole-source
+    order, so its result is the one selecting from every candidate would give.
+    Returns the selection, its report, the key rows built and the seconds spent building.
+    """
+    builder, seed, fractions = selector.builder, selector.seed, selector.split.fractions
+    keyed = assign_buckets(grouped.keys, seed, builder.abbr).with_row_index("_key")
+    if builder.ood_axis == "holdout":
+        # a hold-out counts the evaluation side's rows of whole domains: that side's groups are built
+        # first and its rows all offered; the other rows are placed in-domain, where they go unless
+        # held out
+        ahead = eval_side_rows(keyed, fractions)
+        rest = keyed.filter(~pl.col("_key").is_in(ahead["_key"].implode())).with_columns(side=pl.lit("IND"))
+    else:
+        ahead = keyed.head(0)
+        rest = assign_sides(keyed, builder, selector.config, seed, selector.split)[0]
+    placed = assign_splits(rest, fractions)
+    parts: list[pl.DataFrame] = []
+    done = keyed["group_key"].head(0)
+    frontier = -1.0
+    margin = FRONTIER_MARGIN
+    build_seconds = 0.0
+    while True:
+        reach = quota_frontier(placed, selector.config, selector.builder, margin)
+        frontier = reach if reach > frontier else 1.0  # no further the key rows can tell: every group
+        building = time.perf_counter()
+        wanted = pl.concat([ahead["group_key"], placed.filter(pl.col("order") <= frontier)["group_key"]])
+        wanted = wanted.unique()
+        groups = wanted.filter(~wanted.is_in(done.implode())).sort()
+        if not groups.is_empty() or not parts:
+            parts.append(_store(selector.store, selector.cleaner, grouped.build(groups), builder))
+        done = pl.concat([done, groups])
+        build_seconds += time.perf_counter() - building
+        kept = pl.concat(parts)
+        # only a prefix of the selection order is offered (rows of built groups past the frontier
+        # wait for it), so what selection takes is what it takes from every candidate
+        prefix = pl.col("order") <= frontier
+        if not ahead.is_empty():
+            prefix |= pl.col(ROW).is_in(eval_side_rows(kept, fractions)[ROW].implode())
+        unbuilt = placed.filter(pl.col("order") > frontier).select("split", "domain").unique()
+        mark = selector.cleaner.mark()
+        try:
+            selected, report = selector.select(kept.filter(prefix), unbuilt)
+            return selected, report, kept, build_seconds
+        except NotBuiltYet:
+            selector.cleaner.rewind(mark)
+            margin *= 2
+
+
+def quota_frontier(placed: pl.DataFrame, config: TaskConfig, builder: TaskBuilder, margin: float) -> float:
+    """The selection order up to which the placed key rows fill `margin` times every quota (per
+    domain where the IND splits take equal shares); 1.0 (every group) for a split without a cap."""
+    mix = config.category_mix or builder.category_mix
+    reach = 0.0
+    for split, rows in placed.sort("order").partition_by("split", as_dict=True, maintain_order=True).items():
+        cap = config.sizes.cap(split[0])
+        if cap is None:
+            return 1.0
+        streams = [rows]
+        domains = rows["domain"].drop_nulls().unique()
+        if split[0] != "test_ood" and mix == "equal" and len(config.ind_categories) > 1 and domains.len() > 1:
+            streams = rows.partition_by("domain", maintain_order=True)
+            cap = -(-cap // domains.len())
+        for stream in streams:
+            wanted = min(stream.height, int(cap * margin) + 1)
+            if wanted:
+                reach = max(reach, float(stream["order"][wanted - 1]))
+    return reach

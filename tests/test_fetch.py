@@ -125,3 +125,18 @@ def test_a_failed_refetch_leaves_the_previous_tables(tmp_path, recipe):
 def test_render_before_fetch_says_what_to_do(tmp_path):
     with pytest.raises(EcbuildError, match="run `ecbuild fetch"):
         fetch.load_source_tables(tmp_path)
+
+
+def test_files_read_in_parallel_give_what_reading_them_one_by_one_gives(tmp_path, monkeypatch):
+    demo = load_recipe("demo")
+    fetch.run_fetch(demo, tmp_path / "parallel", progress=False)
+    monkeypatch.setattr(fetch, "FETCH_WORKERS", 1)
+    fetch.run_fetch(demo, tmp_path / "serial", progress=False)
+    serial, parallel = tmp_path / "serial" / "sources", tmp_path / "parallel" / "sources"
+    names = sorted(p.name for p in serial.glob("*.parquet"))
+    assert "quarantine.parquet" in names and len(names) > 2
+    assert names == sorted(p.name for p in parallel.glob("*.parquet"))
+    for name in names:
+        assert (serial / name).read_bytes() == (parallel / name).read_bytes(), name
+    manifests = [json.loads((folder / "manifest.json").read_text()) for folder in (serial, parallel)]
+    assert manifests[0]["files"] == manifests[1]["files"]

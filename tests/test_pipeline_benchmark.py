@@ -128,3 +128,44 @@ def test_notebook_comparison_alternates_keeps_the_fastest_and_skips_repeating_lo
     assert sa["notebook"]["all_seconds"] == [3.0, 2.5, 2.8]
     assert sr["notebook"]["all_seconds"] == [pipeline.REPEAT_UNDER_S + 1]  # not repeated
     assert sr["ours"]["all_seconds"] == [4.0, 3.5, 3.9]
+
+
+def test_baseline_rows_say_whether_the_outputs_are_identical(tmp_path: Path) -> None:
+    side = {
+        "fetch": {"seconds": 40.0, "peak_rss_mb": 900.0},
+        "render": {"seconds": 100.0, "peak_rss_mb": 2500.0},
+        "total_seconds": 140.0,
+        "stages": [
+            {"stage": "SR build_clean", "seconds": 9.0, "rows_in": None, "rows_out": 5, "rows_per_s": None}
+        ],
+    }
+    result = {
+        "scale": 0.1,
+        "input_records": 10,
+        "input_bytes": 10,
+        "rendered_rows": 5,
+        "notebook": [],
+        **side,
+    }
+    result["baseline"] = {**side, "render": {"seconds": 300.0, "peak_rss_mb": 4000.0}, "differing": []}
+    host = {"nproc": 2, "ram_gb": 24.0, "cpu": "AMD EPYC", "python": "3.11.7"}
+    text = pipeline.markdown([result], host)
+    assert "| 0.1 | baseline | 40.0 | 300.0 | 140.0 | 900 | 4,000 |  |" in text
+    assert "| 0.1 | this checkout | 40.0 | 100.0 | 140.0 | 900 | 2,500 | identical |" in text
+    assert "#### Scale 0.1, baseline" in text
+    result["baseline"]["differing"] = ["dataset/SR.parquet"]
+    assert "| differ: dataset/SR.parquet |" in pipeline.markdown([result], host)
+
+
+def test_outputs_compared_byte_for_byte(tmp_path: Path) -> None:
+    for name, content in (("one", b"a"), ("other", b"a")):
+        for folder in ("sources", "dataset"):
+            (tmp_path / name / folder).mkdir(parents=True)
+            (tmp_path / name / folder / "t.parquet").write_bytes(content)
+    assert pipeline.same_outputs(tmp_path / "one", tmp_path / "other") == []
+    (tmp_path / "other" / "dataset" / "t.parquet").write_bytes(b"b")
+    (tmp_path / "one" / "dataset" / "only.parquet").write_bytes(b"c")
+    assert pipeline.same_outputs(tmp_path / "one", tmp_path / "other") == [
+        "dataset/only.parquet",
+        "dataset/t.parquet",
+    ]

@@ -77,6 +77,16 @@ def reject_frame(
     return frame.select(list(REJECT_SCHEMA)).cast(REJECT_SCHEMA)
 
 
+@dataclass(frozen=True)
+class SelectionMark:
+    """A cleaner's state before a selection run (`TaskCleaner.mark`)."""
+
+    rejects: int
+    dropped: Counter[tuple[str, str]]
+    touched: Counter[str]
+    seen: int
+
+
 @dataclass
 class TaskCleaner:
     """Holds one task's filters, duplicate index, rejects and counts while its rows are selected."""
@@ -223,6 +233,19 @@ class TaskCleaner:
     def finish(self, rows: pl.DataFrame) -> pl.DataFrame:
         """Selected rows without the columns this cleaner added for its own steps."""
         return rows.drop(self.raw_columns)
+
+    def mark(self) -> SelectionMark:
+        """Where selection starts: `rewind` undoes everything selection did after this point."""
+        return SelectionMark(len(self.rejects), Counter(self.dropped), Counter(self.touched), len(self.seen))
+
+    def rewind(self, mark: SelectionMark) -> None:
+        """Forget a selection run (its rejects, counts and duplicate index) to run it again on more
+        candidates; what `prepare` recorded before the mark stays."""
+        del self.rejects[mark.rejects :]
+        del self.seen[mark.seen :]
+        self.dropped = Counter(mark.dropped)
+        self.touched = Counter(mark.touched)
+        self.index = DuplicateIndex(self.dedup) if self.index is not None else None
 
     def rejects_frame(self) -> pl.DataFrame:
         return pl.concat(self.rejects) if self.rejects else pl.DataFrame(schema=REJECT_SCHEMA)

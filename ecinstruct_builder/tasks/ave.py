@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
-from .base import AnswerFormat, PaperResult, TaskBuilder, stable_id_expr
+from .base import AnswerFormat, GroupedCandidates, PaperResult, TaskBuilder, stable_id_expr
 
 if TYPE_CHECKING:
     from ..config import TaskConfig
@@ -91,6 +91,20 @@ def labels(lines: pl.LazyFrame, paragraphs: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+def _with_attributes(mave: pl.LazyFrame) -> pl.LazyFrame:
+    """The lines that name attributes: a line without any has nothing to extract."""
+    return mave.filter(pl.col("attributes").list.len() > 0)
+
+
+def _attribute_keys() -> pl.Expr:
+    return pl.col("attributes").list.eval(pl.element().struct.field("key"))
+
+
+def _domain() -> pl.Expr:
+    """A line's domain: its first attribute key, lowercased (ECInstruct held out attribute keys)."""
+    return _attribute_keys().list.first().str.to_lowercase()
+
+
 class AttributeValueExtraction(TaskBuilder):
     abbr = "AVE"
     name = "Attribute_Value_Extraction"
@@ -122,10 +136,24 @@ class AttributeValueExtraction(TaskBuilder):
     dedup_partition = "domain"
 
     def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
-        # A line without attributes has nothing to extract. The row number is a join key only.
-        lines = tables["mave"].filter(pl.col("attributes").list.len() > 0).with_row_index("row")
+        return self._candidates(tables["mave"])
+
+    def grouped(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> GroupedCandidates:
+        """Keys from the attribute keys of every line (a product is a group)."""
+        keys = (
+            _with_attributes(tables["mave"])
+            .select(group_key="id", domain=_domain(), official_split="split")
+            .collect()
+        )
+        return GroupedCandidates(
+            keys, lambda groups: self._candidates(tables["mave"].filter(pl.col("id").is_in(groups.implode())))
+        )
+
+    def _candidates(self, mave: pl.LazyFrame) -> pl.LazyFrame:
+        # The row number is a join key only.
+        lines = _with_attributes(mave).with_row_index("row")
         paragraphs = paragraph_sources(lines)
-        keys = pl.col("attributes").list.eval(pl.element().struct.field("key"))
+        keys = _attribute_keys()
         section_lines = pl.col("sections").list.eval(
             pl.concat_str(pl.element().struct.field("key"), pl.element().struct.field("text"), separator=": ")
         )
@@ -147,7 +175,7 @@ class AttributeValueExtraction(TaskBuilder):
             ),
             product_id=pl.col("id"),
             category=pl.col("category"),
-            domain=keys.list.first().str.to_lowercase(),
+            domain=_domain(),
             group_key=pl.col("id"),
             content_key=pl.concat_list(
                 section_lines, pl.lit("target attributes: ") + pl.col("target_attributes")

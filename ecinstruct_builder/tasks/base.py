@@ -9,6 +9,7 @@ dedup, category for IND/OOD) plus lineage. It knows nothing about files, Jinja o
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar
@@ -78,6 +79,21 @@ class PaperResult:
         values = {"IND": self.ind, "OOD": self.ood}.get(domain, ())
         index = PAPER_MODELS.index(model)
         return values[index] if index < len(values) else None
+
+
+@dataclass(frozen=True)
+class GroupedCandidates:
+    """A task's candidates made group by group, so selection builds only the groups its quotas reach.
+
+    `keys` comes from a cheap pass over the whole source (every whole-source rule applied: SR's
+    k-core, PRP's multi-relation drop): `group_key`, `domain` and `official_split` (what placing a
+    candidate in a split reads), one row per candidate the groups may give
+    (a superset: the full build may still drop some). `build(groups)` equals `build()` restricted to
+    the candidates whose group key is in `groups`.
+    """
+
+    keys: pl.DataFrame
+    build: Callable[[pl.Series], pl.LazyFrame]
 
 
 def stable_id(*parts: object) -> str:
@@ -158,6 +174,13 @@ class TaskBuilder(ABC):
     def copy_column(self, config: TaskConfig) -> str | None:
         """The field naming copies of one example that are collapsed before the split, if any."""
         return self.copy_key if config.dedup.variant_copies else None
+
+    def grouped(
+        self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int
+    ) -> GroupedCandidates | None:
+        """The candidates group by group, for builders whose cost lies per group; None (the
+        default): selection builds every candidate with `build`."""
+        return None
 
     def schema(self) -> dict[str, pl.DataType]:
         return {**CANDIDATE_SCHEMA, **self.fields}

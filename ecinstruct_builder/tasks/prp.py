@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 import polars as pl
 
 from ..schema import option
-from .base import AnswerFormat, PaperResult, TaskBuilder, stable_id_expr
+from .base import AnswerFormat, GroupedCandidates, PaperResult, TaskBuilder, stable_id_expr
 
 if TYPE_CHECKING:
     from ..config import TaskConfig
@@ -84,16 +84,6 @@ def single_relation_pairs(meta: pl.LazyFrame) -> pl.LazyFrame:
     return single_relation(pairs, KEY)
 
 
-def asin_pairs(meta: pl.LazyFrame, titles: pl.LazyFrame) -> pl.LazyFrame:
-    """Single-relation ASIN pairs whose two products have different titles."""
-    return (
-        single_relation_pairs(meta)
-        .join(titles.rename({"asin": "asin1", "title": "title1"}), on=["category", "asin1"])
-        .join(titles.rename({"asin": "asin2", "title": "title2"}), on=["category", "asin2"])
-        .filter(pl.col("title1") != pl.col("title2"))
-    )
-
-
 def title_pairs(meta: pl.LazyFrame, titles: pl.LazyFrame) -> pl.LazyFrame:
     """Single-relation pairs keyed by their two titles (smaller first), as the PRP notebook built
     them: a relation between two different titles, whichever listings carry them. The lineage is
@@ -114,6 +104,18 @@ def title_pairs(meta: pl.LazyFrame, titles: pl.LazyFrame) -> pl.LazyFrame:
         asin2=pl.when(smaller_first).then("partner").otherwise("asin"),
     )
     return single_relation(pairs, TITLE_KEY, "asin1", "asin2")
+
+
+def _product(asin: str) -> pl.Expr:
+    """A product's key within the file: category and ASIN."""
+    return pl.concat_str("category", asin, separator="/")
+
+
+def _titles(meta: pl.LazyFrame, blank_titles: bool) -> pl.LazyFrame:
+    """Category, ASIN and title of the products that can be paired; a partner missing from this
+    category's meta has no title here, so it makes no pair."""
+    titles = meta.select("category", "asin", "title").filter(pl.col("title").is_not_null())
+    return titles if blank_titles else titles.filter(pl.col("title").str.strip_chars() != "")
 
 
 class ProductRelationPrediction(TaskBuilder):
@@ -145,14 +147,45 @@ class ProductRelationPrediction(TaskBuilder):
     def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
         params: PrpParams = config.params
         meta = latest_meta_rows(tables["amazon2018_meta"])
-        # A partner missing from this category's meta has no title here, so it makes no pair.
-        titles = meta.select("category", "asin", "title").filter(pl.col("title").is_not_null())
-        if not params.blank_titles:
-            titles = titles.filter(pl.col("title").str.strip_chars() != "")
         if params.pair_key == "titles":
-            pairs, key = title_pairs(meta, titles).sort(TITLE_KEY), TITLE_KEY
-        else:
-            pairs, key = asin_pairs(meta, titles).sort(KEY), KEY
+            pairs = title_pairs(meta, _titles(meta, params.blank_titles)).sort(TITLE_KEY)
+            return self._rows(pairs, TITLE_KEY)
+        return self._candidates(meta, single_relation_pairs(meta), params.blank_titles)
+
+    def grouped(
+        self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int
+    ) -> GroupedCandidates | None:
+        """Keys from the single-relation pairs of the whole file (a pair's first product is its
+        group). Pairs keyed by titles join listings across the whole file, so they are built whole."""
+        params: PrpParams = config.params
+        if params.pair_key == "titles":
+            return None
+        meta = latest_meta_rows(tables["amazon2018_meta"])
+        pairs = single_relation_pairs(meta).collect()
+        keys = pairs.select(
+            group_key="asin1", domain="category", official_split=pl.lit(None, dtype=pl.String)
+        )
+        return GroupedCandidates(
+            keys,
+            lambda groups: self._candidates(
+                meta, pairs.lazy().filter(pl.col("asin1").is_in(groups.implode())), params.blank_titles
+            ),
+        )
+
+    def _candidates(self, meta: pl.LazyFrame, pairs: pl.LazyFrame, blank_titles: bool) -> pl.LazyFrame:
+        """The candidates of these single-relation ASIN pairs, in key order."""
+        # The title lookups share no column: else Polars may join them with each other on the
+        # category alone (a cross product per category) to test title1 != title2 early.
+        titles = _titles(meta, blank_titles).select(product=_product("asin"), title="title")
+        titled = (
+            pairs.join(titles.rename({"title": "title1"}), left_on=_product("asin1"), right_on="product")
+            .join(titles.rename({"title": "title2"}), left_on=_product("asin2"), right_on="product")
+            .filter(pl.col("title1") != pl.col("title2"))
+            .sort(KEY)
+        )
+        return self._rows(titled, KEY)
+
+    def _rows(self, pairs: pl.LazyFrame, key: list[str]) -> pl.LazyFrame:
         return pairs.select(
             candidate_id=stable_id_expr(self.abbr, *key),
             source=pl.lit("amazon2018"),

@@ -42,7 +42,14 @@ from polars.io.plugins import register_io_source
 
 from ..clean.privacy import pseudonym
 from ..schema import option
-from .base import AnswerFormat, PaperResult, TaskBuilder, seeded_fraction, stable_id_expr
+from .base import (
+    AnswerFormat,
+    GroupedCandidates,
+    PaperResult,
+    TaskBuilder,
+    seeded_fraction,
+    stable_id_expr,
+)
 
 if TYPE_CHECKING:
     from ..config import TaskConfig
@@ -394,6 +401,11 @@ def _options(requests: pl.DataFrame, option_pos: np.ndarray, pool: pl.DataFrame)
     )
 
 
+def _user_key(person: pl.Expr) -> pl.Expr:
+    """A user's group key: users are per category file, as ECInstruct read them."""
+    return pl.concat_str([pl.col("category"), person], separator=":")
+
+
 def _history_lines(entries: pl.DataFrame) -> pl.LazyFrame:
     """`uid, lines`: the user's items as "1st: <text>", "2nd: <text>", ... in time order."""
     line = pl.concat_str([ordinal(pl.col("index") + 1), pl.lit(": "), pl.col("text")])
@@ -427,6 +439,29 @@ class SequentialRecommendation(TaskBuilder):
     params_model = SrParams
 
     def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
+        users, items, person = self._users(tables, config)
+        return self._maker(users, items, seed, person)(users)
+
+    def grouped(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> GroupedCandidates:
+        """Keys from the users after the core (a user is a group); the option pool stays whole."""
+        users, items, person = self._users(tables, config)
+        user_key = _user_key(person)
+        keys = (
+            users.lazy()
+            .join(TARGET_SPLITS, on="is_ood")
+            .filter(pl.col("items").list.len() > pl.col("offset"))  # as `_requests`: a history to show
+            .select(group_key=user_key, domain="category", official_split="official_split")
+            .collect()
+        )
+        make = self._maker(users, items, seed, person)
+        return GroupedCandidates(keys, lambda groups: make(users.filter(user_key.is_in(groups.implode()))))
+
+    def _users(
+        self, tables: dict[str, pl.LazyFrame], config: TaskConfig
+    ) -> tuple[pl.DataFrame, pl.DataFrame, pl.Expr]:
+        """(users, items, person): every user's history after the core, with its `uid`, `is_ood` and
+        option `pool`; the item texts; the reviewer as published (a keyed pseudonym where the
+        recipe asks for one)."""
         params: SrParams = config.params
         ind, ood = config.ind_categories, config.ood_categories
         # No IND list means every category not held out as OOD.
@@ -445,15 +480,15 @@ class SequentialRecommendation(TaskBuilder):
             .with_columns(is_ood=pl.col("category").is_in(ood))
             .with_columns(pool=pl.when("is_ood").then(pl.col("category")).otherwise(pl.lit(IND_POOL)))
         )
-        # the reviewer as published: a keyed pseudonym where the recipe asks for one
         privacy = config.privacy
         person = pseudonym(privacy.key, "category", "user") if privacy.pseudonymise_ids else pl.col("user")
-        return self._candidates(users, items, seed, person)
+        return users, items, person
 
-    def _candidates(
+    def _maker(
         self, users: pl.DataFrame, items: pl.DataFrame, seed: int, person: pl.Expr
-    ) -> pl.LazyFrame:
-        """One candidate per (user, split) whose pool has 19 admissible negatives, in request order.
+    ) -> Callable[[pl.DataFrame], pl.LazyFrame]:
+        """The candidates of any of `users` (one per (user, split) whose pool has 19 admissible
+        negatives, in request order); the option pools come from every user's items.
 
         Users are handled in slices (the pool is shared): memory is bounded by a slice's candidates,
         not by all of them, when the result is streamed.
@@ -462,12 +497,15 @@ class SequentialRecommendation(TaskBuilder):
         sizes = pool.group_by("pool").agg(size=pl.len())
         steps = _step_table(seed, sizes).collect()
 
-        def slices() -> Iterator[pl.LazyFrame]:
-            for start in range(0, max(users.height, 1), USER_BATCH):
-                users_slice = users.slice(start, USER_BATCH)
-                yield self._slice_candidates(users_slice, catalogue, pool, sizes, steps, seed, person)
+        def make(chosen: pl.DataFrame) -> pl.LazyFrame:
+            def slices() -> Iterator[pl.LazyFrame]:
+                for start in range(0, max(chosen.height, 1), USER_BATCH):
+                    users_slice = chosen.slice(start, USER_BATCH)
+                    yield self._slice_candidates(users_slice, catalogue, pool, sizes, steps, seed, person)
 
-        return lazy_slices(slices, self.schema())
+            return lazy_slices(slices, self.schema())
+
+        return make
 
     def _slice_candidates(
         self,
@@ -486,7 +524,7 @@ class SequentialRecommendation(TaskBuilder):
         requests = requests.filter(pl.Series(complete))  # a pool too small for this user
         option_pos = place_target(negatives[complete], walk[3][complete], walk[4][complete])
         rows = pl.concat([requests, _options(requests, option_pos, pool)], how="horizontal")
-        user_key = pl.concat_str([pl.col("category"), person], separator=":")
+        user_key = _user_key(person)
         lineage = pl.col("items").list.head(pl.col("target") + 1)  # the history items, then the target
         return (
             rows.lazy()
