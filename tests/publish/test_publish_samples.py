@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -119,6 +120,27 @@ def test_png_charts_carry_no_software_tag(samples: Path) -> None:
     for name in ("labels.png", "categories.png"):
         png = (samples / name).read_bytes()
         assert png.startswith(b"\x89PNG") and b"Software" not in png and b"matplotlib" not in png
+
+
+def _pages(folder: Path) -> dict[str, str]:
+    return {p.name: p.read_text() for p in sorted(folder.iterdir()) if p.suffix in (".md", ".html")}
+
+
+def test_every_page_says_at_the_top_it_comes_from_synthetic_data(built: Build, samples: Path) -> None:
+    assert built.synthetic is not None  # the demo is fetched from the bundled synthetic samples
+    pages = _pages(samples)
+    assert {n for n in pages if n.endswith(".md")} == {f"{t.name}.md" for t in built.tasks} | {"README.md"}
+    for name, text in pages.items():
+        top = text.split("<main>")[0] if name.endswith(".html") else "\n".join(text.splitlines()[:3])
+        assert "Synthetic data: every row here comes from files written by ecbuild synth" in top, name
+
+
+def test_pages_of_a_build_from_other_files_do_not_claim_synthetic_data(built: Build, tmp_path: Path) -> None:
+    real = replace(built, sources={**built.sources, "synthetic": None})
+    write_samples(real, tmp_path / "samples")
+    pages = _pages(tmp_path / "samples")
+    assert pages and not [name for name, text in pages.items() if "synthetic data" in text.lower()]
+    assert all("ecbuild synth did not write" in text for text in pages.values())
 
 
 def test_render_row_pretty_prints_input_options_and_lineage() -> None:
