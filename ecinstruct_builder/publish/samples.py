@@ -1,10 +1,11 @@
 """`ecbuild samples`: Markdown pages of rendered rows, an HTML view and charts, to review a build.
 
 `docs/samples/` holds one page per task (the first row of every setting and split, as a model
-would see it, with its lineage), an index with the counts and two PNG charts (when matplotlib, the
-`charts` extra, is installed), `index.html` to browse every sample row by task, setting and split,
-and a manifest of what the command wrote. Everything is a pure function of the build, so the
-committed pages can be checked for staleness byte for byte.
+would see it, with its lineage), an index with the counts and four PNG charts (labels, categories,
+text lengths and template usage, when matplotlib, the `charts` extra, is installed), `index.html`
+to browse every sample row by task, setting and split, and a manifest of what the command wrote.
+Everything is a pure function of the build, so the committed pages can be checked for staleness
+byte for byte.
 """
 
 from __future__ import annotations
@@ -21,11 +22,16 @@ from ..render import SETTING_ORDER
 from ..tasks import builders
 from .charts import (
     CHARTS_INSTALL,
+    categories_figure,
     category_counts,
     charts_available,
     label_counts,
-    plot_categories,
-    plot_labels,
+    labels_figure,
+    length_counts,
+    lengths_figure,
+    plot,
+    template_counts,
+    templates_figure,
 )
 from .layout import DIVERSE, SPLIT_SOURCES, row_counts, side_rows
 from .markdown import fence, number, table
@@ -36,6 +42,8 @@ from .workdir import Build, BuiltTask
 INDEX = "README.md"
 LABELS_PNG = "labels.png"
 CATEGORIES_PNG = "categories.png"
+LENGTHS_PNG = "lengths.png"
+TEMPLATES_PNG = "templates.png"
 ROWS_PER_SPLIT = 1
 ROW_SPLITS = ("train", "validation", "test")
 REGENERATE = "ecbuild fetch && ecbuild render --task all && ecbuild samples"
@@ -136,6 +144,15 @@ def _charts_section(labelled: list[str], build: Build, charts: bool) -> list[str
         "## Rows per category, in-domain and out-of-domain",
         "Tasks whose source has product categories (a task's smaller ones pooled as `other`).",
         f"![Rows per category, IND and OOD]({CATEGORIES_PNG})",
+        "## Text lengths per task",
+        "Rows of ECInstruct proper by the length of their input and of their output, in words "
+        "(space-separated; bins double in width).",
+        f"![Input and output lengths per task]({LENGTHS_PNG})",
+        "## Instruction template usage per task",
+        "Rows per instruction template over every setting and split, stacked by setting: the "
+        "Diverse settings spread over the seen paraphrases, the Single setting uses the base one "
+        "and the Unseen setting the held-out one.",
+        f"![Rows per instruction template]({TEMPLATES_PNG})",
     ]
 
 
@@ -218,9 +235,15 @@ def write_samples(build: Build, out: Path) -> list[Path]:
     _write_text(out / HTML_FILE, samples_html(build, samples, SETTING_ORDER))
     written += [out / INDEX, out / HTML_FILE]
     if charts:
-        plot_labels(labels, abbrs, out / LABELS_PNG)
-        plot_categories(category_counts(build), abbrs, out / CATEGORIES_PNG)
-        written += [out / LABELS_PNG, out / CATEGORIES_PNG]
+        drawn = {
+            LABELS_PNG: (labels_figure, labels),
+            CATEGORIES_PNG: (categories_figure, category_counts(build)),
+            LENGTHS_PNG: (lengths_figure, length_counts(build)),
+            TEMPLATES_PNG: (templates_figure, template_counts(build)),
+        }
+        for name, (figure, chart_counts) in drawn.items():
+            plot(figure, chart_counts, abbrs, out / name)
+            written.append(out / name)
     names = sorted(p.name for p in written)
     for stale in sorted(earlier - set(names)):
         (out / stale).unlink(missing_ok=True)
