@@ -385,7 +385,7 @@ def card_context(
     cleaning, drops = _cleaning_tables(build)
     return {
         "recipe": build.recipe,
-        "synthetic": build.recipe.origin == "bundled",
+        "synthetic": build.synthetic is not None,  # what fetch read, whatever the recipe
         "total_rows": number(int(counts["rows"].sum())),
         "task_count": len(build.tasks),
         "loading_code": _loading_code(repo_id, build),
