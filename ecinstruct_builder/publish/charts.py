@@ -215,53 +215,75 @@ def plot(
         _save(figure(counts, abbrs), target)
 
 
+def _panels(
+    counts: pl.DataFrame, abbrs: dict[str, str], height: float
+) -> tuple[Figure, list[tuple[Axes, pl.DataFrame]]]:
+    """A grid of one panel per task in `counts` (in the order of `abbrs`), titled, with its rows."""
+    tasks = _present(counts, abbrs)
+    figure, axes = _grid(len(tasks), height)
+    panels = []
+    for axis, task in zip(axes, tasks, strict=False):
+        axis.set_title(abbrs[task], fontsize=10)
+        panels.append((axis, counts.filter(pl.col("task") == task)))
+    return figure, panels
+
+
+def _grouped(axis: Axes, groups: list[tuple[str, str, list[float], list[int]]], slots: int) -> None:
+    """Side-by-side bars in each of `slots` places, one per group (name, colour, heights, the counts
+    written on the bars)."""
+    width = 0.8 / len(groups)
+    for i, (name, colour, heights, counts) in enumerate(groups):
+        xs = [j + (i - (len(groups) - 1) / 2) * width for j in range(slots)]
+        bars = axis.bar(xs, heights, width, label=name, color=colour)
+        _label_bars(axis, bars, counts, rotation=90, padding=1)
+    axis.margins(y=0.2)  # room for the counts above the tallest bar
+
+
+def _stacked(
+    axis: Axes, frame: pl.DataFrame, item: str, part: str, colours: dict[str, str], horizontal: bool
+) -> list[str]:
+    """One bar per value of `item`, its rows stacked by `part` (one colour each), the rows on each
+    piece; returns the items in bar order."""
+    items = sorted(frame[item].unique().to_list())
+    base = [0] * len(items)
+    for value, colour in colours.items():
+        rows = dict(frame.filter(pl.col(part) == value).select(item, "rows").iter_rows())
+        sizes = [rows.get(i, 0) for i in items]
+        if not any(sizes):
+            continue
+        draw, offset = (axis.barh, "left") if horizontal else (axis.bar, "bottom")
+        bars = draw(range(len(items)), sizes, color=colour, label=value, **{offset: base})
+        _label_bars(axis, bars, sizes, label_type="center")
+        base = [a + b for a, b in zip(base, sizes, strict=True)]
+    return items
+
+
 def labels_figure(counts: pl.DataFrame, abbrs: dict[str, str]) -> Figure:
     """One panel per task: each label's share of its split, one bar colour per split, rows on the bars."""
-    tasks = _present(counts, abbrs)
-    figure, axes = _grid(len(tasks), 3.0)
-    for axis, task in zip(axes, tasks, strict=False):
-        frame = counts.filter(pl.col("task") == task)
+    figure, panels = _panels(counts, abbrs, 3.0)
+    for axis, frame in panels:
         labels = sorted(frame["label"].unique().to_list())
-        splits = [s for s in SPLIT_COLOURS if s in set(frame["config_split"].to_list())]
-        width = 0.8 / len(splits)
-        for i, split in enumerate(splits):
+        groups = []
+        for split in (s for s in SPLIT_COLOURS if s in set(frame["config_split"].to_list())):
             part = frame.filter(pl.col("config_split") == split)
-            total = part["rows"].sum()
             rows = dict(zip(part["label"].to_list(), part["rows"].to_list(), strict=True))
-            xs = [j + (i - (len(splits) - 1) / 2) * width for j in range(len(labels))]
-            bars = axis.bar(
-                xs,
-                [100 * rows.get(lb, 0) / total for lb in labels],
-                width,
-                label=split,
-                color=SPLIT_COLOURS[split],
-            )
-            _label_bars(axis, bars, [rows.get(lb, 0) for lb in labels], rotation=90, padding=1)
+            counted = [rows.get(lb, 0) for lb in labels]
+            shares = [100 * n / part["rows"].sum() for n in counted]
+            groups.append((split, SPLIT_COLOURS[split], shares, counted))
+        _grouped(axis, groups, len(labels))
         axis.set_xticks(range(len(labels)), labels, rotation=90 if len(labels) > 6 else 0, fontsize=7)
-        axis.set_title(abbrs[task], fontsize=10)
         axis.set_ylabel("% of split (rows on the bars)", fontsize=8)
-        axis.margins(y=0.2)  # room for the counts above the tallest bar
         axis.legend(fontsize=6)
     return figure
 
 
 def categories_figure(counts: pl.DataFrame, abbrs: dict[str, str]) -> Figure:
     """One panel per task: rows per category, in-domain and out-of-domain stacked, rows on each part."""
-    tasks = _present(counts, abbrs)
-    figure, axes = _grid(len(tasks), 3.2)
-    for axis, task in zip(axes, tasks, strict=False):
-        frame = counts.filter(pl.col("task") == task)
-        categories = sorted(frame["category"].unique().to_list())
-        left = [0] * len(categories)
-        for side, colour in SIDE_COLOURS.items():
-            part = dict(frame.filter(pl.col("side") == side).select("category", "rows").iter_rows())
-            widths = [part.get(c, 0) for c in categories]
-            bars = axis.barh(range(len(categories)), widths, left=left, color=colour, label=side)
-            _label_bars(axis, bars, widths, label_type="center")
-            left = [a + b for a, b in zip(left, widths, strict=True)]
+    figure, panels = _panels(counts, abbrs, 3.2)
+    for axis, frame in panels:
+        categories = _stacked(axis, frame, "category", "side", SIDE_COLOURS, horizontal=True)
         axis.set_yticks(range(len(categories)), [c.replace("_", " ") for c in categories], fontsize=7)
         axis.invert_yaxis()
-        axis.set_title(abbrs[task], fontsize=10)
         axis.set_xlabel("rows", fontsize=8)
         axis.legend(fontsize=6)
     return figure
@@ -269,44 +291,27 @@ def categories_figure(counts: pl.DataFrame, abbrs: dict[str, str]) -> Figure:
 
 def lengths_figure(counts: pl.DataFrame, abbrs: dict[str, str]) -> Figure:
     """One panel per task: rows per length bin of the input and of the output, rows on the bars."""
-    tasks = _present(counts, abbrs)
-    figure, axes = _grid(len(tasks), 3.0)
-    width = 0.8 / len(LENGTH_FIELDS)
-    for axis, task in zip(axes, tasks, strict=False):
-        frame = counts.filter(pl.col("task") == task)
-        for i, (name, colour) in enumerate(LENGTH_FIELDS.items()):
+    figure, panels = _panels(counts, abbrs, 3.0)
+    for axis, frame in panels:
+        groups = []
+        for name, colour in LENGTH_FIELDS.items():
             rows = dict(frame.filter(pl.col("field") == name).select("bin", "rows").iter_rows())
             heights = [rows.get(b, 0) for b in LENGTH_BINS]
-            xs = [j + (i - (len(LENGTH_FIELDS) - 1) / 2) * width for j in range(len(LENGTH_BINS))]
-            bars = axis.bar(xs, heights, width, label=name, color=colour)
-            _label_bars(axis, bars, heights, rotation=90, padding=1)
+            groups.append((name, colour, heights, heights))
+        _grouped(axis, groups, len(LENGTH_BINS))
         axis.set_xticks(range(len(LENGTH_BINS)), LENGTH_BINS, rotation=90, fontsize=7)
-        axis.set_title(abbrs[task], fontsize=10)
         axis.set_xlabel("words", fontsize=8)
         axis.set_ylabel("rows", fontsize=8)
-        axis.margins(y=0.2)
         axis.legend(fontsize=6)
     return figure
 
 
 def templates_figure(counts: pl.DataFrame, abbrs: dict[str, str]) -> Figure:
     """One panel per task: rows per instruction template, setting families stacked, rows on each part."""
-    tasks = _present(counts, abbrs)
-    figure, axes = _grid(len(tasks), 3.0)
-    for axis, task in zip(axes, tasks, strict=False):
-        frame = counts.filter(pl.col("task") == task)
-        templates = sorted(frame["template_id"].unique().to_list())
-        bottom = [0] * len(templates)
-        for family, colour in FAMILY_COLOURS.items():
-            part = dict(frame.filter(pl.col("family") == family).select("template_id", "rows").iter_rows())
-            heights = [part.get(t, 0) for t in templates]
-            if not any(heights):
-                continue
-            bars = axis.bar(range(len(templates)), heights, bottom=bottom, color=colour, label=family)
-            _label_bars(axis, bars, heights, label_type="center")
-            bottom = [a + b for a, b in zip(bottom, heights, strict=True)]
+    figure, panels = _panels(counts, abbrs, 3.0)
+    for axis, frame in panels:
+        templates = _stacked(axis, frame, "template_id", "family", FAMILY_COLOURS, horizontal=False)
         axis.set_xticks(range(len(templates)), templates, rotation=90, fontsize=7)
-        axis.set_title(abbrs[task], fontsize=10)
         axis.set_ylabel("rows", fontsize=8)
         axis.margins(y=0.1)
         axis.legend(fontsize=5)
