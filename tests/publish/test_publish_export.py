@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import datasets
+import polars as pl
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
@@ -139,6 +140,13 @@ def test_published_options_are_lists_and_absent_values_null(exported, load_confi
     assert set(map(tuple, pm["options"])) == {()}  # a task without options: empty lists, never ''
     shot = load_config(exported.out, "one_shot")["test"]
     assert all(isinstance(example, str) and example for example in shot["few_shot_example"])
+    for path in (f.path for f in exported.files if f.path.endswith(".parquet")):
+        config = path.split("/")[1]
+        if config == "ninglab_table" or config in TRAINING_CONFIGS:
+            continue
+        frame = pl.read_parquet(exported.out / path)
+        blank = {c: (frame[c] == "").sum() for c in frame.columns if frame[c].dtype == pl.String}
+        assert not any(blank.values()), (path, blank)  # an absent value is null, never ''
     table = load_config(exported.out, "ninglab_table")["train"]
     assert {type(o) for o in table["options"]} == {str}  # NingLab's table keeps its text cells
     assert "" in table["few_shot_example"] and None not in table["few_shot_example"]
