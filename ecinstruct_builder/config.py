@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -25,6 +24,7 @@ from .clean.filters import FiltersConfig
 from .clean.privacy import PrivacyConfig
 from .clean.stage import task_filters
 from .clean.text import CleanConfig
+from .compat import tomllib
 from .errors import RecipeError
 from .paths import recipes_dir
 from .rowformat import RenderConfig
@@ -33,11 +33,6 @@ from .sources import adapters
 from .sources.base import SourceAdapter
 from .tasks import builders
 from .tasks.base import TaskBuilder
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 #: the split fractions where a source has no official split
 DEFAULT_FRACTIONS = (0.8, 0.1, 0.1)

@@ -28,7 +28,13 @@ from .paths import raw_sources_dir
 from .quarantine import Quarantine
 from .sources import adapters
 from .sources.base import InputFile, RemoteFile, SourceAdapter
-from .sources.layout import all_quarantined_error, check_source_dir, missing_files_error, no_input_note
+from .sources.layout import (
+    all_quarantined_error,
+    check_source_dir,
+    missing_files_error,
+    no_input_note,
+    synthetic_origin,
+)
 from .workdir import MANIFEST, QUARANTINE, WorkDir, stamp
 
 # Files of a source read at once: each file's reading already overlaps decompression and parsing in
@@ -235,6 +241,7 @@ def run_fetch(
             {
                 "recipe": {"name": recipe.name, "hash": recipe.hash},
                 "source_root": str(root),
+                "synthetic": synthetic_origin(root),  # None: files not written by `ecbuild synth`
                 "tables": dict(sorted(table_info.items())),
                 "files": result.files,
                 "quarantine": {"path": QUARANTINE, "rows": result.quarantined},

@@ -10,6 +10,7 @@ from ecinstruct_builder import config, fetch
 from ecinstruct_builder.config import load_recipe
 from ecinstruct_builder.errors import EcbuildError, RecipeError
 from ecinstruct_builder.sources.base import InputFile, SourceAdapter, batch_frame
+from ecinstruct_builder.sources.layout import SYNTHETIC_MARKER
 
 SCHEMA = {"key": pl.String, "value": pl.Int64, "line": pl.Int64}
 
@@ -88,6 +89,17 @@ def test_tables_manifest_quarantine_and_skips(tmp_path, recipe):
     fetch.run_fetch(recipe, tmp_path / "work", tmp_path / "src", progress=False)
     manifest = json.loads((tmp_path / "work" / "sources" / "manifest.json").read_text())
     assert manifest["tables"]["numbers"]["stamp"] != stamp
+
+
+def test_manifest_records_whether_ecbuild_synth_wrote_the_sources(tmp_path, recipe):
+    write_sources(tmp_path / "src")
+    fetch.run_fetch(recipe, tmp_path / "work", tmp_path / "src", progress=False)
+    manifest = tmp_path / "work" / "sources" / "manifest.json"
+    assert json.loads(manifest.read_text())["synthetic"] is None  # someone's own files
+    marker = {"generator": "ecbuild synth", "scale": 0.5, "seed": 3}
+    (tmp_path / "src" / SYNTHETIC_MARKER).write_text(json.dumps(marker))
+    fetch.run_fetch(recipe, tmp_path / "work", tmp_path / "src", progress=False)
+    assert json.loads(manifest.read_text())["synthetic"] == marker
 
 
 def test_refetch_replaces_stale_tables(tmp_path, recipe):

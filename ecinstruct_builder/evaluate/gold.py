@@ -114,7 +114,7 @@ def _scan_files(files: Sequence[Path], where: str) -> pl.LazyFrame:
                 f"{file}: not a readable Parquet or JSON file ({exc}); rebuild or remove it"
             ) from exc
         if all(column in columns for column in REQUIRED_COLUMNS):
-            scans.append(_options_as_text(scan, columns["options"]))
+            scans.append(_lists_as_text(scan, columns))
     if not scans:
         raise SourceFileError(
             f"{where}: no Parquet or JSON file with the columns {', '.join(REQUIRED_COLUMNS)}; "
@@ -132,15 +132,17 @@ def _open(file: Path) -> pl.LazyFrame:
     return pl.scan_parquet(file)
 
 
-def _options_as_text(scan: pl.LazyFrame, dtype: pl.DataType) -> pl.LazyFrame:
-    # Published configs type `options` as a list of strings; rendered rows hold its JSON text.
-    if not isinstance(dtype, pl.List):
-        return scan
-    text = pl.col("options").map_elements(
-        lambda options: json.dumps(list(options), ensure_ascii=False) if len(options) else "",
-        return_dtype=pl.String,
-    )
-    return scan.with_columns(text.alias("options"))
+def _lists_as_text(scan: pl.LazyFrame, columns: pl.Schema) -> pl.LazyFrame:
+    # Published configs type `options` and `labels` as lists of strings; rendered rows hold their
+    # JSON text, which the scorer parses (an empty list is no value, as an empty cell).
+    def as_text(name: str) -> pl.Expr:
+        return pl.col(name).map_elements(
+            lambda values: json.dumps(list(values), ensure_ascii=False) if len(values) else "",
+            return_dtype=pl.String,
+        )
+
+    typed = [name for name in ("options", "labels") if isinstance(columns.get(name), pl.List)]
+    return scan.with_columns(as_text(name).alias(name) for name in typed)
 
 
 def _with_standard_columns(frame: pl.LazyFrame) -> pl.LazyFrame:

@@ -99,7 +99,11 @@ FIELDS = (
     ("product_id", "the main product (ASIN or source id), when there is one"),
     ("category", "product category from the source, when it has one"),
     ("template_id", "id of the instruction template (see Instructions)"),
-    ("labels", "QPR only: JSON list of the ESCI label of each listed product, for NDCG"),
+    (
+        "labels",
+        "QPR only: the ESCI label (E, S, C, I) of each listed product, in option order, for NDCG; "
+        "null for the other tasks",
+    ),
 )
 CONFIG_NOTES = {
     DEFAULT_CONFIG: "ECInstruct proper (the default): every task's IND and OOD Diverse-instruction rows",
@@ -381,7 +385,7 @@ def card_context(
     cleaning, drops = _cleaning_tables(build)
     return {
         "recipe": build.recipe,
-        "synthetic": build.recipe.origin == "bundled",
+        "synthetic": build.synthetic is not None,  # what fetch read, whatever the recipe
         "total_rows": number(int(counts["rows"].sum())),
         "task_count": len(build.tasks),
         "loading_code": _loading_code(repo_id, build),

@@ -1,4 +1,5 @@
-"""PNG charts for the sample pages: label distribution per task and split, rows per category IND vs OOD.
+"""PNG charts for the sample pages: label distribution per task and split, rows per category IND vs
+OOD, text lengths per task and rows per instruction template, each bar labelled with its row count.
 
 Charts are drawn on a bare `Figure` (no pyplot, no global backend) under matplotlib's default style
 and saved without a timestamp or software tag, so the same data gives the same bytes. matplotlib is
@@ -8,8 +9,9 @@ the `charts` extra: the counting works without it, and `charts_available()` says
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +22,8 @@ from .layout import DIVERSE, SPLIT_SOURCES
 from .workdir import Build
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.container import BarContainer
     from matplotlib.figure import Figure
 
 # Tasks whose answers take more distinct values than this are free-form (AVE, AG) and get no label chart.
@@ -31,6 +35,22 @@ COLUMNS = 3
 DPI = 100
 PNG_METADATA = {"Software": None}  # matplotlib would stamp its version; keep the bytes version-free
 CHARTS_INSTALL = "pip install 'ecinstruct-builder[charts]'"
+COUNT_FONT = 5
+# Text lengths in words, binned by doubling upper bounds (the last bin is open).
+LENGTH_BOUNDS = (4, 8, 16, 32, 64, 128, 256, 512)
+LENGTH_BINS = (
+    f"0-{LENGTH_BOUNDS[0]}",
+    *(f"{low + 1}-{high}" for low, high in itertools.pairwise(LENGTH_BOUNDS)),
+    f"{LENGTH_BOUNDS[-1] + 1}+",
+)
+LENGTH_FIELDS = {"input": "#4C72B0", "output": "#DD8452"}
+# Setting families (the setting without its IND_/OOD_ side), in the order their bars stack.
+FAMILY_COLOURS = {
+    "Diverse_Instruction": "#4C72B0",
+    "Diverse_Instruction_1-shot": "#8172B2",
+    "Single_Instruction": "#55A868",
+    "Unseen_Instruction": "#C44E52",
+}
 
 
 def charts_available() -> bool:
@@ -57,13 +77,19 @@ def _config_split() -> pl.Expr:
     return side_split.replace_strict(keys, default=None, return_dtype=pl.String)
 
 
-def _diverse_rows(build: Build) -> pl.LazyFrame:
-    scans = [
-        pl.scan_parquet(t.path).select("task", "setting", "split", "output", "category") for t in build.tasks
-    ]
+def _rows(build: Build, columns: tuple[str, ...]) -> pl.LazyFrame:
+    return pl.concat(
+        [pl.scan_parquet(t.path).select("task", "setting", "split", *columns) for t in build.tasks]
+    )
+
+
+def _diverse_rows(build: Build, columns: tuple[str, ...] = ("output", "category")) -> pl.LazyFrame:
+    """ECInstruct proper (the Diverse-instruction rows) with each row's config split."""
     settings = (f"IND_{DIVERSE}", f"OOD_{DIVERSE}")
     return (
-        pl.concat(scans).filter(pl.col("setting").is_in(settings)).with_columns(config_split=_config_split())
+        _rows(build, columns)
+        .filter(pl.col("setting").is_in(settings))
+        .with_columns(config_split=_config_split())
     )
 
 
@@ -112,6 +138,49 @@ def category_counts(build: Build) -> pl.DataFrame:
     )
 
 
+def length_counts(build: Build) -> pl.DataFrame:
+    """Rows of ECInstruct proper per task, field (input, output) and length bin (LENGTH_BINS, words)."""
+    words = [
+        pl.col(field)
+        .fill_null("")
+        .str.split(" ")
+        .list.eval(pl.element().filter(pl.element() != ""))
+        .list.len()
+        for field in LENGTH_FIELDS
+    ]
+    return (
+        _diverse_rows(build, tuple(LENGTH_FIELDS))
+        .select("task", *(w.alias(f) for w, f in zip(words, LENGTH_FIELDS, strict=True)))
+        .unpivot(index="task", variable_name="field", value_name="words")
+        .with_columns(  # a bin's index is the number of upper bounds the length passes
+            bin=pl.sum_horizontal([pl.col("words") > bound for bound in LENGTH_BOUNDS]).replace_strict(
+                dict(enumerate(LENGTH_BINS)), return_dtype=pl.String
+            )
+        )
+        .group_by("task", "field", "bin")
+        .agg(rows=pl.len().cast(pl.Int64))
+        .sort("task", "field", "bin")
+        .collect()
+    )
+
+
+def template_counts(build: Build) -> pl.DataFrame:
+    """Rows per task, instruction template and setting family, over every setting and split."""
+    return (
+        _rows(build, ("template_id",))
+        .with_columns(family=pl.col("setting").str.slice(4))  # IND_ / OOD_ dropped
+        .group_by("task", "template_id", "family")
+        .agg(rows=pl.len().cast(pl.Int64))
+        .sort("task", "template_id", "family")
+        .collect()
+    )
+
+
+def _label_bars(axis: Axes, bars: BarContainer, counts: list[int], **where: object) -> None:
+    """Write each bar's row count on it (nothing on an empty bar)."""
+    axis.bar_label(bars, labels=[f"{n:,}" if n else "" for n in counts], fontsize=COUNT_FONT, **where)
+
+
 def _grid(panels: int, height: float) -> tuple[Figure, list]:
     from matplotlib.figure import Figure
 
@@ -135,52 +204,115 @@ def _present(counts: pl.DataFrame, abbrs: dict[str, str]) -> list[str]:
     return [name for name in abbrs if name in found]
 
 
-def plot_labels(counts: pl.DataFrame, abbrs: dict[str, str], target: Path) -> None:
-    """One panel per task: each label's share of its split, one bar colour per split."""
-    tasks = _present(counts, abbrs)
+def plot(
+    figure: Callable[[pl.DataFrame, dict[str, str]], Figure],
+    counts: pl.DataFrame,
+    abbrs: dict[str, str],
+    target: Path,
+) -> None:
+    """Draw one chart (`figure`: one of the *_figure functions) under the default style and save it."""
     with _default_style():
-        figure, axes = _grid(len(tasks), 3.0)
-        for axis, task in zip(axes, tasks, strict=False):
-            frame = counts.filter(pl.col("task") == task)
-            labels = sorted(frame["label"].unique().to_list())
-            splits = [s for s in SPLIT_COLOURS if s in set(frame["config_split"].to_list())]
-            width = 0.8 / len(splits)
-            for i, split in enumerate(splits):
-                part = frame.filter(pl.col("config_split") == split)
-                total = part["rows"].sum()
-                share = dict(zip(part["label"].to_list(), part["rows"].to_list(), strict=True))
-                xs = [j + (i - (len(splits) - 1) / 2) * width for j in range(len(labels))]
-                axis.bar(
-                    xs,
-                    [100 * share.get(lb, 0) / total for lb in labels],
-                    width,
-                    label=split,
-                    color=SPLIT_COLOURS[split],
-                )
-            axis.set_xticks(range(len(labels)), labels, rotation=90 if len(labels) > 6 else 0, fontsize=7)
-            axis.set_title(abbrs[task], fontsize=10)
-            axis.set_ylabel("% of split", fontsize=8)
-            axis.legend(fontsize=6)
-        _save(figure, target)
+        _save(figure(counts, abbrs), target)
 
 
-def plot_categories(counts: pl.DataFrame, abbrs: dict[str, str], target: Path) -> None:
-    """One panel per task: rows per category, in-domain and out-of-domain stacked."""
+def _panels(
+    counts: pl.DataFrame, abbrs: dict[str, str], height: float
+) -> tuple[Figure, list[tuple[Axes, pl.DataFrame]]]:
+    """A grid of one panel per task in `counts` (in the order of `abbrs`), titled, with its rows."""
     tasks = _present(counts, abbrs)
-    with _default_style():
-        figure, axes = _grid(len(tasks), 3.2)
-        for axis, task in zip(axes, tasks, strict=False):
-            frame = counts.filter(pl.col("task") == task)
-            categories = sorted(frame["category"].unique().to_list())
-            left = [0] * len(categories)
-            for side, colour in SIDE_COLOURS.items():
-                part = dict(frame.filter(pl.col("side") == side).select("category", "rows").iter_rows())
-                widths = [part.get(c, 0) for c in categories]
-                axis.barh(range(len(categories)), widths, left=left, color=colour, label=side)
-                left = [a + b for a, b in zip(left, widths, strict=True)]
-            axis.set_yticks(range(len(categories)), [c.replace("_", " ") for c in categories], fontsize=7)
-            axis.invert_yaxis()
-            axis.set_title(abbrs[task], fontsize=10)
-            axis.set_xlabel("rows", fontsize=8)
-            axis.legend(fontsize=6)
-        _save(figure, target)
+    figure, axes = _grid(len(tasks), height)
+    panels = []
+    for axis, task in zip(axes, tasks, strict=False):
+        axis.set_title(abbrs[task], fontsize=10)
+        panels.append((axis, counts.filter(pl.col("task") == task)))
+    return figure, panels
+
+
+def _grouped(axis: Axes, groups: list[tuple[str, str, list[float], list[int]]], slots: int) -> None:
+    """Side-by-side bars in each of `slots` places, one per group (name, colour, heights, the counts
+    written on the bars)."""
+    width = 0.8 / len(groups)
+    for i, (name, colour, heights, counts) in enumerate(groups):
+        xs = [j + (i - (len(groups) - 1) / 2) * width for j in range(slots)]
+        bars = axis.bar(xs, heights, width, label=name, color=colour)
+        _label_bars(axis, bars, counts, rotation=90, padding=1)
+    axis.margins(y=0.2)  # room for the counts above the tallest bar
+
+
+def _stacked(
+    axis: Axes, frame: pl.DataFrame, item: str, part: str, colours: dict[str, str], horizontal: bool
+) -> list[str]:
+    """One bar per value of `item`, its rows stacked by `part` (one colour each), the rows on each
+    piece; returns the items in bar order."""
+    items = sorted(frame[item].unique().to_list())
+    base = [0] * len(items)
+    for value, colour in colours.items():
+        rows = dict(frame.filter(pl.col(part) == value).select(item, "rows").iter_rows())
+        sizes = [rows.get(i, 0) for i in items]
+        if not any(sizes):
+            continue
+        draw, offset = (axis.barh, "left") if horizontal else (axis.bar, "bottom")
+        bars = draw(range(len(items)), sizes, color=colour, label=value, **{offset: base})
+        _label_bars(axis, bars, sizes, label_type="center")
+        base = [a + b for a, b in zip(base, sizes, strict=True)]
+    return items
+
+
+def labels_figure(counts: pl.DataFrame, abbrs: dict[str, str]) -> Figure:
+    """One panel per task: each label's share of its split, one bar colour per split, rows on the bars."""
+    figure, panels = _panels(counts, abbrs, 3.0)
+    for axis, frame in panels:
+        labels = sorted(frame["label"].unique().to_list())
+        groups = []
+        for split in (s for s in SPLIT_COLOURS if s in set(frame["config_split"].to_list())):
+            part = frame.filter(pl.col("config_split") == split)
+            rows = dict(zip(part["label"].to_list(), part["rows"].to_list(), strict=True))
+            counted = [rows.get(lb, 0) for lb in labels]
+            shares = [100 * n / part["rows"].sum() for n in counted]
+            groups.append((split, SPLIT_COLOURS[split], shares, counted))
+        _grouped(axis, groups, len(labels))
+        axis.set_xticks(range(len(labels)), labels, rotation=90 if len(labels) > 6 else 0, fontsize=7)
+        axis.set_ylabel("% of split (rows on the bars)", fontsize=8)
+        axis.legend(fontsize=6)
+    return figure
+
+
+def categories_figure(counts: pl.DataFrame, abbrs: dict[str, str]) -> Figure:
+    """One panel per task: rows per category, in-domain and out-of-domain stacked, rows on each part."""
+    figure, panels = _panels(counts, abbrs, 3.2)
+    for axis, frame in panels:
+        categories = _stacked(axis, frame, "category", "side", SIDE_COLOURS, horizontal=True)
+        axis.set_yticks(range(len(categories)), [c.replace("_", " ") for c in categories], fontsize=7)
+        axis.invert_yaxis()
+        axis.set_xlabel("rows", fontsize=8)
+        axis.legend(fontsize=6)
+    return figure
+
+
+def lengths_figure(counts: pl.DataFrame, abbrs: dict[str, str]) -> Figure:
+    """One panel per task: rows per length bin of the input and of the output, rows on the bars."""
+    figure, panels = _panels(counts, abbrs, 3.0)
+    for axis, frame in panels:
+        groups = []
+        for name, colour in LENGTH_FIELDS.items():
+            rows = dict(frame.filter(pl.col("field") == name).select("bin", "rows").iter_rows())
+            heights = [rows.get(b, 0) for b in LENGTH_BINS]
+            groups.append((name, colour, heights, heights))
+        _grouped(axis, groups, len(LENGTH_BINS))
+        axis.set_xticks(range(len(LENGTH_BINS)), LENGTH_BINS, rotation=90, fontsize=7)
+        axis.set_xlabel("words", fontsize=8)
+        axis.set_ylabel("rows", fontsize=8)
+        axis.legend(fontsize=6)
+    return figure
+
+
+def templates_figure(counts: pl.DataFrame, abbrs: dict[str, str]) -> Figure:
+    """One panel per task: rows per instruction template, setting families stacked, rows on each part."""
+    figure, panels = _panels(counts, abbrs, 3.0)
+    for axis, frame in panels:
+        templates = _stacked(axis, frame, "template_id", "family", FAMILY_COLOURS, horizontal=False)
+        axis.set_xticks(range(len(templates)), templates, rotation=90, fontsize=7)
+        axis.set_ylabel("rows", fontsize=8)
+        axis.margins(y=0.1)
+        axis.legend(fontsize=5)
+    return figure

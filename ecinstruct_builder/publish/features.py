@@ -30,9 +30,25 @@ if TYPE_CHECKING:
 
 PARQUET_KEY = "huggingface"
 COMPRESSION = "zstd"
-# Published rows are typed: `options` a list of strings (empty when a task has none) and an absent
-# `few_shot_example` null, like `labels`. The rendered rows (and NingLab's table) keep text cells.
-TYPED_SCHEMA: dict[str, pl.DataType] = {**ROW_SCHEMA, "options": pl.List(pl.String)}
+# Published rows are typed. `labels` (ecbuild's column: QPR's per-option ESCI labels) is a list of
+# strings in every config, null where a task has none. The other configs also type NingLab's columns:
+# `options` a list of strings (empty when a task has none) and an absent `few_shot_example` null, like
+# `labels`; NingLab's table keeps those as the text cells eCeLLM's scripts read ('' when absent).
+TABLE_SCHEMA: dict[str, pl.DataType] = {**ROW_SCHEMA, "labels": pl.List(pl.String)}
+TYPED_SCHEMA: dict[str, pl.DataType] = {**TABLE_SCHEMA, "options": pl.List(pl.String)}
+
+
+def _blank(column: str) -> pl.Expr:
+    text = pl.col(column)
+    return text.is_null() | (text.str.strip_chars() == "")
+
+
+def table_columns() -> list[pl.Expr]:
+    """Rendered rows -> TABLE_SCHEMA: labels decoded from their JSON list text, null when absent."""
+    labels = (
+        pl.when(_blank("labels")).then(None).otherwise(pl.col("labels").str.json_decode(pl.List(pl.String)))
+    )
+    return [labels.alias("labels")]
 
 
 OPTION_LIST = pl.List(pl.String)
@@ -55,8 +71,10 @@ def option_lists(cells: pl.Series) -> pl.Series:
 
 
 def typed_columns() -> list[pl.Expr]:
-    """Rendered rows -> TYPED_SCHEMA: options decoded from their list text, '' examples null."""
+    """Rendered rows -> TYPED_SCHEMA: options and labels decoded from their list text, '' examples
+    null."""
     return [
+        *table_columns(),
         pl.col("options").map_batches(option_lists, return_dtype=OPTION_LIST).alias("options"),
         pl.when(pl.col("few_shot_example") == "")
         .then(None)

@@ -26,7 +26,7 @@ from pathlib import Path
 import polars as pl
 
 from ..render import ROW_SCHEMA
-from .features import TYPED_SCHEMA, typed_columns, write_rows
+from .features import TABLE_SCHEMA, TYPED_SCHEMA, table_columns, typed_columns, write_rows
 from .formats import FORMATS, config_name
 from .workdir import Build
 
@@ -182,9 +182,9 @@ def write_split(
 ) -> list[Path]:
     """Write one split's Parquet shards under `out` (streaming, with its `datasets` features).
 
-    Every config has typed columns (publish/features.py) except NingLab's table, kept as text cells
-    so eCeLLM's scripts build the same prompts from it, and the training formats, in their own
-    columns. Shards get their final names only once their number is known.
+    Every config has typed columns (publish/features.py) except NingLab's table, whose own columns
+    stay text cells so eCeLLM's scripts build the same prompts from it, and the training formats, in
+    their own columns. Shards get their final names only once their number is known.
     """
     rows = scan_split(build, spec)
     folder = out / "data" / spec.config
@@ -199,7 +199,9 @@ def write_split(
             rows.select(layout.columns()), pending, ROW_GROUP_ROWS, layout.schema, max_shard_bytes
         )
     elif spec.config == TABLE_CONFIG:
-        total = write_rows(rows, pending, ROW_GROUP_ROWS, ROW_SCHEMA, max_shard_bytes)
+        total = write_rows(
+            rows.with_columns(table_columns()), pending, ROW_GROUP_ROWS, TABLE_SCHEMA, max_shard_bytes
+        )
     else:
         total = write_rows(
             rows.with_columns(typed_columns()), pending, ROW_GROUP_ROWS, TYPED_SCHEMA, max_shard_bytes

@@ -53,6 +53,21 @@ def lineage(row: dict[str, Any]) -> list[tuple[str, list[str]]]:
     return items + [(label, [str(row[key])]) for key, label in LINEAGE_FIELDS if row.get(key)]
 
 
+def origin_note(synthetic: dict[str, Any] | None) -> str:
+    """What the sample rows were built from, for the top of every sample page (plain text)."""
+    if synthetic is None:
+        return (
+            "Built from source files that ecbuild synth did not write (your copies of the upstream "
+            "data): check each source's licence before you share these pages."
+        )
+    profile = "the bundled demo profile" if synthetic.get("scale") is None else f"scale {synthetic['scale']}"
+    return (
+        "Synthetic data: every row here comes from files written by ecbuild synth "
+        f"({profile}, seed {synthetic.get('seed')}), not from the upstream datasets; the text is "
+        "made up, so it shows the format, not the content, of ECInstruct."
+    )
+
+
 def config_split(setting: str, split: str) -> str:
     """The Hub split of a row: its `split`, except that an OOD setting's test rows are `test_ood`."""
     return "test_ood" if setting.startswith("OOD_") and split == "test" else split

@@ -35,6 +35,11 @@ class Build:
     def task_report(self, abbr: str) -> TaskReport:
         return self.report.tasks[abbr]
 
+    @property
+    def synthetic(self) -> dict[str, Any] | None:
+        """How `ecbuild synth` made the fetched files (seed, scale), or None when it did not make them."""
+        return self.sources.get("synthetic")
+
 
 def load_build(workdir: Path, recipe: Recipe) -> Build:
     """The build in `workdir`; a one-line error when it is missing, incomplete or from another recipe."""

@@ -3,6 +3,7 @@ saying what was expected and what was found, instead of every source being skipp
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,18 @@ from ..quarantine import Quarantine
 
 # How many found names an error or notice lists before it says "...".
 _SHOWN = 8
+# Written by `ecbuild synth` at the top of the folder it fills; fetch records it in the manifest, so
+# whatever is built from those files knows it holds no upstream text.
+SYNTHETIC_MARKER = "SYNTHETIC.json"
+
+
+def synthetic_origin(root: Path) -> dict[str, Any] | None:
+    """How `ecbuild synth` made the files under `root` (its seed and scale), or None when it did not."""
+    try:
+        marker = json.loads((root / SYNTHETIC_MARKER).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return marker if isinstance(marker, dict) else None
 
 
 def check_source_dir(root: Path, sources: Collection[str]) -> None:

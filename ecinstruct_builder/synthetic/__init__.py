@@ -16,7 +16,9 @@ from functools import cache
 from pathlib import Path
 from types import ModuleType
 
+from ..io import write_json
 from ..registry import plugin_modules
+from ..sources.layout import SYNTHETIC_MARKER
 from .common import Profile
 
 __all__ = ["PLANTED_BAD_LINES", "generate", "writers"]
@@ -57,7 +59,8 @@ def generate(
     `s` (1.0 = real size), never less than the demo size per file, so tiny scales still feed every
     task. Rows are records: CSV headers are not counted, planted malformed lines are. The same
     `seed` always gives byte-identical files. `sources` (writer names) writes only those; a source's
-    files do not depend on which others are written.
+    files do not depend on which others are written. `SYNTHETIC.json` beside them says how they
+    were made, so a build from them is marked synthetic.
     """
     if scale is not None and scale <= 0:
         raise ValueError(f"scale must be positive, got {scale}")
@@ -71,4 +74,5 @@ def generate(
     for name, writer in writers().items():
         if not sources or name in sources:
             written |= writer.write(out_dir, profile, seed, progress)
+    write_json(out_dir / SYNTHETIC_MARKER, {"generator": "ecbuild synth", "scale": scale, "seed": seed})
     return dict(sorted(written.items()))

@@ -322,23 +322,27 @@ _NAMES = ("Jane", "Mark T.", "Priya", "Luis R.", "Chen", "Fatima", "Tom", "Olga 
 
 @dataclass
 class _ReviewText:
-    """The text-level decisions of one review, with the recent texts used for duplicates."""
+    """The text-level decisions of one review, with the recent texts (and their ratings) used for
+    duplicates."""
 
-    recent: deque[str]
+    recent: deque[tuple[str, int]]
 
-    def make(self, rng: random.Random, item: text.Product, stars: int) -> str:
+    def make(self, rng: random.Random, item: text.Product, stars: int) -> tuple[str, int]:
+        """A review text and the rating it goes with: a copy keeps the rating of the review it copies,
+        so the text's tone always matches its stars."""
         roll = rng.random()
         if roll < 0.02 and self.recent:  # copy-pasted review
             return rng.choice(self.recent)
         if roll < 0.03 and self.recent:  # edited copy
-            return text.near_duplicate(rng, rng.choice(self.recent))
+            copied, rating = rng.choice(self.recent)
+            return text.near_duplicate(rng, copied), rating
         if roll < 0.045:
-            return text.foreign_text(rng, rng.randint(1, 3))
+            return text.foreign_text(rng, stars, rng.randint(1, 3)), stars
         body = text.review_text(rng, item, stars, text.review_length(rng))
         if roll < 0.06:
             body = text.garble(rng, body)
-        self.recent.append(body)
-        return body
+        self.recent.append((body, stars))
+        return body, stars
 
 
 def _vote(rng: random.Random) -> str:
@@ -367,7 +371,8 @@ def review_record(
         )
     if rng.random() < 0.9:
         record["reviewerName"] = rng.choice(_NAMES)
-    body = writer.make(rng, item, stars)
+    body, stars = writer.make(rng, item, stars)
+    record["overall"] = float(stars)  # a copied text brings its rating
     if rng.random() < 0.995:
         record["reviewText"] = body
     if rng.random() < 0.997:

@@ -25,7 +25,7 @@ SOURCES = "esci/shopping_queries_dataset_sources.csv"
 PLANTED_BAD_LINES: dict[str, int] = {}
 
 REAL_EXAMPLES = 2_621_738  # judgements over 130,652 queries and ~1.8M products
-DEMO_EXAMPLES = 1300  # ~200 us queries plus a few es and jp ones
+DEMO_EXAMPLES = 1350  # ~200 us queries plus a few es and jp ones (enough for every QPR quota)
 
 EXAMPLES_SCHEMA = pa.schema(
     [
@@ -87,8 +87,16 @@ def _locale(rng: random.Random, profile: Profile, query_id: int) -> str:
     return str(weighted(rng, (("us", 0.745), ("es", 0.116), ("jp", 0.139))))
 
 
-def _us_product(rng: random.Random, seed: int, base: text.Product, label: str, serial: int) -> dict[str, Any]:
-    """A US product whose relation to the query's product matches its E / S / C / I label."""
+# What a US product is (its category, and its noun; None for a replacement part), so that a reused
+# product is judged only where its label holds; None for the other locales' products, whose titles
+# follow no relation.
+Kind = tuple[str, str | None] | None
+
+
+def _us_product(
+    rng: random.Random, seed: int, base: text.Product, label: str, serial: int
+) -> tuple[dict[str, Any], Kind]:
+    """A US product whose relation to the query's product matches its E / S / C / I label, and its kind."""
     vocab = text.CATEGORIES[base.category]
     other = text.product(base.category, serial, seed, namespace="esci-product")
     if label == "E":
@@ -106,8 +114,9 @@ def _us_product(rng: random.Random, seed: int, base: text.Product, label: str, s
         title = item.title()
     if rng.random() < 0.015:
         title = text.garble(rng, title)
+    kind: Kind = (base.category, None) if label == "C" else (item.category, item.noun)
     bullets = text.feature_bullets(rng, item, rng.randint(2, 4))
-    return {
+    fields = {
         "product_title": title,
         "product_description": f"<p>{text.description_text(rng, item, 2)}</p>"
         if rng.random() < 0.5
@@ -116,6 +125,7 @@ def _us_product(rng: random.Random, seed: int, base: text.Product, label: str, s
         "product_brand": item.brand if rng.random() < 0.95 else None,
         "product_color": item.color if rng.random() < 0.6 else None,
     }
+    return fields, kind
 
 
 def _foreign_product(rng: random.Random, locale: str) -> dict[str, Any]:
@@ -129,28 +139,42 @@ def _foreign_product(rng: random.Random, locale: str) -> dict[str, Any]:
     }
 
 
+def fits(label: str, kind: Kind, base: text.Product) -> bool:
+    """Whether a product of `kind` may carry `label` for a query about `base`: an irrelevant product
+    is of another category, a substitute another kind of product of the same category."""
+    if kind is None:
+        return True
+    category, noun = kind
+    if label == "I":
+        return category != base.category
+    return label == "S" and category == base.category and noun not in (None, base.noun)
+
+
 class _Catalog:
     """Product ids for judgements: new products, or recent ones that other queries judged too."""
 
     def __init__(self, seed: int, products: ParquetSink) -> None:
         self._seed = seed
         self._products = products
-        self._recent: dict[str, deque[str]] = {locale: deque(maxlen=500) for locale in LOCALES}
+        self._recent: dict[str, deque[tuple[str, Kind]]] = {locale: deque(maxlen=500) for locale in LOCALES}
         self.created = 0
 
-    def reuse(self, rng: random.Random, locale: str, label: str, taken: set[str]) -> str | None:
-        """A recent product of the locale for an irrelevant or substitute judgement, sometimes."""
+    def reuse(
+        self, rng: random.Random, locale: str, label: str, taken: set[str], base: text.Product
+    ) -> str | None:
+        """A recent product of the locale for an irrelevant or substitute judgement, sometimes (only
+        one whose relation to the query's product fits the label)."""
         recent = self._recent[locale]
         if label in "IS" and recent and rng.random() < 0.4:
-            reused = rng.choice(recent)
-            return None if reused in taken else reused
+            reused, kind = rng.choice(recent)
+            return None if reused in taken or not fits(label, kind, base) else reused
         return None
 
-    def create(self, locale: str, fields: dict[str, Any]) -> str:
+    def create(self, locale: str, fields: dict[str, Any], kind: Kind = None) -> str:
         self.created += 1
         product_id = asin(500 + LOCALES.index(locale), self.created, self._seed)
         self._products.add({"product_id": product_id, **fields, "product_locale": locale})
-        self._recent[locale].append(product_id)
+        self._recent[locale].append((product_id, kind))
         return product_id
 
 
@@ -164,11 +188,11 @@ def _judged_product(
     taken: set[str],
 ) -> str:
     """The id of a product judged for a query: a reused recent one, or a new one fitting the label."""
-    reused = catalog.reuse(rng, locale, label, taken)
+    reused = catalog.reuse(rng, locale, label, taken, base)
     if reused is not None:
         return reused
     if locale == "us":
-        return catalog.create(locale, _us_product(rng, seed, base, label, catalog.created + 1))
+        return catalog.create(locale, *_us_product(rng, seed, base, label, catalog.created + 1))
     return catalog.create(locale, _foreign_product(rng, locale))
 
 

@@ -426,6 +426,8 @@ SUMMARIES = {
     2: ("Disappointed", "Two Stars", "Not what I expected", "Flimsy {part}"),
     1: ("Broke quickly", "One Star", "Do not buy", "Stopped working", "Waste of money"),
 }
+# The tone a star rating stands for (SA's five classes pooled in three), for texts written in one tone.
+STAR_TONE = {5: "positive", 4: "positive", 3: "neutral", 2: "negative", 1: "negative"}
 # Sentence pools by star rating: mostly on-tone sentences, with one off-tone pool for nuance.
 _TONE = {
     5: (POSITIVE, POSITIVE),
@@ -435,30 +437,55 @@ _TONE = {
     1: (NEGATIVE, NEGATIVE),
 }
 
+# Per language, sentences by the tone of the rating they go with (as STAR_TONE names it).
 FOREIGN_REVIEWS = {
-    "es": (
-        "Llegó muy rápido y funciona perfectamente, estoy muy contento con la compra.",
-        "La calidad es buena pero el tamaño es más pequeño de lo que esperaba.",
-        "No funciona bien, se apagó a los pocos días y tuve que devolverlo.",
-        "Es justo lo que buscaba para mi cocina, lo recomiendo.",
-        "El material parece resistente y el color es igual que en la foto.",
-    ),
-    "de": (
-        "Das Produkt kam schnell an und funktioniert einwandfrei, ich bin sehr zufrieden.",
-        "Die Verarbeitung ist leider nicht besonders gut, nach einer Woche war es kaputt.",
-        "Für den Preis kann man wirklich nicht meckern, klare Kaufempfehlung.",
-        "Die Anleitung war schwer zu verstehen, aber am Ende hat alles geklappt.",
-        "Es ist kleiner als erwartet, erfüllt aber seinen Zweck.",
-    ),
-    "fr": (
-        "Le produit est arrivé rapidement et fonctionne très bien, je suis ravi.",
-        "La qualité est correcte mais la couleur ne correspond pas à la photo.",
-        "Il a cessé de fonctionner au bout de deux semaines, très déçu.",
-        "Très pratique pour la maison, je le recommande à tout le monde.",
-        "Le montage a pris un peu de temps mais le résultat est solide.",
-    ),
+    "es": {
+        "positive": (
+            "Llegó muy rápido y funciona perfectamente, estoy muy contento con la compra.",
+            "Es justo lo que buscaba para mi cocina, lo recomiendo.",
+            "El material parece resistente y el color es igual que en la foto.",
+        ),
+        "neutral": (
+            "La calidad es buena pero el tamaño es más pequeño de lo que esperaba.",
+            "Cumple su función, aunque esperaba un poco más por el precio.",
+        ),
+        "negative": (
+            "No funciona bien, se apagó a los pocos días y tuve que devolverlo.",
+            "Se rompió la primera semana y el vendedor nunca respondió.",
+        ),
+    },
+    "de": {
+        "positive": (
+            "Das Produkt kam schnell an und funktioniert einwandfrei, ich bin sehr zufrieden.",
+            "Für den Preis kann man wirklich nicht meckern, klare Kaufempfehlung.",
+        ),
+        "neutral": (
+            "Die Anleitung war schwer zu verstehen, aber am Ende hat alles geklappt.",
+            "Es ist kleiner als erwartet, erfüllt aber seinen Zweck.",
+        ),
+        "negative": (
+            "Die Verarbeitung ist leider nicht besonders gut, nach einer Woche war es kaputt.",
+            "Ich würde es nicht noch einmal kaufen, das Material wirkt billig.",
+        ),
+    },
+    "fr": {
+        "positive": (
+            "Le produit est arrivé rapidement et fonctionne très bien, je suis ravi.",
+            "Très pratique pour la maison, je le recommande à tout le monde.",
+        ),
+        "neutral": (
+            "La qualité est correcte mais la couleur ne correspond pas à la photo.",
+            "Le montage a pris un peu de temps mais le résultat est solide.",
+        ),
+        "negative": (
+            "Il a cessé de fonctionner au bout de deux semaines, très déçu.",
+            "Le plastique semble fragile et le produit ne correspond pas à la description.",
+        ),
+    },
 }
-FOREIGN_SENTENCES = frozenset(s for pool in FOREIGN_REVIEWS.values() for s in pool)
+FOREIGN_SENTENCES = frozenset(
+    s for tones in FOREIGN_REVIEWS.values() for pool in tones.values() for s in pool
+)
 
 
 def review_length(rng: random.Random) -> int:
@@ -489,9 +516,9 @@ def review_summary(rng: random.Random, item: Product, stars: int) -> str:
     return fill(rng, rng.choice(SUMMARIES[stars]), item).replace(item.noun, item.noun.title())
 
 
-def foreign_text(rng: random.Random, sentences: int = 2) -> str:
-    """A short review in Spanish, German or French (one language per text)."""
-    pool = FOREIGN_REVIEWS[rng.choice(sorted(FOREIGN_REVIEWS))]
+def foreign_text(rng: random.Random, stars: int, sentences: int = 2) -> str:
+    """A short review in Spanish, German or French (one language per text) whose tone fits `stars`."""
+    pool = FOREIGN_REVIEWS[rng.choice(sorted(FOREIGN_REVIEWS))][STAR_TONE[stars]]
     return " ".join(rng.sample(pool, min(sentences, len(pool))))
 
 

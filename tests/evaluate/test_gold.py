@@ -70,6 +70,31 @@ def test_an_export_without_the_table_config_reads_the_disjoint_configs(
     assert scored(evaluate(gold_file, str(partial), every_setting("test"))) == expected
 
 
+def test_qpr_ndcg_from_the_typed_labels_of_an_export_equals_the_work_dirs(
+    demo_workdir: Path, export_dir: Path, tmp_path: Path
+) -> None:
+    # Reversed gold rankings: NDCG below 1 that depends on each option's ESCI label.
+    rows = pl.read_parquet(demo_workdir / "dataset" / "Query_Product_Rank.parquet", columns=["id", "output"])
+    predictions = tmp_path / "reversed.jsonl"
+    predictions.write_text(
+        "".join(
+            json.dumps({"id": i, "prediction": ",".join(o.split(",")[::-1])}) + "\n"
+            for i, o in rows.iter_rows()
+        )
+    )
+    typed_only = shutil.copytree(export_dir, tmp_path / "typed")
+    shutil.rmtree(typed_only / "data" / TABLE_CONFIG)  # the typed configs, not NingLab's table
+
+    def ndcg(dataset: Path) -> tuple[dict[str, float], list[str]]:
+        report = evaluate(predictions, str(dataset), every_setting("test"))
+        scores = {r.setting: r.metrics["ndcg"] for r in report.results if r.abbr == "QPR"}
+        return scores, [n for n in report.notes if "`labels`" in n]
+
+    work, work_notes = ndcg(demo_workdir)
+    assert work and all(0 < score < 1 for score in work.values()) and not work_notes
+    assert ndcg(export_dir) == ndcg(typed_only) == (work, [])
+
+
 def test_one_view_prefers_the_table_and_reads_other_folders_whole() -> None:
     export = [
         "data/ecinstruct/test-00000-of-00001.parquet",

@@ -13,6 +13,7 @@ from huggingface_hub import DatasetCard, DatasetCardData
 
 from ecinstruct_builder.publish.card import (
     bibtex_keys,
+    build_card,
     card_context,
     foreign_configs,
     licence_link,
@@ -267,6 +268,16 @@ def test_privacy_table_shows_a_task_whose_protections_are_off(built: Build) -> N
     rows = {line.split(" | ")[0].strip("| "): line for line in shown.splitlines()}
     assert rows["SA"].startswith("| SA | **no** | **no** |")
     assert all(rows[t.abbr].startswith(f"| {t.abbr} | yes | yes |") for t in built.tasks if t.abbr != "SA")
+
+
+def test_card_calls_a_build_synthetic_only_when_fetch_read_synthetic_files(built: Build) -> None:
+    def body(build: Build) -> str:
+        return build_card(build, plan_layout(build), row_counts(build)).text
+
+    assert "Synthetic demo data" in body(built) and "This build is synthetic" in body(built)
+    real = body(replace(built, sources={**built.sources, "synthetic": None}))
+    assert "Synthetic demo data" not in real and "This build is synthetic" not in real
+    assert "from the\noriginal public sources" in real
 
 
 def test_card_bibtex_has_pages_and_doi_of_published_papers(exported) -> None:

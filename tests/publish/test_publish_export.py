@@ -7,17 +7,19 @@ import json
 from pathlib import Path
 
 import datasets
+import polars as pl
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from huggingface_hub import DatasetCard
 
 from ecinstruct_builder.errors import EcbuildError
+from ecinstruct_builder.evaluate.metrics import QPR_GAINS
 from ecinstruct_builder.paths import recipes_dir
 from ecinstruct_builder.publish import layout
 from ecinstruct_builder.publish.command import export_command
 from ecinstruct_builder.publish.export import export_dataset
-from ecinstruct_builder.publish.features import TYPED_SCHEMA, features
+from ecinstruct_builder.publish.features import TABLE_SCHEMA, TYPED_SCHEMA, features
 from ecinstruct_builder.publish.formats import FORMATS, config_name
 from ecinstruct_builder.publish.workdir import Build
 from ecinstruct_builder.render import ROW_SCHEMA
@@ -107,8 +109,10 @@ def test_exported_training_files_cover_ecinstruct_proper(built: Build, exported)
 
 
 def test_parquet_files_carry_the_datasets_features(exported, load_config) -> None:
-    typed, table = features(TYPED_SCHEMA), features(ROW_SCHEMA)
-    assert typed["options"] == {"feature": {"dtype": "string", "_type": "Value"}, "_type": "List"}
+    typed, table = features(TYPED_SCHEMA), features(TABLE_SCHEMA)
+    strings = {"feature": {"dtype": "string", "_type": "Value"}, "_type": "List"}
+    assert typed["options"] == typed["labels"] == table["labels"] == strings
+    assert table["options"] == table["few_shot_example"] == {"dtype": "string", "_type": "Value"}
     for declared in (typed, table):
         assert datasets.Features.from_dict(declared).to_dict() == declared  # a form `datasets` reads back
     for path in (f.path for f in exported.files if f.path.endswith(".parquet")):
@@ -136,8 +140,30 @@ def test_published_options_are_lists_and_absent_values_null(exported, load_confi
     assert set(map(tuple, pm["options"])) == {()}  # a task without options: empty lists, never ''
     shot = load_config(exported.out, "one_shot")["test"]
     assert all(isinstance(example, str) and example for example in shot["few_shot_example"])
+    for path in (f.path for f in exported.files if f.path.endswith(".parquet")):
+        config = path.split("/")[1]
+        if config == "ninglab_table" or config in TRAINING_CONFIGS:
+            continue
+        frame = pl.read_parquet(exported.out / path)
+        blank = {c: (frame[c] == "").sum() for c in frame.columns if frame[c].dtype == pl.String}
+        assert not any(blank.values()), (path, blank)  # an absent value is null, never ''
     table = load_config(exported.out, "ninglab_table")["train"]
     assert {type(o) for o in table["options"]} == {str}  # NingLab's table keeps its text cells
+    assert "" in table["few_shot_example"] and None not in table["few_shot_example"]
+
+
+def test_published_labels_are_lists_of_esci_labels_one_per_option(exported, load_config) -> None:
+    for config in ("Query_Product_Rank", "ecinstruct", "ninglab_table"):
+        for split in load_config(exported.out, config).values():
+            for row in split:
+                if row["task"] != "Query_Product_Rank":
+                    assert row["labels"] is None
+                    continue
+                # one label per listed product, in option order: the gold ranking orders them by gain
+                gains = {chr(ord("A") + i): QPR_GAINS[label] for i, label in enumerate(row["labels"])}
+                ranking = row["output"].split(",")
+                assert sorted(ranking) == sorted(gains) and len(gains) >= 2, row["id"]
+                assert ranking == sorted(ranking, key=lambda letter: -gains[letter]), row["id"]
 
 
 def test_card_dataset_info_gives_features_examples_and_bytes_per_split(exported) -> None:
@@ -150,12 +176,13 @@ def test_card_dataset_info_gives_features_examples_and_bytes_per_split(exported)
         columns = TRAINING_CONFIGS[name].schema if name in TRAINING_CONFIGS else ROW_SCHEMA
         assert [f["name"] for f in entry["features"]] == list(columns)
         if name not in TRAINING_CONFIGS:
-            options = next(f for f in entry["features"] if f["name"] == "options")
-            assert options == (
+            declared = {f["name"]: f for f in entry["features"]}
+            assert declared["options"] == (
                 {"name": "options", "dtype": "string"}
                 if name == "ninglab_table"
                 else {"name": "options", "list": "string"}
             )
+            assert declared["labels"] == {"name": "labels", "list": "string"}
         assert {s["name"]: s["num_examples"] for s in entry["splits"]} == {
             k: v["rows"] for k, v in splits.items()
         }

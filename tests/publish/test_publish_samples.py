@@ -5,12 +5,26 @@ from __future__ import annotations
 import json
 import re
 import sys
+from bisect import bisect_left
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
 import pytest
 from click.testing import CliRunner, Result
 
+from ecinstruct_builder.publish.charts import (
+    LENGTH_BINS,
+    LENGTH_BOUNDS,
+    categories_figure,
+    category_counts,
+    label_counts,
+    labels_figure,
+    length_counts,
+    lengths_figure,
+    template_counts,
+    templates_figure,
+)
 from ecinstruct_builder.publish.command import samples_command
 from ecinstruct_builder.publish.layout import row_counts
 from ecinstruct_builder.publish.markdown import fence
@@ -115,10 +129,78 @@ def test_index_links_a_page_per_task_with_every_setting(built: Build, samples: P
         assert page.count("**Lineage:** source `") == page.count("**Instruction**") > 0
 
 
+CHARTS = {
+    "labels.png": (labels_figure, label_counts),
+    "categories.png": (categories_figure, category_counts),
+    "lengths.png": (lengths_figure, length_counts),
+    "templates.png": (templates_figure, template_counts),
+}
+
+
+def test_every_bar_of_every_chart_shows_its_row_count(built: Build, samples: Path) -> None:
+    abbrs = {t.name: t.abbr for t in built.tasks}
+    index = (samples / "README.md").read_text()
+    for name, (figure, count) in CHARTS.items():
+        assert f"]({name})" in index, name
+        counts = count(built)
+        shown = [t.get_text() for axis in figure(counts, abbrs).axes for t in axis.texts if t.get_text()]
+        assert sorted(shown) == sorted(f"{n:,}" for n in counts["rows"].to_list() if n), name
+
+
+def test_template_counts_cover_every_row_and_one_unseen_template_per_task(built: Build) -> None:
+    counts, rows = template_counts(built), row_counts(built)
+    per_family = counts.group_by("task", "family").agg(pl.col("rows").sum()).sort("task", "family")
+    expected = (
+        rows.with_columns(family=pl.col("setting").str.slice(4))
+        .group_by("task", "family")
+        .agg(pl.col("rows").sum())
+        .sort("task", "family")
+    )
+    assert per_family.equals(expected)
+    unseen = counts.filter(pl.col("family") == "Unseen_Instruction").group_by("task").agg(pl.len())
+    assert unseen["len"].to_list() == [1] * len(built.tasks)
+    diverse = counts.filter(pl.col("family") == "Diverse_Instruction")
+    assert diverse.group_by("task").agg(pl.len())["len"].min() > 1  # spread over the paraphrases
+
+
+def test_length_counts_bin_the_words_of_each_input_and_output(built: Build) -> None:
+    counts = length_counts(built)
+    expected: dict[tuple[str, str, str], int] = {}
+    for task in built.tasks:
+        frame = pl.read_parquet(task.path).filter(pl.col("setting").str.ends_with("_Diverse_Instruction"))
+        for field in ("input", "output"):
+            for text in frame[field].to_list():
+                words = len((text or "").split(" ")) - (text or "").split(" ").count("")
+                key = (task.name, field, LENGTH_BINS[bisect_left(LENGTH_BOUNDS, words)])
+                expected[key] = expected.get(key, 0) + 1
+    assert {(t, f, b): n for t, f, b, n in counts.iter_rows()} == expected
+
+
 def test_png_charts_carry_no_software_tag(samples: Path) -> None:
-    for name in ("labels.png", "categories.png"):
+    for name in CHARTS:
         png = (samples / name).read_bytes()
         assert png.startswith(b"\x89PNG") and b"Software" not in png and b"matplotlib" not in png
+
+
+def _pages(folder: Path) -> dict[str, str]:
+    return {p.name: p.read_text() for p in sorted(folder.iterdir()) if p.suffix in (".md", ".html")}
+
+
+def test_every_page_says_at_the_top_it_comes_from_synthetic_data(built: Build, samples: Path) -> None:
+    assert built.synthetic is not None  # the demo is fetched from the bundled synthetic samples
+    pages = _pages(samples)
+    assert {n for n in pages if n.endswith(".md")} == {f"{t.name}.md" for t in built.tasks} | {"README.md"}
+    for name, text in pages.items():
+        top = text.split("<main>")[0] if name.endswith(".html") else "\n".join(text.splitlines()[:3])
+        assert "Synthetic data: every row here comes from files written by ecbuild synth" in top, name
+
+
+def test_pages_of_a_build_from_other_files_do_not_claim_synthetic_data(built: Build, tmp_path: Path) -> None:
+    real = replace(built, sources={**built.sources, "synthetic": None})
+    write_samples(real, tmp_path / "samples")
+    pages = _pages(tmp_path / "samples")
+    assert pages and not [name for name, text in pages.items() if "synthetic data" in text.lower()]
+    assert all("ecbuild synth did not write" in text for text in pages.values())
 
 
 def test_render_row_pretty_prints_input_options_and_lineage() -> None:

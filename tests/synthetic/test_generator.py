@@ -22,6 +22,7 @@ from ecinstruct_builder.cli import main as cli_main
 from ecinstruct_builder.errors import SourceFileError
 from ecinstruct_builder.paths import raw_sources_dir
 from ecinstruct_builder.sources import adapters
+from ecinstruct_builder.sources.layout import SYNTHETIC_MARKER, synthetic_origin
 from ecinstruct_builder.synthetic import PLANTED_BAD_LINES, generate
 from ecinstruct_builder.synthetic.__main__ import main
 from ecinstruct_builder.synthetic.amazon2018 import FIVE_CORE_CATEGORIES
@@ -133,7 +134,9 @@ def test_every_upstream_file_is_written_under_its_upstream_name(demo):
     expected = upstream_files(out)
     assert {name.split("/")[0] for name in expected} == set(adapters())  # every source gets files
     assert set(rows) == expected
-    assert set(files_under(out)) == expected  # nothing else, e.g. no leftover temp files
+    # nothing else (e.g. no leftover temp files) but the marker saying how they were made
+    assert set(files_under(out)) == expected | {SYNTHETIC_MARKER}
+    assert synthetic_origin(out) == {"generator": "ecbuild synth", "scale": None, "seed": 0}
     assert all(rows[name] > 0 for name in expected)
 
 
