@@ -53,6 +53,10 @@ def lineage(row: dict[str, Any]) -> list[tuple[str, list[str]]]:
     return items + [(label, [str(row[key])]) for key, label in LINEAGE_FIELDS if row.get(key)]
 
 
+def _profile(scale: float | None) -> str:
+    return "the bundled demo profile" if scale is None else f"scale {scale}"
+
+
 def origin_note(synthetic: dict[str, Any] | None) -> str:
     """What the sample rows were built from, for the top of every sample page (plain text)."""
     if synthetic is None:
@@ -60,10 +64,16 @@ def origin_note(synthetic: dict[str, Any] | None) -> str:
             "Built from source files that ecbuild synth did not write (your copies of the upstream "
             "data): check each source's licence before you share these pages."
         )
-    profile = "the bundled demo profile" if synthetic.get("scale") is None else f"scale {synthetic['scale']}"
+    if "seed" in synthetic:  # one scale and seed for every source
+        made = f"{_profile(synthetic.get('scale'))}, seed {synthetic['seed']}"
+    else:
+        made = "; ".join(
+            f"{name}: {_profile(entry.get('scale'))}, seed {entry.get('seed')}"
+            for name, entry in synthetic.get("sources", {}).items()
+        )
     return (
         "Synthetic data: every row here comes from files written by ecbuild synth "
-        f"({profile}, seed {synthetic.get('seed')}), not from the upstream datasets; the text is "
+        f"({made}), not from the upstream datasets; the text is "
         "made up, so it shows the format, not the content, of ECInstruct."
     )
 

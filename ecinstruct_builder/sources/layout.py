@@ -27,6 +27,16 @@ def synthetic_origin(root: Path) -> dict[str, Any] | None:
     return marker if isinstance(marker, dict) else None
 
 
+def synthetic_marker(made: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The marker of a folder `ecbuild synth` filled: each source's scale and seed (sources can be
+    written one at a time, at different scales), and the scale and seed of all where they agree."""
+    marker: dict[str, Any] = {"generator": "ecbuild synth", "sources": dict(sorted(made.items()))}
+    settings = {(entry["scale"], entry["seed"]) for entry in made.values()}
+    if len(settings) == 1:
+        ((marker["scale"], marker["seed"]),) = settings
+    return marker
+
+
 def check_source_dir(root: Path, sources: Collection[str]) -> None:
     """SourceFileError unless `root` holds a folder of at least one of `sources`; when the folders
     are one level off (`root` is one of them, or holds a folder that holds them) it says where."""

@@ -18,7 +18,7 @@ from types import ModuleType
 
 from ..io import write_json
 from ..registry import plugin_modules
-from ..sources.layout import SYNTHETIC_MARKER
+from ..sources.layout import SYNTHETIC_MARKER, synthetic_marker, synthetic_origin
 from .common import Profile
 
 __all__ = ["PLANTED_BAD_LINES", "generate", "writers"]
@@ -59,8 +59,9 @@ def generate(
     `s` (1.0 = real size), never less than the demo size per file, so tiny scales still feed every
     task. Rows are records: CSV headers are not counted, planted malformed lines are. The same
     `seed` always gives byte-identical files. `sources` (writer names) writes only those; a source's
-    files do not depend on which others are written. `SYNTHETIC.json` beside them says how they
-    were made, so a build from them is marked synthetic.
+    files do not depend on which others are written. `SYNTHETIC.json` beside them says how each
+    source was made (kept for the sources an earlier call wrote), so a build from them is marked
+    synthetic.
     """
     if scale is not None and scale <= 0:
         raise ValueError(f"scale must be positive, got {scale}")
@@ -74,5 +75,7 @@ def generate(
     for name, writer in writers().items():
         if not sources or name in sources:
             written |= writer.write(out_dir, profile, seed, progress)
-    write_json(out_dir / SYNTHETIC_MARKER, {"generator": "ecbuild synth", "scale": scale, "seed": seed})
+    made = (synthetic_origin(out_dir) or {}).get("sources", {}) if sources else {}
+    made |= {name: {"scale": scale, "seed": seed} for name in writers() if not sources or name in sources}
+    write_json(out_dir / SYNTHETIC_MARKER, synthetic_marker(made))
     return dict(sorted(written.items()))

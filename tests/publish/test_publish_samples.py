@@ -242,3 +242,14 @@ def test_render_row_pretty_prints_input_options_and_lineage() -> None:
 def test_fence_outgrows_backticks_in_the_text() -> None:
     assert fence("a ```` b", "text") == "`````text\na ```` b\n`````"
     assert fence("plain") == "```\nplain\n```"
+
+
+def test_origin_note_names_each_source_written_at_its_own_scale():
+    from ecinstruct_builder.publish.rowview import origin_note
+    from ecinstruct_builder.sources.layout import synthetic_marker
+
+    mixed = origin_note(
+        synthetic_marker({"esci": {"scale": 0.5, "seed": 1}, "mave": {"scale": None, "seed": 1}})
+    )
+    assert "esci: scale 0.5, seed 1" in mixed and "mave: the bundled demo profile, seed 1" in mixed
+    assert "(scale 0.5, seed 1)" in origin_note(synthetic_marker({"esci": {"scale": 0.5, "seed": 1}}))

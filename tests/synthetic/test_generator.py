@@ -136,7 +136,9 @@ def test_every_upstream_file_is_written_under_its_upstream_name(demo):
     assert set(rows) == expected
     # nothing else (e.g. no leftover temp files) but the marker saying how they were made
     assert set(files_under(out)) == expected | {SYNTHETIC_MARKER}
-    assert synthetic_origin(out) == {"generator": "ecbuild synth", "scale": None, "seed": 0}
+    marker = synthetic_origin(out)
+    assert (marker["generator"], marker["scale"], marker["seed"]) == ("ecbuild synth", None, 0)
+    assert marker["sources"] == {name: {"scale": None, "seed": 0} for name in adapters()}
     assert all(rows[name] > 0 for name in expected)
 
 
@@ -485,10 +487,22 @@ def test_one_source_can_be_written_alone_and_its_files_do_not_change(demo, tmp_p
     out, rows = demo
     alone = generate(tmp_path, sources=("amazon_google",))
     assert alone == {name: n for name, n in rows.items() if name.startswith("amazon_google/")}
-    assert {p.parent.name for p in files_under(tmp_path).values()} == {"amazon_google"}
+    assert {path.split("/")[0] for path in files_under(tmp_path)} == {"amazon_google", SYNTHETIC_MARKER}
     assert all((out / name).read_bytes() == (tmp_path / name).read_bytes() for name in alone)
     with pytest.raises(ValueError, match="unknown synthetic source 'amazon_googel'"):
         generate(tmp_path, sources=("amazon_googel",))
+
+
+def test_the_marker_keeps_how_each_source_was_written_when_sources_are_written_one_by_one(tmp_path):
+    generate(tmp_path, seed=3)
+    assert synthetic_origin(tmp_path)["scale"] is None and synthetic_origin(tmp_path)["seed"] == 3
+    generate(tmp_path, scale=0.001, seed=3, sources=("amazon_google",))
+    marker = synthetic_origin(tmp_path)
+    assert marker["sources"]["amazon_google"] == {"scale": 0.001, "seed": 3}
+    assert marker["sources"]["esci"] == {"scale": None, "seed": 3}
+    assert "scale" not in marker and "seed" not in marker  # the sources differ: no one setting
+    generate(tmp_path, seed=3)  # writing every source again gives one setting
+    assert synthetic_origin(tmp_path)["scale"] is None
 
 
 def test_real_sized_amazon_google_repeats_36_gold_pairs_under_new_google_ids(tmp_path):
