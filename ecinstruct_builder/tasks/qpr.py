@@ -117,6 +117,11 @@ class QprParams(EsciParams):
         "reject), or the ESCI rows before lists are drawn, as the notebook filtered its pool (foreign "
         "rows then never enter a list, so long lists are not dropped more often than short ones)",
     )
+    query_key: Literal["id", "text"] = option(
+        "id",
+        "what makes one query: its ESCI `query_id`, or its text, as the notebook grouped judgements "
+        "(ids sharing a text are one query, keyed by the smallest id)",
+    )
 
 
 class QueryProductRank(TaskBuilder):
@@ -152,6 +157,8 @@ class QueryProductRank(TaskBuilder):
             config_of = LanguageConfig() if language is True else language
             judged = rows.collect()
             rows = judged.filter(language_passes(judged, ("query", "product_title"), config_of, seed)).lazy()
+        if params.query_key == "text":
+            rows = rows.with_columns(query_id=pl.col("query_id").min().over("query"))
         # Python hashing runs per (query, list, judgement), never per product row.
         label_counts = rows.group_by("query_id", "esci_label").agg(products=pl.len())
         lists = query_lists(label_counts, params.lists_per_query)

@@ -197,3 +197,39 @@ def test_the_language_filter_can_judge_the_rows_before_lists_are_drawn(monkeypat
     # judged by rows, the French product never enters a list and every length stays possible
     assert ("15" in shown) is (language_on == "lists")
     assert {len(ids) for ids in out["source_ids"]} == {2, 3, 4}
+
+
+def test_text_key_makes_ids_sharing_a_query_text_one_query():
+    rows = query(1, "EI", query="usb cable") + query(2, "SC", query="usb cable") + query(3, "ES")
+    by_id = build(QPR, rows)
+    by_text = build(QPR, rows, query_key="text")
+    assert sorted(by_id["group_key"].to_list()) == ["1", "2", "3"]
+    lengths: dict[str, list[int]] = {}
+    for group, ids in zip(by_text["group_key"], by_text["source_ids"], strict=True):
+        lengths.setdefault(group, []).append(len(ids))
+    assert {g: sorted(v) for g, v in lengths.items()} == {"1": [2, 3, 4], "3": [2]}
+
+
+def test_text_keyed_length_shares_follow_the_authors_loop_over_texts():
+    # Many ids share a text (as in the synthetic ESCI); the notebook drew query texts.
+    rng = random.Random(4)
+    pool = esci_like_pool(20_000, rng)
+    text_of = {query_id: f"query {rng.randint(1, 12_000)}" for query_id in pool}
+    rows = [
+        esci_row(example_id, query_id, label, query=text_of[query_id])
+        for query_id, products in pool.items()
+        for label, ids in products.items()
+        for example_id in ids
+    ]
+    by_text: dict[str, dict[str, list[int]]] = {}
+    for query_id, products in pool.items():
+        merged = by_text.setdefault(text_of[query_id], {})
+        for label, ids in products.items():
+            merged.setdefault(label, []).extend(ids)
+    texts = {text: index for index, text in enumerate(sorted(by_text))}
+    wanted = 4_000
+    ordered = assign_buckets(build(QPR, rows, seed=5, query_key="text"), 5, QPR.abbr, True)
+    ours = Counter(len(ids) for ids in ordered.sort("order", "candidate_id").head(wanted)["source_ids"])
+    theirs = authors_lengths({texts[t]: p for t, p in by_text.items()}, wanted, random.Random(1))
+    for length, share in shares(theirs).items():
+        assert shares(ours)[length] == pytest.approx(share, abs=2), (shares(ours), shares(theirs))
