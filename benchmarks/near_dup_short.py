@@ -22,7 +22,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -50,9 +50,10 @@ PREVIOUS = DedupConfig(unit="word", ngram=3, threshold=0.8, length_thresholds=((
 @dataclass
 class Score:
     recall: dict[str, float]  # per edit
-    precision: float
+    precision: float  # strict: a copy matched to its own original
     flagged: int
     false: int
+    family_false: int  # flags other than a copy matched to its original or to another copy of it
     originals: int  # of the false flags, reviews that are no copy at all (wrongly dropped rows)
     seconds: float
 
@@ -84,7 +85,7 @@ def tally(docs: list[Doc], matches: list, seconds: float, low: int = 0, high: in
     """Recall per edit and precision, counted on the docs from reviews of [low, high) words."""
     found = dict.fromkeys(EDITS, 0)
     total = dict.fromkeys(EDITS, 0)
-    flagged = false = originals = 0
+    flagged = false = family_false = originals = 0
     for doc, match in zip(docs, matches, strict=True):
         if not low <= doc.words < high:
             continue
@@ -99,9 +100,10 @@ def tally(docs: list[Doc], matches: list, seconds: float, low: int = 0, high: in
         else:
             false += 1
             originals += not doc.edit
+            family_false += not (doc.edit and (kept.family, kept.member) == (doc.family, 0))
     recall = {edit: found[edit] / total[edit] if total[edit] else float("nan") for edit in EDITS}
     precision = (flagged - false) / flagged if flagged else 1.0
-    return Score(recall, precision, flagged, false, originals, seconds)
+    return Score(recall, precision, flagged, false, family_false, originals, seconds)
 
 
 def score(docs: list[Doc], config: DedupConfig) -> Score:
@@ -110,7 +112,12 @@ def score(docs: list[Doc], config: DedupConfig) -> Score:
 
 def row(label: str, s: Score) -> str:
     recalls = " | ".join(f"{s.recall[edit]:.3f}" for edit in EDITS)
-    return f"| {label} | {recalls} | {s.precision:.4f} ({s.false}/{s.flagged}) | {s.originals} |"
+    family = (s.flagged - s.family_false) / s.flagged if s.flagged else 1.0
+    dropped = (s.flagged - s.originals) / s.flagged if s.flagged else 1.0
+    return (
+        f"| {label} | {recalls} | {s.precision:.4f} ({s.false}/{s.flagged}) | {family:.4f} "
+        f"({s.family_false}) | {dropped:.4f} ({s.originals}) |"
+    )
 
 
 def grid(args: argparse.Namespace, header: str, rule: str, verify: bool) -> None:
@@ -155,13 +162,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1, help="the tuning seed; seed + 1 is held out")
     parser.add_argument("--chosen-only", action="store_true", help="skip the grids, run the chosen settings")
     parser.add_argument("--verify-only", action="store_true", help="skip the shingle-Jaccard grid")
+    parser.add_argument(
+        "--caps", type=int, nargs="*", default=[2, 8, 32], help="sentence bucket caps to run (chosen table)"
+    )
     args = parser.parse_args()
     header = (
         "| "
         + " | ".join(f"recall, {edit}" for edit in EDITS)
-        + " | precision (false / flagged) | of which not a copy |"
+        + " | strict precision (false / flagged) | precision, original or its copy (false)"
+        + " | drop-correctness (originals dropped) |"
     )
-    rule = "|---" * (len(EDITS) + 3) + "|"
+    rule = "|---" * (len(EDITS) + 4) + "|"
     if not args.chosen_only:
         if not args.verify_only:
             grid(args, header, rule, verify=False)
@@ -172,7 +183,15 @@ def main() -> None:
     print(rule + "---|")
     DuplicateIndex(CHOSEN).add_chunk(pl.Series(["warm up the compiled kernels"]))
     verified = f"{tiers(CHOSEN)}, span verifier below {CHOSEN.verify_below} words (now)"
+    sentences = [
+        (
+            f"{verified}, sentence candidates, bucket cap {cap}",
+            replace(CHOSEN, sentence_candidates=True, sentence_bucket=cap),
+        )
+        for cap in args.caps
+    ]
     for label, config in (
+        *sentences,
         (verified, CHOSEN),
         (f"{tiers(PREVIOUS)} (before)", PREVIOUS),
         ("word 3-grams, 0.8 everywhere (first)", DedupConfig(unit="word", ngram=3, threshold=0.8)),
