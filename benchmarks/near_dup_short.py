@@ -41,7 +41,13 @@ FLOORS = (0.25, 0.3, 0.4)
 GAPS = (2, 3)
 # the recipes' setting for reviews and answers (SA, AP, AG)
 CHOSEN = DedupConfig(
-    unit="word", ngram=3, threshold=0.8, length_thresholds=((40, 0.4), (80, 0.65)), verify="spans"
+    unit="word",
+    ngram=3,
+    threshold=0.8,
+    length_thresholds=((40, 0.4), (80, 0.65)),
+    verify="spans",
+    sentence_candidates=True,
+    sentence_bucket=2,
 )
 # the setting before the verifier
 PREVIOUS = DedupConfig(unit="word", ngram=3, threshold=0.8, length_thresholds=((40, 0.8), (80, 0.65)))
@@ -163,7 +169,11 @@ def main() -> None:
     parser.add_argument("--chosen-only", action="store_true", help="skip the grids, run the chosen settings")
     parser.add_argument("--verify-only", action="store_true", help="skip the shingle-Jaccard grid")
     parser.add_argument(
-        "--caps", type=int, nargs="*", default=[2, 8, 32], help="sentence bucket caps to run (chosen table)"
+        "--caps",
+        type=int,
+        nargs="*",
+        default=[1, 2, 4, 8, 32],
+        help="sentence bucket caps to run (chosen table; the recipes use 2)",
     )
     args = parser.parse_args()
     header = (
@@ -182,18 +192,15 @@ def main() -> None:
     print("| setting " + header + " docs/s |")
     print(rule + "---|")
     DuplicateIndex(CHOSEN).add_chunk(pl.Series(["warm up the compiled kernels"]))
-    verified = f"{tiers(CHOSEN)}, span verifier below {CHOSEN.verify_below} words (now)"
+    verified = f"{tiers(CHOSEN)}, span verifier below {CHOSEN.verify_below} words"
     sentences = [
-        (
-            f"{verified}, sentence candidates, bucket cap {cap}",
-            replace(CHOSEN, sentence_candidates=True, sentence_bucket=cap),
-        )
+        (f"{verified}, sentence candidates, bucket cap {cap}", replace(CHOSEN, sentence_bucket=cap))
         for cap in args.caps
     ]
     for label, config in (
         *sentences,
-        (verified, CHOSEN),
-        (f"{tiers(PREVIOUS)} (before)", PREVIOUS),
+        (f"{verified} (no sentence candidates)", replace(CHOSEN, sentence_candidates=False)),
+        (f"{tiers(PREVIOUS)} (before the verifier)", PREVIOUS),
         ("word 3-grams, 0.8 everywhere (first)", DedupConfig(unit="word", ngram=3, threshold=0.8)),
     ):
         matches, seconds = decide(docs, config)

@@ -330,11 +330,11 @@ def difference_spans(a: Sequence[str], b: Sequence[str], gap: int) -> list[Span]
     return spans
 
 
-def one_edit_apart(a: Sequence[str], b: Sequence[str], config: DedupConfig) -> bool:
-    """Whether two word sequences differ in at most `max_spans` edits, share at least `min_shared`
-    of the longer one's words and replace at most `max_replaced` of them (added or removed words
-    are not replacements: a copy may add or drop a whole sentence). The same answer whichever of
-    the two comes first."""
+def one_edit_apart(a: Sequence[str], b: Sequence[str], config: DedupConfig) -> int | None:
+    """The words replaced between two word sequences when they differ in at most `max_spans`
+    edits, share at least `min_shared` of the longer one's words and replace at most
+    `max_replaced` of them (added or removed words are not replacements: a copy may add or drop a
+    whole sentence); None when they do not. The same answer whichever of the two comes first."""
     a, b = sorted((list(a), list(b)), key=lambda words: (len(words), words))
     spans = difference_spans(a, b, config.span_gap)
     # a phrase reworded the same way wherever the review repeats it is one edit; a single word
@@ -346,11 +346,12 @@ def one_edit_apart(a: Sequence[str], b: Sequence[str], config: DedupConfig) -> b
     longer = max(len(b), 1)
     shared = len(b) - sum(b1 - b0 for _, _, b0, b1 in spans)
     replaced = sum(min(a1 - a0, b1 - b0) for a0, a1, b0, b1 in spans)
-    return (
+    close = (
         len(edits) <= config.max_spans
         and shared >= config.min_shared * longer
         and replaced <= config.max_replaced * longer
     )
+    return replaced if close else None
 
 
 @dataclass(frozen=True)
@@ -520,9 +521,14 @@ class DuplicateIndex:
         tokens: list[str] | None,
         shared: dict[int, None],
     ) -> Match | None:
-        """The most similar kept candidate that passes its threshold (a candidate sharing a
-        sentence needs none) and the verifier, for short pairs; among equals the earliest kept row."""
-        for kept, similarity in sorted(candidates.items(), key=lambda pair: (-pair[1], pair[0])):
+        """The kept candidate that passes its threshold (a candidate sharing a sentence needs none)
+        and, for short pairs, the verifier with the fewest replaced words; among equals the most
+        similar, then the earliest kept row. A short copy can be one edit from several kept rows
+        (a sentence left after a removal may stand in another review too); its own original is
+        then the one it changed least."""
+        best: tuple[int, int, int, float] | None = None  # (replaced, order, kept, similarity)
+        ranked = sorted(candidates.items(), key=lambda pair: (-pair[1], pair[0]))
+        for order, (kept, similarity) in enumerate(ranked):
             if kept not in self.sigs:  # rows dropped earlier in this chunk are not in sigs
                 continue
             shorter = None if words is None else min(words, self.words[kept])
@@ -530,9 +536,12 @@ class DuplicateIndex:
             if similarity < threshold and kept not in shared:
                 continue
             checked = tokens is not None and shorter is not None and shorter < self.config.verify_below
-            if not checked or one_edit_apart(tokens, self.tokens[kept], self.config):
-                return Match("near", kept, similarity)
-        return None
+            replaced = one_edit_apart(tokens, self.tokens[kept], self.config) if checked else 0
+            if replaced is not None and (best is None or (replaced, order) < best[:2]):
+                best = (replaced, order, kept, similarity)
+            if best is not None and best[0] == 0:  # nothing comes closer
+                break
+        return None if best is None else Match("near", best[2], best[3])
 
 
 def _key_frame(keys: np.ndarray, positions: np.ndarray) -> pl.DataFrame:

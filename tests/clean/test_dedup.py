@@ -350,8 +350,8 @@ def test_difference_spans_join_runs_separated_by_fewer_equal_words_than_the_gap(
 def test_one_edit_apart_accepts_one_contiguous_edit_and_rejects_scattered_ones(other, accepted):
     from ecinstruct_builder.clean.dedup import one_edit_apart
 
-    assert one_edit_apart(words(REVIEW), words(other), VERIFIED) is accepted
-    assert one_edit_apart(words(other), words(REVIEW), VERIFIED) is accepted  # either order
+    assert (one_edit_apart(words(REVIEW), words(other), VERIFIED) is not None) is accepted
+    assert (one_edit_apart(words(other), words(REVIEW), VERIFIED) is not None) is accepted  # either order
 
 
 def test_a_repeated_phrase_reworded_is_one_edit_but_a_word_swapped_twice_is_two():
@@ -360,9 +360,9 @@ def test_a_repeated_phrase_reworded_is_one_edit_but_a_word_swapped_twice_is_two(
     text = "I would recommend it to anyone. My dad says the lid is fine. I would recommend it again."
     reworded = text.replace("I would recommend", "I can only recommend")
     swapped = text.replace("recommend", "suggest")
-    assert one_edit_apart(words(text), words(reworded), VERIFIED)
-    assert not one_edit_apart(words(text), words(swapped), VERIFIED)
-    assert one_edit_apart(words(text), words(swapped), DedupConfig(max_spans=2))
+    assert one_edit_apart(words(text), words(reworded), VERIFIED) == 2  # "would" -> "can only", twice
+    assert one_edit_apart(words(text), words(swapped), VERIFIED) is None
+    assert one_edit_apart(words(text), words(swapped), DedupConfig(max_spans=2)) == 2
 
 
 def test_the_verifier_keeps_a_template_sibling_that_the_low_floor_would_flag():
@@ -476,3 +476,16 @@ def test_sentence_candidate_options_are_validated():
         parse(DedupConfig, {"sentence_candidates": True}, "dedup")
     with pytest.raises(RecipeError, match=re.escape("dedup.sentence_bucket must be an integer >= 1, got 0")):
         parse(DedupConfig, {"sentence_bucket": 0}, "dedup")
+
+
+def test_a_copy_one_edit_from_two_kept_rows_is_credited_to_the_one_it_changed_least():
+    from ecinstruct_builder.clean.dedup import one_edit_apart
+
+    copy = REVIEW.replace("I bought this kettle for my office and it has been solid so far. ", "")
+    other = copy.replace("handle", "knob")  # another product's review: the copy with a word swapped
+    assert one_edit_apart(words(copy), words(other), VERIFIED) == 1
+    assert one_edit_apart(words(copy), words(REVIEW), VERIFIED) == 0
+    assert jaccard(copy, other, "word", 3) > jaccard(copy, REVIEW, "word", 3) + 0.1
+    decided = run([other, REVIEW, copy], VERIFIED)
+    assert decided[:2] == [None, None]  # the two kept rows are not one edit apart
+    assert decided[2] is not None and decided[2].kept_position == 1  # not the earliest, most similar
