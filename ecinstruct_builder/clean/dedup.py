@@ -15,6 +15,9 @@
   words; a review that only shares a template differs in several slot values scattered over it.
   Shingle Jaccard cannot tell the two apart at 15-40 words, so there the LSH threshold only gates
   candidates and the word alignment decides (measured in docs/benchmarks.md).
+- `sentence_keys`: the second candidate source for short texts: kept rows sharing a whole sentence
+  (an inverted index whose too-common sentences are left out), for copies that lost a sentence and
+  with it most of their shingles.
 """
 
 from __future__ import annotations
@@ -117,9 +120,23 @@ class DedupConfig:
     min_shared: float = option(
         0.3, "verify: share of the longer text's words that must be common to both", above=0, maximum=1
     )
+    sentence_candidates: bool = option(
+        False,
+        "verify: also check pairs that share a whole sentence (after normalisation) when the new text "
+        "has fewer than verify_below words, however low their shingle similarity (a copy with a "
+        "sentence removed keeps few shingles of a short review)",
+    )
+    sentence_bucket: int = option(
+        8,
+        "sentence_candidates: a sentence already in more kept rows than this is not used to find "
+        "candidates (a stock sentence would pair a text with every row holding it)",
+        minimum=1,
+    )
     seed: int = field(default=1, metadata={"internal": True})  # the recipe's seed, set by the build
 
     def check(self, where: str) -> None:
+        if self.sentence_candidates and (self.verify == "off" or not self.near):
+            raise RecipeError(f'{where}.sentence_candidates needs near = true and verify = "spans"')
         previous = 0
         for words, threshold in self.length_thresholds:
             if words <= previous or not 0 < threshold <= 1:
@@ -276,6 +293,25 @@ def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return _band_keys(sigs, bands, rows)
 
 
+def sentence_keys(texts: pl.Series, salt: np.ndarray) -> list[list[int]]:
+    """Per text, the hashes of its sentences (runs of text between `.`, `!` and `?`), each
+    normalised as the shingles see it and salted with the text's partition; empty sentences are
+    left out and a repeated one is listed once."""
+    pieces = (
+        pl.DataFrame({"text": texts.fill_null("")})
+        .with_row_index("doc")
+        .select("doc", pl.col("text").str.extract_all(r"[^.!?]+").alias("sentence"))
+        .explode("sentence")
+    )
+    words = normalise(pieces["sentence"]).str.replace_all(r" +", " ").str.strip_chars()
+    docs = pieces["doc"].to_numpy()[(words != "").to_numpy()]
+    hashes = (hash_strings(words.filter(words != "")) ^ salt[docs]).tolist()
+    out: list[dict[int, None]] = [{} for _ in range(len(texts))]
+    for doc, key in zip(docs.tolist(), hashes, strict=True):
+        out[doc][key] = None
+    return [list(keys) for keys in out]
+
+
 Span = tuple[int, int, int, int]  # words [start, end) of the first text and of the second
 
 
@@ -294,11 +330,11 @@ def difference_spans(a: Sequence[str], b: Sequence[str], gap: int) -> list[Span]
     return spans
 
 
-def one_edit_apart(a: Sequence[str], b: Sequence[str], config: DedupConfig) -> bool:
-    """Whether two word sequences differ in at most `max_spans` edits, share at least `min_shared`
-    of the longer one's words and replace at most `max_replaced` of them (added or removed words
-    are not replacements: a copy may add or drop a whole sentence). The same answer whichever of
-    the two comes first."""
+def one_edit_apart(a: Sequence[str], b: Sequence[str], config: DedupConfig) -> int | None:
+    """The words replaced between two word sequences when they differ in at most `max_spans`
+    edits, share at least `min_shared` of the longer one's words and replace at most
+    `max_replaced` of them (added or removed words are not replacements: a copy may add or drop a
+    whole sentence); None when they do not. The same answer whichever of the two comes first."""
     a, b = sorted((list(a), list(b)), key=lambda words: (len(words), words))
     spans = difference_spans(a, b, config.span_gap)
     # a phrase reworded the same way wherever the review repeats it is one edit; a single word
@@ -310,11 +346,12 @@ def one_edit_apart(a: Sequence[str], b: Sequence[str], config: DedupConfig) -> b
     longer = max(len(b), 1)
     shared = len(b) - sum(b1 - b0 for _, _, b0, b1 in spans)
     replaced = sum(min(a1 - a0, b1 - b0) for a0, a1, b0, b1 in spans)
-    return (
+    close = (
         len(edits) <= config.max_spans
         and shared >= config.min_shared * longer
         and replaced <= config.max_replaced * longer
     )
+    return replaced if close else None
 
 
 @dataclass(frozen=True)
@@ -336,6 +373,8 @@ class DuplicateIndex:
     sigs: dict[int, np.ndarray] = field(default_factory=dict)  # kept position -> signature
     words: dict[int, int] = field(default_factory=dict)  # kept position -> words (length tiers only)
     tokens: dict[int, list[str]] = field(default_factory=dict)  # kept position -> words (verify only)
+    # sentence hash -> kept positions holding it, at most sentence_bucket + 1 (sentence_candidates)
+    sentences: dict[int, list[int]] = field(default_factory=dict)
     size: int = 0  # rows processed (positions are 0..size-1)
     touched: int = 0  # rows processed (their shingles and signatures were computed)
 
@@ -363,6 +402,7 @@ class DuplicateIndex:
         tiered = sigs is not None and (self.config.length_thresholds or verify)
         counts = word_counts(texts).tolist() if tiered else None
         tokens = [text.split() for text in normalise(texts).to_list()] if verify else None
+        keys_of = sentence_keys(texts, salt) if verify and self.config.sentence_candidates else None
         results: list[Match | None] = []
         new_keys: list[int] = []
         kept = 0
@@ -371,7 +411,13 @@ class DuplicateIndex:
                 break
             words = counts[i] if counts is not None else None
             row_tokens = tokens[i] if tokens is not None else None
-            results.append(self._decide(i, position, exact_hashes[i], sigs, candidates, words, row_tokens))
+            short = keys_of is not None and words < self.config.verify_below
+            shared = self._sharing(keys_of[i]) if short else {}
+            results.append(
+                self._decide(i, position, exact_hashes[i], sigs, candidates, words, row_tokens, shared)
+            )
+            if results[-1] is None and keys_of is not None:
+                self._remember_sentences(position, keys_of[i], words)
             if results[-1] is None:
                 kept += 1
                 if sigs is not None:
@@ -392,12 +438,17 @@ class DuplicateIndex:
         candidates: dict[int, list[tuple[int, float]]],
         words: int | None,
         tokens: list[str] | None,
+        shared: dict[int, None],
     ) -> Match | None:
         """One row: an exact or near duplicate of a kept row, or kept (and remembered)."""
         if digest is not None and digest in self.exact:
             return Match("exact", self.exact[digest], 1.0)
         if sigs is not None:
-            best = self._best_near(candidates.get(position, ()), words, tokens)
+            found = dict(candidates.get(position, ()))
+            for kept in shared:  # kept rows sharing a sentence, whatever their similarity
+                if kept not in found:
+                    found[kept] = float(np.count_nonzero(sigs[i] == self.sigs[kept])) / sigs.shape[1]
+            best = self._best_near(found, words, tokens, shared)
             if best is not None:
                 return best
             self.sigs[position] = sigs[i]
@@ -447,25 +498,50 @@ class DuplicateIndex:
             out[block] = same.sum(axis=1) / sigs.shape[1]
         return out
 
+    def _sharing(self, keys: list[int]) -> dict[int, None]:
+        """Kept rows sharing one of these sentences, in order of their position, leaving out
+        sentences held by more than `sentence_bucket` kept rows."""
+        cap = self.config.sentence_bucket
+        buckets = (self.sentences.get(key, ()) for key in keys)
+        return dict.fromkeys(sorted({kept for bucket in buckets if len(bucket) <= cap for kept in bucket}))
+
+    def _remember_sentences(self, position: int, keys: list[int], words: int) -> None:
+        # a longer kept row can never share min_shared of its words with a text under verify_below
+        if words * self.config.min_shared >= self.config.verify_below:
+            return
+        for key in keys:
+            bucket = self.sentences.setdefault(key, [])
+            if len(bucket) <= self.config.sentence_bucket:  # one over the cap marks it as too common
+                bucket.append(position)
+
     def _best_near(
         self,
-        candidates: list[tuple[int, float]] | tuple[()],
+        candidates: dict[int, float],
         words: int | None,
         tokens: list[str] | None,
+        shared: dict[int, None],
     ) -> Match | None:
-        """The most similar kept candidate that passes its threshold (and the verifier, for short
-        pairs); among equals the earliest kept row."""
-        for kept, similarity in sorted(candidates, key=lambda pair: (-pair[1], pair[0])):
+        """The kept candidate that passes its threshold (a candidate sharing a sentence needs none)
+        and, for short pairs, the verifier with the fewest replaced words; among equals the most
+        similar, then the earliest kept row. A short copy can be one edit from several kept rows
+        (a sentence left after a removal may stand in another review too); its own original is
+        then the one it changed least."""
+        best: tuple[int, int, int, float] | None = None  # (replaced, order, kept, similarity)
+        ranked = sorted(candidates.items(), key=lambda pair: (-pair[1], pair[0]))
+        for order, (kept, similarity) in enumerate(ranked):
             if kept not in self.sigs:  # rows dropped earlier in this chunk are not in sigs
                 continue
             shorter = None if words is None else min(words, self.words[kept])
             threshold = self.config.threshold if shorter is None else self.config.threshold_for(shorter)
-            if similarity < threshold:
+            if similarity < threshold and kept not in shared:
                 continue
             checked = tokens is not None and shorter is not None and shorter < self.config.verify_below
-            if not checked or one_edit_apart(tokens, self.tokens[kept], self.config):
-                return Match("near", kept, similarity)
-        return None
+            replaced = one_edit_apart(tokens, self.tokens[kept], self.config) if checked else 0
+            if replaced is not None and (best is None or (replaced, order) < best[:2]):
+                best = (replaced, order, kept, similarity)
+            if best is not None and best[0] == 0:  # nothing comes closer
+                break
+        return None if best is None else Match("near", best[2], best[3])
 
 
 def _key_frame(keys: np.ndarray, positions: np.ndarray) -> pl.DataFrame:

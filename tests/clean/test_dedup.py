@@ -350,8 +350,8 @@ def test_difference_spans_join_runs_separated_by_fewer_equal_words_than_the_gap(
 def test_one_edit_apart_accepts_one_contiguous_edit_and_rejects_scattered_ones(other, accepted):
     from ecinstruct_builder.clean.dedup import one_edit_apart
 
-    assert one_edit_apart(words(REVIEW), words(other), VERIFIED) is accepted
-    assert one_edit_apart(words(other), words(REVIEW), VERIFIED) is accepted  # either order
+    assert (one_edit_apart(words(REVIEW), words(other), VERIFIED) is not None) is accepted
+    assert (one_edit_apart(words(other), words(REVIEW), VERIFIED) is not None) is accepted  # either order
 
 
 def test_a_repeated_phrase_reworded_is_one_edit_but_a_word_swapped_twice_is_two():
@@ -360,9 +360,9 @@ def test_a_repeated_phrase_reworded_is_one_edit_but_a_word_swapped_twice_is_two(
     text = "I would recommend it to anyone. My dad says the lid is fine. I would recommend it again."
     reworded = text.replace("I would recommend", "I can only recommend")
     swapped = text.replace("recommend", "suggest")
-    assert one_edit_apart(words(text), words(reworded), VERIFIED)
-    assert not one_edit_apart(words(text), words(swapped), VERIFIED)
-    assert one_edit_apart(words(text), words(swapped), DedupConfig(max_spans=2))
+    assert one_edit_apart(words(text), words(reworded), VERIFIED) == 2  # "would" -> "can only", twice
+    assert one_edit_apart(words(text), words(swapped), VERIFIED) is None
+    assert one_edit_apart(words(text), words(swapped), DedupConfig(max_spans=2)) == 2
 
 
 def test_the_verifier_keeps_a_template_sibling_that_the_low_floor_would_flag():
@@ -411,3 +411,81 @@ def test_verifier_options_are_validated():
     for key, (value, message) in bad.items():
         with pytest.raises(RecipeError, match=re.escape(message)):
             parse(DedupConfig, {key: value}, "dedup")
+
+
+SENTENCES = dataclasses.replace(VERIFIED, sentence_candidates=True)
+
+
+def test_sentence_keys_normalise_like_the_index_and_list_each_sentence_once():
+    from ecinstruct_builder.clean.dedup import sentence_keys
+
+    texts = pl.Series(["The lid is FINE!  the lid is fine... Works.", "works", "the lid, is fine", "", None])
+    keys = sentence_keys(texts, np.zeros(len(texts), dtype=np.uint64))
+    assert len(keys[0]) == 2 and keys[1] == [keys[0][1]] and keys[2] == [keys[0][0]]
+    assert keys[3] == keys[4] == []
+    salted = sentence_keys(texts, np.arange(len(texts), dtype=np.uint64))
+    assert salted[0] == keys[0] and salted[1] != keys[1]  # another partition, other keys
+
+
+def test_a_copy_with_a_sentence_removed_is_found_under_the_shingle_floor():
+    copy = REVIEW.replace("I bought this kettle for my office and it has been solid so far. ", "")
+    floor = 0.6
+    assert jaccard(REVIEW, copy, "word", 3) < floor - 0.05  # LSH alone does not offer the pair
+    config = dataclasses.replace(SENTENCES, length_thresholds=((40, floor),))
+    assert run([REVIEW, copy], dataclasses.replace(config, sentence_candidates=False)) == [None, None]
+    found = run([REVIEW, copy], config)
+    assert (
+        found[0] is None and found[1] is not None and (found[1].kind, found[1].kept_position) == ("near", 0)
+    )
+    assert found[1].similarity < floor
+
+
+def stock_reviews(count: int) -> list[str]:
+    """`count` unrelated reviews that all end with the same stock sentence."""
+    items = ("kettle", "blender", "toaster", "drill", "lamp")
+    places = ("garage", "kitchen", "attic", "office", "cellar")
+    stock = "Highly recommend it to everyone who asks me."
+    return [f"The {items[k]} in my {places[k]} works after {k + 2} winters. {stock}" for k in range(count)]
+
+
+def test_a_sentence_held_by_more_kept_rows_than_the_bucket_cap_finds_no_candidates():
+    reviews = stock_reviews(3)
+    copy = reviews[0].split(". ")[1]  # the first review with its own sentence removed
+    config = dataclasses.replace(SENTENCES, length_thresholds=((40, 0.9),))
+    assert run([*reviews, copy], config)[:3] == [None, None, None]  # the reviews stay apart
+    assert run([*reviews, copy], dataclasses.replace(config, sentence_bucket=3))[3] is not None
+    assert run([*reviews, copy], dataclasses.replace(config, sentence_bucket=2))[3] is None
+    assert run([reviews[0], reviews[1], copy], dataclasses.replace(config, sentence_bucket=2))[2] is not None
+
+
+def test_sentence_candidates_are_deterministic_and_the_same_in_chunks():
+    copies = [REVIEW.replace("The lid shuts tight and the handle stays cool. ", ""), REWORDED, SIBLING]
+    texts = [*stock_reviews(5), REVIEW, *copies, *(r.split(". ")[1] for r in stock_reviews(5))]
+    config = dataclasses.replace(SENTENCES, sentence_bucket=4)
+    whole = run(texts, config)
+    assert whole == run(texts, config)
+    for chunks in (2, 3, len(texts)):
+        assert run(texts, config, chunks) == whole
+
+
+def test_sentence_candidate_options_are_validated():
+    assert parse(DedupConfig, {"verify": "spans", "sentence_candidates": True}, "dedup").sentence_candidates
+    with pytest.raises(
+        RecipeError, match=re.escape("dedup.sentence_candidates needs near = true and verify")
+    ):
+        parse(DedupConfig, {"sentence_candidates": True}, "dedup")
+    with pytest.raises(RecipeError, match=re.escape("dedup.sentence_bucket must be an integer >= 1, got 0")):
+        parse(DedupConfig, {"sentence_bucket": 0}, "dedup")
+
+
+def test_a_copy_one_edit_from_two_kept_rows_is_credited_to_the_one_it_changed_least():
+    from ecinstruct_builder.clean.dedup import one_edit_apart
+
+    copy = REVIEW.replace("I bought this kettle for my office and it has been solid so far. ", "")
+    other = copy.replace("handle", "knob")  # another product's review: the copy with a word swapped
+    assert one_edit_apart(words(copy), words(other), VERIFIED) == 1
+    assert one_edit_apart(words(copy), words(REVIEW), VERIFIED) == 0
+    assert jaccard(copy, other, "word", 3) > jaccard(copy, REVIEW, "word", 3) + 0.1
+    decided = run([other, REVIEW, copy], VERIFIED)
+    assert decided[:2] == [None, None]  # the two kept rows are not one edit apart
+    assert decided[2] is not None and decided[2].kept_position == 1  # not the earliest, most similar
