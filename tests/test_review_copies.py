@@ -1,24 +1,13 @@
 """The near-duplicate benchmark's labelled set: unrelated families share no sentence except the
 stock ones, and the scoring counts a match between texts equal after normalisation as right."""
 
-import importlib.util
 import re
 import sys
 from collections import defaultdict
-from pathlib import Path
+
+from benchmark_modules import BENCHMARKS, load
 
 from ecinstruct_builder.clean.dedup import Match
-
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
-
-
-def load(name: str):
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while the file runs
-    spec.loader.exec_module(module)
-    return module
-
 
 copies = load("review_copies")
 sys.path.insert(0, str(BENCHMARKS))  # near_dup_short imports review_copies beside it
