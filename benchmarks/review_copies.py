@@ -11,6 +11,12 @@ them gets copies, one per edit:
   rate it"), the templated-spam edit;
 - `add`: a sentence added; `remove`: a sentence removed;
 - `punctuation`: other case, punctuation and spacing (an exact duplicate after normalisation).
+
+Two families never share a whole sentence by accident: a family is drawn again when one of its
+sentences (members and copies, after normalisation) already stands in another family, so unrelated
+reviews coincide only where they are meant to. That is in *stock* families, an explicit negative
+class: every member also says one stock sentence from a small bank ("Works like a charm."), as real
+short reviews do, so unrelated reviews of different families share that sentence.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 # A sentence is an opener, a clause and a closer; a family draws its own (opener, clause, closer)
-# triples, so unrelated families rarely share a sentence while the members of a family share all.
+# triples, and the members of a family share all of them.
 OPENERS = [
     "Honestly,",
     "To be fair,",
@@ -85,17 +91,26 @@ CLOSERS = [
 SLOTS = {
     "item": "kettle|blender|desk lamp|backpack|phone charger|toaster|vacuum|drill|tent|yoga mat|"
     "coffee grinder|mouse|keyboard|pillow|knife set|water bottle|rain jacket|camera bag|fan|heater|"
-    "router|speaker|cutting board|frying pan|stroller|car seat|dog bed|litter box|hose|shovel",
+    "router|speaker|cutting board|frying pan|stroller|car seat|dog bed|litter box|hose|shovel|"
+    "rice cooker|hair dryer|lunch box|bike lock|desk chair|monitor|webcam|headlamp|scale|grill|"
+    "thermos|sleeping bag|air purifier|humidifier|power bank|printer|label maker|tripod|"
+    "cooler|hammock|jump rope|step stool|tool box|ladder|mixer|juicer|sander|baby monitor|"
+    "flashlight|alarm clock",
     "adj": "great|solid|reliable|fine|decent|excellent|okay|sturdy|handy|perfect|good|useful|"
-    "nice|wonderful|dependable|fantastic",
+    "nice|wonderful|dependable|fantastic|worth it|well made|impressive|sensible|brilliant|"
+    "robust|practical|convenient|superb|tough",
     "who": "wife|son|daughter|office|kitchen|brother|mother|partner|dad|grandma|roommate|team|"
-    "husband|sister|neighbour",
+    "husband|sister|neighbour|nephew|niece|uncle|aunt|grandpa|cousin|classmate|boss|"
+    "landlord|flatmate|students",
     "when": "a day early|on time|two days late|within a week|the next morning|before the weekend|"
-    "in two days|right on schedule",
-    "stars": "one|two|three|four|five",
+    "in two days|right on schedule|after a week|three days early|late at night|on a Sunday|"
+    "the same day|before Friday",
+    "stars": "one|two|three|four|five|three and a half|four and a half|two and a half",
     "feature": "handle|battery|cable|lid|switch|display|strap|zipper|motor|timer|case|remote|"
-    "button|light|filter|charger|stand|wheel|belt|pump",
-    "minutes": "five|ten|fifteen|twenty|thirty|forty|two|three",
+    "button|light|filter|charger|stand|wheel|belt|pump|hinge|knob|blade|hook|sensor|"
+    "speaker grille|cord|clip|lock|tray|basket|nozzle|brush|cushion|frame|fabric|screen|"
+    "power cord|base|dial",
+    "minutes": "five|ten|fifteen|twenty|thirty|forty|two|three|four|six|seven|eight|twelve|forty five|ninety",
 }
 # phrase -> other ways of saying it; each template holds at least one of these phrases
 PARAPHRASES = {
@@ -125,6 +140,19 @@ PARAPHRASES = {
     "which is a shame": ("which is disappointing", "sadly"),
     "Shipping was fast": ("Delivery was quick", "It shipped fast"),
 }
+# stock sentences, shared on purpose by the members of stock families (none holds a PARAPHRASES key)
+STOCK = [
+    "Works like a charm.",
+    "Highly recommended.",
+    "Would buy again.",
+    "Five stars.",
+    "Love it.",
+    "Does the job.",
+    "Great value.",
+    "Exactly as described.",
+    "Thumbs up.",
+    "Money well spent.",
+]
 EDITS = ("phrase", "add", "remove", "punctuation")
 BUCKETS = ((15, 20), (20, 40), (40, 80))  # word-count ranges [low, high) of the copied reviews
 
@@ -136,6 +164,7 @@ class Doc:
     member: int  # which fill of the family (0-2); copies are of member 0
     edit: str  # "" for the three originals, else the edit that made the copy
     words: int  # word count of the original the doc comes from
+    stock: bool = False  # the family's members each say one stock sentence
 
 
 SLOT_VALUES = {name: values.split("|") for name, values in SLOTS.items()}
@@ -165,10 +194,12 @@ def _choice(rng: np.random.Generator, values: list[str]) -> str:
     return values[int(rng.integers(0, len(values)))]
 
 
-def _templates(rng: np.random.Generator, low: int, high: int) -> list[Template] | None:
-    """Sentence templates whose filled length should land in [low, high) words."""
+def _templates(rng: np.random.Generator, low: int, high: int, said: list[str]) -> list[Template] | None:
+    """Sentence templates whose filled length, with the sentences `said` besides, should land in
+    [low, high) words; None for a single template (its fillings would differ in one slot value, as
+    a copy with one word changed does)."""
     chosen: list[Template] = []
-    words, target = 0, int(rng.integers(low, high))
+    words, target = len(" ".join(said).split()), int(rng.integers(low, high))
     while words < target:
         chosen.append(_sentence(rng))
         words += len(" ".join(chosen[-1]).split()) + 1  # slots such as {when} may fill with two words
@@ -199,41 +230,121 @@ def _punctuated(rng: np.random.Generator, sentences: list[str]) -> list[str]:
     return [re.sub(r"\.", lambda _: str(rng.choice(["!", " ...", "!!", "."])), text).replace(" ", "  ")]
 
 
-def _copy(rng: np.random.Generator, edit: str, sentences: list[str]) -> list[str] | None:
+def _copy(
+    rng: np.random.Generator, edit: str, sentences: list[str], used: set[str], own: set[str]
+) -> list[str] | None:
     if edit == "phrase":
         return _phrase_edit(rng, sentences)
-    if edit == "add":
+    if edit == "add":  # a sentence no review has yet
         extra = _render([_sentence(rng)], _fill(rng))
+        while sentence_key(extra[0]) in used or sentence_key(extra[0]) in own:
+            extra = _render([_sentence(rng)], _fill(rng))
         at = int(rng.integers(0, len(sentences) + 1))
         return sentences[:at] + extra + sentences[at:]
-    if edit == "remove":  # every review has at least two sentences
+    if edit == "remove":  # every review has at least two sentences of its own besides a stock one
         at = int(rng.integers(0, len(sentences)))
         return sentences[:at] + sentences[at + 1 :]
     return _punctuated(rng, sentences)
 
 
-def families(count: int, low: int, high: int, seed: int) -> tuple[list[Doc], list[Doc]]:
-    """`count` families of reviews of [low, high) words: the originals (three per family) and the
-    copies of each family's first member (one per edit in EDITS)."""
+def sentence_key(sentence: str) -> str:
+    """A sentence as the index compares it: lower case, punctuation and spacing ignored."""
+    return " ".join(re.sub(r"[^\w ]", " ", sentence.lower()).split())
+
+
+def _with_stock(rng: np.random.Generator, members: list[list[str]], stock: str) -> list[list[str]]:
+    """The members with the stock sentence, at the same place in each (it is part of the template)."""
+    at = int(rng.integers(0, len(members[0]) + 1))
+    return [[*sentences[:at], stock, *sentences[at:]] for sentences in members]
+
+
+@dataclass
+class Drawn:
+    """What a draw of families kept, and how often a sentence template was drawn again."""
+
+    originals: list[Doc]
+    copies: list[Doc]
+    redrawn: int  # sentence templates drawn again: their filling stood in another review already
+
+
+def _keys(template: Template, fills: list[dict[str, str]]) -> set[str]:
+    return {sentence_key(sentence) for slots in fills for sentence in _render([template], slots)}
+
+
+def _fresh(
+    rng: np.random.Generator, templates: list[Template], fills: list[dict[str, str]], used: set[str]
+) -> tuple[list[Template], set[str], int]:
+    """The templates with each one whose filling (for any member) stands in `used` or earlier in
+    this family drawn again, the family's sentences, and how many templates were drawn again."""
+    out: list[Template] = []
+    own: set[str] = set()
+    redrawn = 0
+    for template in templates:
+        keys = _keys(template, fills)
+        while len(keys) < len(fills) or not keys.isdisjoint(used) or not keys.isdisjoint(own):
+            template, redrawn = _sentence(rng), redrawn + 1
+            keys = _keys(template, fills)
+        out.append(template)
+        own |= keys
+    return out, own, redrawn
+
+
+def _member_words(templates: list[Template], slots: dict[str, str], said: list[str]) -> int:
+    return len(" ".join([*_render(templates, slots), *said]).split())
+
+
+def families(
+    count: int, low: int, high: int, seed: int, used: set[str], stock: bool = False, first: int = 0
+) -> Drawn:
+    """`count` families of reviews of [low, high) words, numbered from `first`: the originals (three
+    per family) and the copies of each family's first member (one per edit in EDITS).
+
+    `used` holds the sentences of the families drawn before (normalised; stock sentences are not
+    entered). A sentence template whose filling stands in `used` is drawn again (the family too if
+    its length then leaves the band, or its phrase edit makes such a sentence); the sentences of
+    every family kept join `used`."""
     rng = np.random.default_rng(seed)
-    originals: list[Doc] = []
-    copies: list[Doc] = []
+    out = Drawn([], [], 0)
     family = 0
     while family < count:
-        templates = _templates(rng, low, high)
-        if templates is None:
-            continue
         fills = _fills(rng, 3)
-        first = _render(templates, fills[0])
-        words = len(" ".join(first).split())
-        if not low <= words < high:  # checked before the other members are written
+        said = [_choice(rng, STOCK)] if stock else []
+        templates = _templates(rng, low, high, said)
+        if templates is None or not low <= _member_words(templates, fills[0], said) < high:
+            continue  # checked before the costlier look-ups in `used`
+        templates, own, redrawn = _fresh(rng, templates, fills, used)
+        out.redrawn += redrawn
+        words = _member_words(templates, fills[0], said)
+        if not low <= words < high:
             continue
-        members = [first, *(_render(templates, slots) for slots in fills[1:])]
-        edited = [(edit, _copy(rng, edit, members[0])) for edit in EDITS]
-        if any(sentences is None for _, sentences in edited):
+        members = [_render(templates, slots) for slots in fills]
+        if said:
+            members = _with_stock(rng, members, said[0])
+        edited = {edit: _copy(rng, edit, members[0], used, own) for edit in EDITS}
+        if any(sentences is None for sentences in edited.values()):
             continue
+        phrased = {sentence_key(s) for s in edited["phrase"]} - {sentence_key(s) for s in members[0]}
+        if not phrased.isdisjoint(used):
+            continue
+        used |= own | phrased | {sentence_key(s) for s in edited["add"]}
+        number = first + family
         for member, sentences in enumerate(members):
-            originals.append(Doc(" ".join(sentences), family, member, "", words))
-        copies += [Doc(" ".join(s), family, 0, edit, words) for edit, s in edited if s is not None]
+            out.originals.append(Doc(" ".join(sentences), number, member, "", words, stock))
+        out.copies += [Doc(" ".join(s), number, 0, edit, words, stock) for edit, s in edited.items()]
         family += 1
-    return originals, copies
+    return out
+
+
+def labelled_set(count: int, stock: int, bands: tuple[tuple[int, int], ...], seed: int) -> Drawn:
+    """Per band, `count` families and `stock` stock families (numbered apart), no two families
+    sharing a sentence other than a stock one."""
+    used: set[str] = set()
+    out = Drawn([], [], 0)
+    for k, (low, high) in enumerate(bands):
+        for kind, number in ((False, count), (True, stock)):
+            first = len(out.originals) // 3  # three originals per family
+            drawn = families(number, low, high, seed * 100 + 2 * k + kind, used, kind, first)
+            out.originals += drawn.originals
+            out.copies += drawn.copies
+            out.redrawn += drawn.redrawn
+    return out
