@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from .config import Recipe
 from .errors import EcbuildError
-from .io import atomic_path, sha256_file, write_json
+from .io import atomic_path, require_readable, sha256_file, write_json
 from .paths import raw_sources_dir
 from .quarantine import Quarantine
 from .sources import adapters
@@ -134,6 +134,7 @@ def read_file_parts(
         if dict(schema) != adapter.tables[table]:
             raise EcbuildError(f"internal: adapter {adapter.name} produced {table} with schema {schema}")
         rows[table] += _write_part(frame, staging / table / f"part-{index:05d}-{part:06d}.parquet")
+    require_readable(file.path)  # a file another one's reader reads may be a FIFO: never hash that
     digest = sha256_file(file.path)
     return FileRead(rows, quarantine, digest, started, time.perf_counter() - started)
 
