@@ -10,9 +10,9 @@ The notebook way is written from the description of eCeLLM's `SA.ipynb` and `SR.
 
 Ours runs the same steps through ecbuild: the review adapter's native reader (files read two at a
 time, as `ecbuild fetch` reads them), the SA builder, the clean stage's word-count filter and the
-hashed 80/10/10 split; the ratings adapter's checked Polars scan and the SR builder's k-core. Imports happen before the clock starts, for both. Each step prints
-one JSON line (seconds, rows in, rows out); the benchmark runs each in its own process so peak memory
-is per step.
+hashed 80/10/10 split; the ratings adapter's checked Polars scan and the SR builder's k-core.
+Imports happen before the clock starts, for both. Each step prints one JSON line (seconds, rows in,
+rows out); the benchmark runs each in its own process so peak memory is per step.
 
     python benchmarks/notebook_baseline.py sa-notebook --source-dir /tmp/ecbuild-bench/inputs-0.1
     python benchmarks/notebook_baseline.py sa-ours --source-dir /tmp/ecbuild-bench/inputs-0.1
