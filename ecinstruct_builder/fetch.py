@@ -140,6 +140,7 @@ def read_file_parts(
 
 
 def _read_cost(file: InputFile) -> int:
+    """How long a file takes to read, roughly, for ordering: its size, gzipped files weighed up."""
     size = file.path.stat().st_size if file.path.is_file() else 0
     return size * GZIP_COST if file.path.name.endswith(".gz") else size
 
@@ -241,7 +242,8 @@ class _SourceTables:
             records.append(_file_record(adapter, file, self.root, read, self.quarantine))
             done.append(read)
         tables = _finalize_tables(adapter, self.staging / adapter.name, self.out_dir)
-        shutil.rmtree(self.staging / adapter.name)  # its parts are in the tables now
+        if (self.staging / adapter.name).exists():  # its parts are in the tables now
+            shutil.rmtree(self.staging / adapter.name)
         self.result.timings[adapter.name] = source_timing(records, tables, done)
         self.result.files += records
         # what a table was made from: the stamp later stages compare to decide on reuse
