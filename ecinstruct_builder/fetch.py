@@ -13,7 +13,7 @@ import os
 import shutil
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from .config import Recipe
 from .errors import EcbuildError
-from .io import atomic_path, sha256_file, write_json
+from .io import atomic_path, require_readable, sha256_file, write_json
 from .paths import raw_sources_dir
 from .quarantine import Quarantine
 from .sources import adapters
@@ -37,9 +37,17 @@ from .sources.layout import (
 )
 from .workdir import MANIFEST, QUARANTINE, WorkDir, stamp
 
-# Files of a source read at once: each file's reading already overlaps decompression and parsing in
-# two threads, but Python's share of it (odd lines, part writes) leaves a second core idle.
+# Files read at once, over all sources: each file's reading already overlaps decompression and
+# parsing in threads, but Python's share of it (odd lines, part writes) leaves a second core idle.
 FETCH_WORKERS = min(2, os.cpu_count() or 1)
+# Gzipped files cost about ten times as much per byte on disk as plain ones (decompression, and the
+# JSON they hold is denser): the weight that orders the files, largest cost first.
+GZIP_COST = 10
+PART_WRITE: dict[str, Any] = {"compression": "uncompressed", "statistics": False}
+
+
+#: a source of the recipe: its adapter, options, folder and the files found there
+Discovered = tuple[SourceAdapter, dict[str, Any], Path, list[InputFile]]
 
 
 @dataclass
@@ -89,19 +97,36 @@ def resolve_source_root(recipe: Recipe, workdir: Path, source_dir: Path | None, 
 
 
 def _write_part(frame: pl.DataFrame | pl.LazyFrame, target: Path) -> int:
+    """One part as uncompressed Parquet without statistics: parts are read once, by
+    `_finalize_tables`, so compressing them would be paid twice. Not Arrow IPC, though it is cheaper
+    still: the final table's pages follow how its columns sit in memory, which a Parquet part read
+    back gives the same whatever the adapter's frames looked like, an IPC part does not."""
     target.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(frame, pl.LazyFrame):
-        frame.sink_parquet(target)
+        frame.sink_parquet(target, **PART_WRITE)
         return pl.scan_parquet(target).select(pl.len()).collect().item()
-    frame.write_parquet(target)
+    frame.write_parquet(target, **PART_WRITE)
     return frame.height
 
 
-def _read_file(
+@dataclass
+class FileRead:
+    """What reading one file gave: its rows per table, its own quarantine, its hash, when it ran."""
+
+    rows: Counter[str]
+    quarantine: Quarantine
+    sha256: str
+    started: float  # time.perf_counter()
+    seconds: float
+
+
+def read_file_parts(
     adapter: SourceAdapter, index: int, file: InputFile, options: dict[str, Any], staging: Path
-) -> tuple[Counter[str], Quarantine]:
-    """One file into parts named by its index, so the parts of all files sort in file order; its rows
-    per table and its own quarantine."""
+) -> FileRead:
+    """One file into parts under `staging/<table>/`, named by its index so that the parts of all
+    files sort in file order; its rows per table and its own quarantine. It touches nothing shared,
+    so files can be read in any order and on any worker."""
+    started = time.perf_counter()
     rows: Counter[str] = Counter()
     quarantine = Quarantine()
     for part, (table, frame) in enumerate(adapter.read_file(file, options, quarantine)):
@@ -109,47 +134,36 @@ def _read_file(
         if dict(schema) != adapter.tables[table]:
             raise EcbuildError(f"internal: adapter {adapter.name} produced {table} with schema {schema}")
         rows[table] += _write_part(frame, staging / table / f"part-{index:05d}-{part:06d}.parquet")
-    return rows, quarantine
+    require_readable(file.path)  # a file another one's reader reads may be a FIFO: never hash that
+    digest = sha256_file(file.path)
+    return FileRead(rows, quarantine, digest, started, time.perf_counter() - started)
 
 
-def _read_source(
-    adapter: SourceAdapter,
-    files: list[InputFile],
-    options: dict[str, Any],
-    staging: Path,
-    root: Path,
-    quarantine: Quarantine,
-    progress: bool,
-) -> list[dict[str, Any]]:
-    """Every file of a source, FETCH_WORKERS at a time; parts, quarantine and records come out in file
-    order, as one file after the other would give them."""
-    records = []
-    with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
-        futures = [
-            pool.submit(_read_file, adapter, i, file, options, staging) for i, file in enumerate(files)
-        ]
-        try:
-            done = tqdm(futures, desc=f"read {adapter.name}", unit="file", disable=not progress, leave=False)
-            for file, future in zip(files, done, strict=True):
-                rows, own = future.result()
-                quarantine.merge(own)
-                if not sum(rows.values()) and own.per_file[str(file.path)]:
-                    raise all_quarantined_error(file.path, own)
-                # encodings as noted so far: a file may note another's (ESCI reads its sources file)
-                records.append(_file_record(adapter, file, root, rows, own.per_file, quarantine))
-        except BaseException:
-            pool.shutdown(cancel_futures=True)
-            raise
-    return records
+def _read_cost(file: InputFile) -> int:
+    """How long a file takes to read, roughly, for ordering: its size, gzipped files weighed up."""
+    size = file.path.stat().st_size if file.path.is_file() else 0
+    return size * GZIP_COST if file.path.name.endswith(".gz") else size
+
+
+def _submit_reads(
+    pool: ThreadPoolExecutor, discovered: list[Discovered], staging: Path
+) -> list[list[Future[FileRead]]]:
+    """Every file of every source, the costliest first (so that no large file starts last and runs
+    alone at the end); the futures per source in file order."""
+    jobs = [
+        (adapter, index, file, options, staging / adapter.name)
+        for adapter, options, _, files in discovered
+        for index, file in enumerate(files)
+    ]
+    futures: dict[int, Future[FileRead]] = {}
+    for job in sorted(range(len(jobs)), key=lambda j: -_read_cost(jobs[j][2])):
+        futures[job] = pool.submit(read_file_parts, *jobs[job])
+    ordered = iter(futures[job] for job in range(len(jobs)))
+    return [[next(ordered) for _ in files] for _, _, _, files in discovered]
 
 
 def _file_record(
-    adapter: SourceAdapter,
-    file: InputFile,
-    root: Path,
-    rows: Counter[str],
-    quarantined: Counter[str],
-    quarantine: Quarantine,
+    adapter: SourceAdapter, file: InputFile, root: Path, read: FileRead, quarantine: Quarantine
 ) -> dict[str, Any]:
     """What the manifest says about one file read."""
     return {
@@ -158,9 +172,9 @@ def _file_record(
         "category": file.category,
         "split": file.split,
         "bytes": file.path.stat().st_size,
-        "sha256": sha256_file(file.path),
-        "rows": dict(sorted(rows.items())),
-        "quarantined": quarantined[str(file.path)],
+        "sha256": read.sha256,
+        "rows": dict(sorted(read.rows.items())),
+        "quarantined": read.quarantine.per_file[str(file.path)],
         "encodings": quarantine.encodings_of(str(file.path)),  # text files decoded by evidence
     }
 
@@ -177,9 +191,7 @@ def _finalize_tables(adapter: SourceAdapter, staging: Path, out_dir: Path) -> di
     return counts
 
 
-def _discover_all(
-    recipe: Recipe, root: Path
-) -> list[tuple[SourceAdapter, dict[str, Any], Path, list[InputFile]]]:
+def _discover_all(recipe: Recipe, root: Path) -> list[Discovered]:
     """Every source's files, found before anything is read, so that a missing file fails at once."""
     found = []
     for adapter, options in recipe_adapters(recipe):
@@ -190,6 +202,62 @@ def _discover_all(
             raise missing_files_error(folder, missing)
         found.append((adapter, options, folder, files))
     return found
+
+
+@dataclass
+class _SourceTables:
+    """Writes the tables of one source after another into the staging `sources/` folder, while a
+    pool reads the files of every source."""
+
+    root: Path
+    out_dir: Path
+    quarantine: Quarantine
+    result: FetchResult
+    progress: bool
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)  # the manifest's `tables`
+
+    @property
+    def staging(self) -> Path:
+        return self.out_dir / ".parts"
+
+    def finish(
+        self,
+        adapter: SourceAdapter,
+        options: dict[str, Any],
+        files: list[InputFile],
+        reads: list[Future[FileRead]],
+    ) -> None:
+        """Wait for a source's files in file order, merging their quarantines in that order (as one
+        file after the other would give them), then write its tables from their parts."""
+        records, done = [], []
+        waiting = tqdm(
+            reads, desc=f"read {adapter.name}", unit="file", disable=not self.progress, leave=False
+        )
+        for file, future in zip(files, waiting, strict=True):
+            read = future.result()
+            self.quarantine.merge(read.quarantine)
+            if not sum(read.rows.values()) and read.quarantine.per_file[str(file.path)]:
+                raise all_quarantined_error(file.path, read.quarantine)
+            # encodings as noted so far: a file may note another's (ESCI reads its sources file)
+            records.append(_file_record(adapter, file, self.root, read, self.quarantine))
+            done.append(read)
+        tables = _finalize_tables(adapter, self.staging / adapter.name, self.out_dir)
+        if (self.staging / adapter.name).exists():  # its parts are in the tables now
+            shutil.rmtree(self.staging / adapter.name)
+        self.result.timings[adapter.name] = source_timing(records, tables, done)
+        self.result.files += records
+        # what a table was made from: the stamp later stages compare to decide on reuse
+        digest = stamp("fetch", adapter.name, options, [(r["path"], r["sha256"]) for r in records])
+        for table, rows in tables.items():
+            self.result.tables[table] = rows
+            self.tables[table] = {
+                "path": f"{table}.parquet",
+                "rows": rows,
+                "source": adapter.name,
+                "stamp": digest,
+                # once here, so that render checks a recipe's categories without a scan
+                "categories": table_categories(self.out_dir / f"{table}.parquet"),
+            }
 
 
 def run_fetch(
@@ -205,35 +273,24 @@ def run_fetch(
     discovered = _discover_all(recipe, root)  # before anything is read: a missing file fails at once
     result = FetchResult(source_root=root)
     quarantine = Quarantine()
-    table_info: dict[str, dict[str, Any]] = {}
     with work.replacing_sources() as out_dir:
-        staging = out_dir / ".parts"
+        writer = _SourceTables(root, out_dir, quarantine, result, progress)
         for adapter, options, folder, files in discovered:
             if not files:
                 result.skipped.append(no_input_note(adapter.name, folder, options))
-                continue
             result.notices += [file.note for file in files if file.note]
-            started = time.perf_counter()
-            records = _read_source(
-                adapter, files, options, staging / adapter.name, root, quarantine, progress
-            )
-            tables = _finalize_tables(adapter, staging / adapter.name, out_dir)
-            result.timings[adapter.name] = source_timing(records, tables, time.perf_counter() - started)
-            result.files += records
-            # what a table was made from: the stamp later stages compare to decide on reuse
-            digest = stamp("fetch", adapter.name, options, [(r["path"], r["sha256"]) for r in records])
-            for table, rows in tables.items():
-                result.tables[table] = rows
-                table_info[table] = {
-                    "path": f"{table}.parquet",
-                    "rows": rows,
-                    "source": adapter.name,
-                    "stamp": digest,
-                    # once here, so that render checks a recipe's categories without a scan
-                    "categories": table_categories(out_dir / f"{table}.parquet"),
-                }
-        if staging.exists():
-            shutil.rmtree(staging)
+        with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
+            try:
+                reads = _submit_reads(pool, discovered, writer.staging)
+                # a source's tables are written here while the pool reads the next sources' files
+                for (adapter, options, _, files), futures in zip(discovered, reads, strict=True):
+                    if files:
+                        writer.finish(adapter, options, files, futures)
+            except BaseException:
+                pool.shutdown(cancel_futures=True)
+                raise
+        if writer.staging.exists():
+            shutil.rmtree(writer.staging)
         quarantine.write(out_dir / QUARANTINE)
         result.quarantined = len(quarantine)
         write_json(
@@ -242,7 +299,7 @@ def run_fetch(
                 "recipe": {"name": recipe.name, "hash": recipe.hash},
                 "source_root": str(root),
                 "synthetic": synthetic_origin(root),  # None: files not written by `ecbuild synth`
-                "tables": dict(sorted(table_info.items())),
+                "tables": dict(sorted(writer.tables.items())),
                 "files": result.files,
                 "quarantine": {"path": QUARANTINE, "rows": result.quarantined},
                 "skipped": result.skipped,
@@ -261,11 +318,16 @@ def table_categories(path: Path) -> list[str] | None:
     return sorted(scan.select(pl.col("category").unique()).collect()["category"].drop_nulls().to_list())
 
 
-def source_timing(records: list[dict[str, Any]], tables: dict[str, int], seconds: float) -> dict[str, Any]:
-    """One source's wall time and rows: records read (good + quarantined) and table rows written."""
+def source_timing(
+    records: list[dict[str, Any]], tables: dict[str, int], reads: list[FileRead]
+) -> dict[str, Any]:
+    """One source's time and rows: `seconds` from its first file's start to its tables written (files
+    of other sources are read meanwhile), `read_seconds` the sum of its files' reading times; records
+    read (good + quarantined) and table rows written."""
     rows_in = sum(sum(r["rows"].values()) + r["quarantined"] for r in records)
     return {
-        "seconds": round(seconds, 3),
+        "seconds": round(time.perf_counter() - min(read.started for read in reads), 3),
+        "read_seconds": round(sum(read.seconds for read in reads), 3),
         "files": len(records),
         "bytes": sum(r["bytes"] for r in records),
         "rows_in": rows_in,

@@ -152,3 +152,33 @@ def test_files_read_in_parallel_give_what_reading_them_one_by_one_gives(tmp_path
         assert (serial / name).read_bytes() == (parallel / name).read_bytes(), name
     manifests = [json.loads((folder / "manifest.json").read_text()) for folder in (serial, parallel)]
     assert manifests[0]["files"] == manifests[1]["files"]
+
+
+def test_the_order_files_are_read_in_does_not_change_the_tables(tmp_path, monkeypatch):
+    """Files are started costliest first, over all sources; started the other way round (cheapest
+    first), every table, the quarantine and the file records come out the same."""
+    demo = load_recipe("demo")
+    fetch.run_fetch(demo, tmp_path / "costliest", progress=False)
+    cost = fetch._read_cost
+    monkeypatch.setattr(fetch, "_read_cost", lambda file: -cost(file))
+    fetch.run_fetch(demo, tmp_path / "cheapest", progress=False)
+    first, second = tmp_path / "costliest" / "sources", tmp_path / "cheapest" / "sources"
+    names = sorted(p.name for p in first.glob("*.parquet"))
+    assert "quarantine.parquet" in names and names == sorted(p.name for p in second.glob("*.parquet"))
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    manifests = [json.loads((folder / "manifest.json").read_text()) for folder in (first, second)]
+    assert manifests[0]["files"] == manifests[1]["files"]
+    assert not (first / ".parts").exists()  # the parts are gone once the tables are written
+
+
+def test_a_file_is_read_into_parts_with_its_own_quarantine(tmp_path):
+    """`read_file_parts` touches nothing shared: one file in, its parts and quarantine out."""
+    (tmp_path / "a.txt").write_text("x=1\nbroken\ny=2\n")
+    read = fetch.read_file_parts(Numbers(), 3, InputFile(tmp_path / "a.txt", "a"), {}, tmp_path / "parts")
+    assert read.rows == {"numbers": 2}
+    assert [(row["line"], row["reason"]) for row in read.quarantine.rows] == [(2, "expected key=number")]
+    (part,) = (tmp_path / "parts" / "numbers").iterdir()
+    assert part.name.startswith("part-00003-")  # named by the file's index: parts sort in file order
+    assert pl.read_parquet(part).rows() == [("x", 1, 1), ("y", 2, 3)]
+    assert read.sha256 == fetch.sha256_file(tmp_path / "a.txt")

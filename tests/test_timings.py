@@ -19,7 +19,7 @@ def test_fetch_manifest_times_every_source_and_counts_its_rows(demo_workdir: Pat
     timings = manifest["timings"]
     assert set(timings) == set(table_rows)
     for source, timing in timings.items():
-        assert timing["seconds"] >= 0
+        assert timing["seconds"] >= 0 and timing["read_seconds"] >= 0
         assert timing["rows_out"] == table_rows[source]
         assert timing["rows_in"] == read[source]
         assert timing["files"] == sum(f["source"] == source for f in manifest["files"])

@@ -286,19 +286,27 @@ def keep_last_per_key(frame: pl.LazyFrame, key: list[str]) -> pl.LazyFrame:
     """
     columns = frame.collect_schema().names()
     indexed = frame.with_row_index("_position")
+    keys = indexed.select(*key, "_position")
     repeated = (
-        indexed.select(*key, "_position")
-        .group_by(key)
+        keys.group_by(key)
         .agg(_first=pl.col("_position").min(), _last=pl.col("_position").max(), _rows=pl.len())
         .filter(pl.col("_rows") > 1)
         .collect()
     )
     if repeated.is_empty():
         return frame
-    once = indexed.join(repeated.lazy().select(key), on=key, how="anti", maintain_order="left")
+    # Both sides are collected first (a few rows each), so that the rows stream through a filter and
+    # the merge: an anti join that keeps order, or a merge waiting on a sort of the whole table,
+    # would hold the table in memory.
+    dropped = keys.join(repeated.lazy().select(key), on=key, how="semi").select("_position")
+    once = indexed.filter(
+        ~pl.col("_position").is_in(dropped.collect(engine="streaming").to_series().implode())
+    )
     last_rows = (
         indexed.join(repeated.lazy().select("_first", _position="_last"), on="_position")
         .with_columns(_position=pl.col("_first"))
+        .select(once.collect_schema().names())
         .sort("_position")
+        .collect(engine="streaming")
     )
-    return once.merge_sorted(last_rows.select(once.collect_schema().names()), key="_position").select(columns)
+    return once.merge_sorted(last_rows.lazy(), key="_position").select(columns)
