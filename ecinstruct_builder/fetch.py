@@ -13,8 +13,8 @@ import os
 import shutil
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ import polars as pl
 from tqdm import tqdm
 
 from .config import Recipe
+from .engine import Engine, LocalEngine
 from .errors import EcbuildError
 from .io import atomic_path, sha256_file, write_json
 from .paths import raw_sources_dir
@@ -35,6 +36,7 @@ from .sources.layout import (
     no_input_note,
     synthetic_origin,
 )
+from .verbosity import logger
 from .workdir import MANIFEST, QUARANTINE, WorkDir, stamp
 
 # Files of a source read at once: each file's reading already overlaps decompression and parsing in
@@ -98,10 +100,11 @@ def _write_part(frame: pl.DataFrame | pl.LazyFrame, target: Path) -> int:
 
 
 def _read_file(
-    adapter: SourceAdapter, index: int, file: InputFile, options: dict[str, Any], staging: Path
+    adapter: SourceAdapter, options: dict[str, Any], staging: Path, unit: tuple[int, InputFile]
 ) -> tuple[Counter[str], Quarantine]:
-    """One file into parts named by its index, so the parts of all files sort in file order; its rows
-    per table and its own quarantine."""
+    """One file (and its index) into parts named by the index, so the parts of all files sort in
+    file order; its rows per table and its own quarantine. The unit of work an engine runs."""
+    index, file = unit
     rows: Counter[str] = Counter()
     quarantine = Quarantine()
     for part, (table, frame) in enumerate(adapter.read_file(file, options, quarantine)):
@@ -120,27 +123,26 @@ def _read_source(
     root: Path,
     quarantine: Quarantine,
     progress: bool,
-) -> list[dict[str, Any]]:
-    """Every file of a source, FETCH_WORKERS at a time; parts, quarantine and records come out in file
-    order, as one file after the other would give them."""
-    records = []
-    with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
-        futures = [
-            pool.submit(_read_file, adapter, i, file, options, staging) for i, file in enumerate(files)
-        ]
-        try:
-            done = tqdm(futures, desc=f"read {adapter.name}", unit="file", disable=not progress, leave=False)
-            for file, future in zip(files, done, strict=True):
-                rows, own = future.result()
-                quarantine.merge(own)
-                if not sum(rows.values()) and own.per_file[str(file.path)]:
-                    raise all_quarantined_error(file.path, own)
-                # encodings as noted so far: a file may note another's (ESCI reads its sources file)
-                records.append(_file_record(adapter, file, root, rows, own.per_file, quarantine))
-        except BaseException:
-            pool.shutdown(cancel_futures=True)
-            raise
-    return records
+    engine: Engine,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every file of a source, on the engine (locally FETCH_WORKERS at a time); parts, quarantine
+    and records come out in file order, as one file after the other would give them. Also where
+    each file was read."""
+    records, placements = [], []
+    read = partial(_read_file, adapter, options, staging)
+    results = engine.map(read, list(enumerate(files)), FETCH_WORKERS)
+    done = tqdm(
+        results, total=len(files), desc=f"read {adapter.name}", unit="file", disable=not progress, leave=False
+    )
+    for file, ((rows, own), where) in zip(files, done, strict=True):
+        logger().info("read %s on %s", file.path, where)
+        placements.append(asdict(where))
+        quarantine.merge(own)
+        if not sum(rows.values()) and own.per_file[str(file.path)]:
+            raise all_quarantined_error(file.path, own)
+        # encodings as noted so far: a file may note another's (ESCI reads its sources file)
+        records.append(_file_record(adapter, file, root, rows, own.per_file, quarantine))
+    return records, placements
 
 
 def _file_record(
@@ -193,12 +195,18 @@ def _discover_all(
 
 
 def run_fetch(
-    recipe: Recipe, workdir: Path, source_dir: Path | None = None, progress: bool = True
+    recipe: Recipe,
+    workdir: Path,
+    source_dir: Path | None = None,
+    progress: bool = True,
+    engine: Engine | None = None,
 ) -> FetchResult:
-    """Fetch (or locate) the recipe's sources and write the normalised tables and the manifest.
+    """Fetch (or locate) the recipe's sources and write the normalised tables and the manifest;
+    the files are read on `engine` (default: this process).
 
     The tables are built in a staging folder that replaces `WORKDIR/sources/` only on success.
     """
+    engine = engine or LocalEngine()
     work = WorkDir(workdir)
     work.ensure_writable()
     root = resolve_source_root(recipe, workdir, source_dir, progress)
@@ -214,11 +222,12 @@ def run_fetch(
                 continue
             result.notices += [file.note for file in files if file.note]
             started = time.perf_counter()
-            records = _read_source(
-                adapter, files, options, staging / adapter.name, root, quarantine, progress
+            records, placements = _read_source(
+                adapter, files, options, staging / adapter.name, root, quarantine, progress, engine
             )
             tables = _finalize_tables(adapter, staging / adapter.name, out_dir)
-            result.timings[adapter.name] = source_timing(records, tables, time.perf_counter() - started)
+            timing = source_timing(records, tables, time.perf_counter() - started)
+            result.timings[adapter.name] = {**timing, "ran_on": placements}  # per file, in file order
             result.files += records
             # what a table was made from: the stamp later stages compare to decide on reuse
             digest = stamp("fetch", adapter.name, options, [(r["path"], r["sha256"]) for r in records])
