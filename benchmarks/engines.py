@@ -1,0 +1,149 @@
+"""Engine benchmark: `fetch` and `render` on the local engine and on Ray, same inputs, same run.
+
+For each engine it runs `ecbuild fetch --source-dir DIR` and `ecbuild render --task all` (each in a
+fresh process, with `-v` so each unit's placement is logged) into a work dir of its own, and reports
+per command the wall time and the peak resident memory of the whole process tree: a Ray run's
+work happens in worker processes (children of the raylet the command starts), so the command's
+own peak would leave it out. The tree is sampled every 0.2 s, summing each process's RSS (memory
+shared between processes, such as Ray's object store, is counted once per process that maps it).
+Every output of the first engine's work dir is then compared with every other's: Parquet byte for
+byte, JSON with the run-specific keys (`timings`, `seconds`, `ran_on`) left out, the Markdown
+report up to its stage timings section. Finally it lists, per command of each Ray run, the units
+per Ray node, read from the fetch manifest and the `-v` lines.
+
+    python benchmarks/engines.py --source-dir /work/scale-src-0.1 --scratch /tmp/engines
+    python benchmarks/engines.py --source-dir SRC --scratch /tmp/engines --engines ray \\
+        --ray-address 127.0.0.1:6380     # a cluster started with `ray start`
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from pipeline import machine
+
+RUN_SPECIFIC = {"timings", "seconds", "ran_on"}
+PLACED = re.compile(r"INFO: (?:read|selected) (\S+) on (\S+) node (\S+) pid (\d+)")
+SAMPLE_S = 0.2
+
+
+def tree_rss_kb(root: int) -> int:
+    """Resident memory (KiB) of `root` and every process descending from it."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:  # the process ended while being read
+            continue
+        pid = int(status.parent.name)
+        children.setdefault(int(fields["PPid"]), []).append(pid)
+        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0])
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack += children.get(pid, [])
+    return total
+
+
+def run_sampled(command: list[str], log: Path) -> dict[str, float]:
+    """Run `command` (output to `log`); its wall time and the peak RSS of its process tree."""
+    started = time.perf_counter()
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, tree_rss_kb(process.pid))
+            time.sleep(SAMPLE_S)
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}); see {log}")
+    return {"seconds": round(time.perf_counter() - started, 2), "peak_rss_mb": round(peak / 1024)}
+
+
+def without_run_specific(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: without_run_specific(v) for k, v in value.items() if k not in RUN_SPECIFIC}
+    if isinstance(value, list):
+        return [without_run_specific(v) for v in value]
+    return value
+
+
+def different_files(one: Path, other: Path) -> list[str]:
+    """Every file of two work dirs that differs beyond run-specific timings and placements."""
+    names = {p.relative_to(root) for root in (one, other) for p in root.rglob("*") if p.is_file()}
+    differ = set()
+    for name in sorted(names):
+        a, b = one / name, other / name
+        if not (a.is_file() and b.is_file()):
+            differ.add(str(name))
+        elif name.suffix == ".json":
+            if without_run_specific(json.loads(a.read_bytes())) != without_run_specific(
+                json.loads(b.read_bytes())
+            ):
+                differ.add(str(name))
+        elif name.suffix == ".md":
+            cut = "## Stage timings"
+            if a.read_text().split(cut)[0] != b.read_text().split(cut)[0]:
+                differ.add(str(name))
+        elif a.read_bytes() != b.read_bytes():
+            differ.add(str(name))
+    return sorted(differ)
+
+
+def units_per_node(log: Path) -> Counter[str]:
+    """Units (files read, tasks selected) per Ray node, from the `-v` lines of a command's log."""
+    return Counter(match.group(3) for match in PLACED.finditer(log.read_text(errors="replace")))
+
+
+def loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--source-dir", type=Path, required=True)
+    parser.add_argument("--scratch", type=Path, required=True, help="work dirs and logs go here")
+    parser.add_argument("--recipe", default="ecinstruct")
+    parser.add_argument("--engines", nargs="+", default=["local", "ray"], choices=["local", "ray"])
+    parser.add_argument("--ray-address", default=None, help="join this cluster instead of a local one")
+    args = parser.parse_args()
+    ecbuild = [shutil.which("ecbuild") or "ecbuild"]
+    args.scratch.mkdir(parents=True, exist_ok=True)
+    results: dict[str, dict[str, Any]] = {}
+    for engine in args.engines:
+        work = args.scratch / f"work-{engine}"
+        shutil.rmtree(work, ignore_errors=True)
+        options = ["--recipe", args.recipe, "--workdir", str(work), "--engine", engine, "-v"]
+        if engine == "ray" and args.ray_address:
+            options += ["--ray-address", args.ray_address]
+        side: dict[str, Any] = {"load_before": loadavg()}
+        for command, extra in (("fetch", ["--source-dir", str(args.source_dir)]), ("render", [])):
+            log = args.scratch / f"{engine}-{command}.log"
+            side[command] = run_sampled([*ecbuild, command, *options, *extra], log)
+            side[command]["units_per_node"] = dict(units_per_node(log))
+        side["load_after"] = loadavg()
+        results[engine] = side
+        print(engine, json.dumps(side), flush=True)
+    first, *others = args.engines
+    for engine in others:
+        differ = different_files(args.scratch / f"work-{first}", args.scratch / f"work-{engine}")
+        results[engine]["differs_from_" + first] = differ
+        print(f"{engine} vs {first}: {len(differ)} file(s) differ", *differ[:20], sep="\n  ")
+    results["machine"] = {**machine(), "pid": os.getpid()}
+    (args.scratch / "engines.json").write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
