@@ -6,9 +6,9 @@ per command the wall time and the peak resident memory of the whole process tree
 work happens in worker processes (children of the raylet the command starts), so the command's
 own peak would leave it out. The tree is sampled every 0.2 s, summing each process's RSS (memory
 shared between processes, such as Ray's object store, is counted once per process that maps it).
-Every output of the first engine's work dir is then compared with every other's: Parquet byte for
-byte, JSON with the run-specific keys (`timings`, `seconds`, `ran_on`) left out, the Markdown
-report up to its stage timings section. Finally it lists, per command of each Ray run, the units
+Every output of the first engine's work dir is then compared with every other's
+(`workdir.differing_outputs`: Parquet byte for byte, JSON without the run-specific keys, the
+Markdown report up to its stage timings). Finally it lists, per command of each Ray run, the units
 per Ray node, read from the fetch manifest and the `-v` lines.
 
     python benchmarks/engines.py --source-dir /work/scale-src-0.1 --scratch /tmp/engines
@@ -31,7 +31,8 @@ from typing import Any
 
 from pipeline import machine
 
-RUN_SPECIFIC = {"timings", "seconds", "ran_on"}
+from ecinstruct_builder.workdir import differing_outputs
+
 PLACED = re.compile(r"INFO: (?:read|selected) (\S+) on (\S+) node (\S+) pid (\d+)")
 SAMPLE_S = 0.2
 
@@ -68,36 +69,6 @@ def run_sampled(command: list[str], log: Path) -> dict[str, float]:
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}); see {log}")
     return {"seconds": round(time.perf_counter() - started, 2), "peak_rss_mb": round(peak / 1024)}
-
-
-def without_run_specific(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: without_run_specific(v) for k, v in value.items() if k not in RUN_SPECIFIC}
-    if isinstance(value, list):
-        return [without_run_specific(v) for v in value]
-    return value
-
-
-def different_files(one: Path, other: Path) -> list[str]:
-    """Every file of two work dirs that differs beyond run-specific timings and placements."""
-    names = {p.relative_to(root) for root in (one, other) for p in root.rglob("*") if p.is_file()}
-    differ = set()
-    for name in sorted(names):
-        a, b = one / name, other / name
-        if not (a.is_file() and b.is_file()):
-            differ.add(str(name))
-        elif name.suffix == ".json":
-            if without_run_specific(json.loads(a.read_bytes())) != without_run_specific(
-                json.loads(b.read_bytes())
-            ):
-                differ.add(str(name))
-        elif name.suffix == ".md":
-            cut = "## Stage timings"
-            if a.read_text().split(cut)[0] != b.read_text().split(cut)[0]:
-                differ.add(str(name))
-        elif a.read_bytes() != b.read_bytes():
-            differ.add(str(name))
-    return sorted(differ)
 
 
 def units_per_node(log: Path) -> Counter[str]:
@@ -138,7 +109,7 @@ def main() -> None:
         print(engine, json.dumps(side), flush=True)
     first, *others = args.engines
     for engine in others:
-        differ = different_files(args.scratch / f"work-{first}", args.scratch / f"work-{engine}")
+        differ = differing_outputs(args.scratch / f"work-{first}", args.scratch / f"work-{engine}")
         results[engine]["differs_from_" + first] = differ
         print(f"{engine} vs {first}: {len(differ)} file(s) differ", *differ[:20], sep="\n  ")
     results["machine"] = {**machine(), "pid": os.getpid()}
