@@ -57,11 +57,11 @@ def tree_rss_kb(root: int) -> int:
     return total
 
 
-def run_sampled(command: list[str], log: Path) -> dict[str, float]:
+def run_sampled(command: list[str], log: Path, env: dict[str, str] | None = None) -> dict[str, float]:
     """Run `command` (output to `log`); its wall time and the peak RSS of its process tree."""
     started = time.perf_counter()
     with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
         peak = 0
         while process.poll() is None:
             peak = max(peak, tree_rss_kb(process.pid))
@@ -89,6 +89,13 @@ def main() -> None:
     parser.add_argument("--recipe", default="ecinstruct")
     parser.add_argument("--engines", nargs="+", default=["local", "ray"], choices=["local", "ray"])
     parser.add_argument("--ray-address", default=None, help="join this cluster instead of a local one")
+    parser.add_argument(
+        "--worker-niceness",
+        type=int,
+        default=None,
+        help="niceness of the Ray workers of the local cluster (RAY_worker_niceness; Ray's default is "
+        "15, which on a machine shared with other jobs leaves them a small share of the CPU)",
+    )
     args = parser.parse_args()
     ecbuild = [shutil.which("ecbuild") or "ecbuild"]
     args.scratch.mkdir(parents=True, exist_ok=True)
@@ -99,10 +106,13 @@ def main() -> None:
         options = ["--recipe", args.recipe, "--workdir", str(work), "--engine", engine, "-v"]
         if engine == "ray" and args.ray_address:
             options += ["--ray-address", args.ray_address]
+        env = dict(os.environ)
+        if engine == "ray" and args.worker_niceness is not None:
+            env["RAY_worker_niceness"] = str(args.worker_niceness)
         side: dict[str, Any] = {"load_before": loadavg()}
         for command, extra in (("fetch", ["--source-dir", str(args.source_dir)]), ("render", [])):
             log = args.scratch / f"{engine}-{command}.log"
-            side[command] = run_sampled([*ecbuild, command, *options, *extra], log)
+            side[command] = run_sampled([*ecbuild, command, *options, *extra], log, env)
             side[command]["units_per_node"] = dict(units_per_node(log))
         side["load_after"] = loadavg()
         results[engine] = side
@@ -112,7 +122,8 @@ def main() -> None:
         differ = differing_outputs(args.scratch / f"work-{first}", args.scratch / f"work-{engine}")
         results[engine]["differs_from_" + first] = differ
         print(f"{engine} vs {first}: {len(differ)} file(s) differ", *differ[:20], sep="\n  ")
-    results["machine"] = {**machine(), "pid": os.getpid()}
+    results["machine"] = machine()
+    results["worker_niceness"] = args.worker_niceness
     (args.scratch / "engines.json").write_text(json.dumps(results, indent=2))
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from contextlib import closing
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -220,11 +221,12 @@ def run_render(
                 reused.append(builder.abbr)
             else:
                 pending.append((builder.abbr, current))
-        selections = (engine or LocalEngine()).map(partial(_select_unit, recipe, work), pending)
-        done = tqdm(selections, total=len(pending), desc="select", unit="task", disable=not progress)
-        for (abbr, _), (_, where) in zip(pending, done, strict=True):
-            logger().info("selected %s on %s", abbr, where)
-            built.append(abbr)
+        selecting = (engine or LocalEngine()).map(partial(_select_unit, recipe, work), pending)
+        with closing(selecting) as selections:  # on an error, the selections not started are dropped
+            done = tqdm(selections, total=len(pending), desc="select", unit="task", disable=not progress)
+            for (abbr, _), (_, where) in zip(pending, done, strict=True):
+                logger().info("selected %s on %s", abbr, where)
+                built.append(abbr)
         records = _present(known, work)
         started = time.perf_counter()
         leaks = _leaks({abbr: known[abbr] for abbr in records}, work)

@@ -13,6 +13,7 @@ import os
 import shutil
 import time
 from collections import Counter
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
@@ -130,18 +131,18 @@ def _read_source(
     each file was read."""
     records, placements = [], []
     read = partial(_read_file, adapter, options, staging)
-    results = engine.map(read, list(enumerate(files)), FETCH_WORKERS)
-    done = tqdm(
-        results, total=len(files), desc=f"read {adapter.name}", unit="file", disable=not progress, leave=False
-    )
-    for file, ((rows, own), where) in zip(files, done, strict=True):
-        logger().info("read %s on %s", file.path, where)
-        placements.append(asdict(where))
-        quarantine.merge(own)
-        if not sum(rows.values()) and own.per_file[str(file.path)]:
-            raise all_quarantined_error(file.path, own)
-        # encodings as noted so far: a file may note another's (ESCI reads its sources file)
-        records.append(_file_record(adapter, file, root, rows, own.per_file, quarantine))
+    # closed on the way out: on an error the files not started yet are not read
+    with closing(engine.map(read, list(enumerate(files)), FETCH_WORKERS)) as results:
+        bar = {"desc": f"read {adapter.name}", "unit": "file", "disable": not progress, "leave": False}
+        done = tqdm(results, total=len(files), **bar)
+        for file, ((rows, own), where) in zip(files, done, strict=True):
+            logger().info("read %s on %s", file.path, where)
+            placements.append(asdict(where))
+            quarantine.merge(own)
+            if not sum(rows.values()) and own.per_file[str(file.path)]:
+                raise all_quarantined_error(file.path, own)
+            # encodings as noted so far: a file may note another's (ESCI reads its sources file)
+            records.append(_file_record(adapter, file, root, rows, own.per_file, quarantine))
     return records, placements
 
 

@@ -106,7 +106,8 @@ def test_signatures_through_ray_data_equal_the_local_ones(ray_cluster: None) -> 
 def test_a_damaged_file_read_in_a_ray_task_is_one_line(ray_cluster: None, tmp_path: Path) -> None:
     sources = tmp_path / "raw"
     shutil.copytree(raw_sources_dir(), sources)
-    (sources / "amazon2018" / "Electronics.json.gz").write_bytes(b"not gzip at all")
+    damaged = sources / "amazon2018" / "Electronics.json.gz"
+    damaged.write_bytes(damaged.read_bytes()[: damaged.stat().st_size // 2])  # cut off mid-stream
     outputs = []
     for engine in ("local", "ray"):
         args = ["fetch", "--workdir", str(tmp_path / engine), "--source-dir", str(sources)]
@@ -115,6 +116,7 @@ def test_a_damaged_file_read_in_a_ray_task_is_one_line(ray_cluster: None, tmp_pa
         assert len(result.output.strip().splitlines()) == 1 and "RayTaskError" not in result.output
         outputs.append(result.output)
     assert outputs[0] == outputs[1]  # the same one-line error on both engines
+    assert "compressed stream broken" in outputs[0]  # raised while the file was read, in a Ray task
 
 
 def test_engine_ray_without_ray_installed_says_how_to_install_it(
