@@ -76,6 +76,36 @@ def units_per_node(log: Path) -> Counter[str]:
     return Counter(match.group(3) for match in PLACED.finditer(log.read_text(errors="replace")))
 
 
+def signature_batches(rows: int, address: str | None) -> dict[str, Any]:
+    """MinHash signatures of `rows` review-length texts in this process and through Ray Data
+    `map_batches` (every batch of them, whatever its size); seconds of each and whether they agree."""
+    import numpy as np
+    import polars as pl
+    import ray
+
+    from ecinstruct_builder.clean.dedup import DedupConfig, sketches
+    from ecinstruct_builder.engine import RayEngine, running_on
+
+    rng = np.random.default_rng(0)
+    vocabulary = np.array([f"word{i}" for i in range(5000)])
+    texts = pl.Series([" ".join(rng.choice(vocabulary, size=60)) for _ in range(rows)])
+    config = DedupConfig(unit="word")
+    sketches(texts.head(100), config)  # compile the kernels first
+    started = time.perf_counter()
+    local = sketches(texts, config)
+    local_s = time.perf_counter() - started
+    ray.init(address=address, logging_level="ERROR")
+    try:
+        with running_on(RayEngine(cwd=os.getcwd(), min_rows=1)):
+            started = time.perf_counter()
+            distributed = sketches(texts, config)
+            ray_s = time.perf_counter() - started
+    finally:
+        ray.shutdown()
+    same = all(np.array_equal(a, b) for a, b in zip(local, distributed, strict=True))
+    return {"rows": rows, "local_s": round(local_s, 2), "ray_data_s": round(ray_s, 2), "identical": same}
+
+
 def loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -96,7 +126,17 @@ def main() -> None:
         help="niceness of the Ray workers of the local cluster (RAY_worker_niceness; Ray's default is "
         "15, which on a machine shared with other jobs leaves them a small share of the CPU)",
     )
+    parser.add_argument(
+        "--signatures",
+        type=int,
+        default=None,
+        metavar="ROWS",
+        help="instead: time the MinHash signatures of ROWS texts locally and through Ray Data",
+    )
     args = parser.parse_args()
+    if args.signatures:
+        print(json.dumps({**signature_batches(args.signatures, args.ray_address), "load": loadavg()}))
+        return
     ecbuild = [shutil.which("ecbuild") or "ecbuild"]
     args.scratch.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, Any]] = {}
