@@ -11,6 +11,7 @@ import pytest
 import ray
 from click.testing import CliRunner
 
+from ecinstruct_builder import engine
 from ecinstruct_builder.clean.dedup import DedupConfig, DuplicateIndex, sketches
 from ecinstruct_builder.cli import main
 from ecinstruct_builder.engine import LocalEngine, RayEngine, running_on
@@ -87,20 +88,25 @@ def test_placements_are_logged_under_verbose(ray_cluster: None, tmp_path: Path) 
     assert read and all(f"node {node[:12]} pid " in line for line in read)
 
 
-def test_signatures_through_ray_data_equal_the_local_ones(ray_cluster: None) -> None:
+def test_signatures_through_ray_data_equal_the_local_ones(
+    ray_cluster: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rng = np.random.default_rng(3)
-    words = [f"w{i}" for i in range(40)]
-    texts = pl.Series([" ".join(rng.choice(words, size=rng.integers(3, 30))) for _ in range(600)])
+    words = [f"w{i}" for i in range(400)]
+    originals = [list(rng.choice(words, size=rng.integers(8, 40))) for _ in range(300)]
+    edited = [[*text[:-1], "changed"] for text in originals[:150]]  # near duplicates
+    texts = pl.Series([" ".join(t) for t in [*originals, *edited, *originals[:50]]])  # and exact ones
     texts[5] = None
     config = DedupConfig(unit="word", ngram=2, threshold=0.5)
-    engine = RayEngine(cwd=str(Path.cwd()), min_rows=1)  # every batch through Ray Data
+    monkeypatch.setattr(engine, "RAY_DATA_BATCH_ROWS", 64)  # several blocks, to be put back in order
+    on_ray = RayEngine(cwd=str(Path.cwd()), min_rows=1)  # every batch through Ray Data
     local = sketches(texts, config)
-    with running_on(engine):
+    with running_on(on_ray):
         distributed = sketches(texts, config)
         matches = DuplicateIndex(config).add_chunk(texts)
     assert np.array_equal(local[0], distributed[0]) and np.array_equal(local[1], distributed[1])
     assert matches == DuplicateIndex(config).add_chunk(texts)
-    assert any(m is not None for m in matches)  # the texts do have duplicates to find
+    assert {m.kind for m in matches if m is not None} == {"exact", "near"}  # both kinds were found
 
 
 def test_a_damaged_file_read_in_a_ray_task_is_one_line(ray_cluster: None, tmp_path: Path) -> None:
@@ -109,9 +115,9 @@ def test_a_damaged_file_read_in_a_ray_task_is_one_line(ray_cluster: None, tmp_pa
     damaged = sources / "amazon2018" / "Electronics.json.gz"
     damaged.write_bytes(damaged.read_bytes()[: damaged.stat().st_size // 2])  # cut off mid-stream
     outputs = []
-    for engine in ("local", "ray"):
-        args = ["fetch", "--workdir", str(tmp_path / engine), "--source-dir", str(sources)]
-        result = CliRunner().invoke(main, [*args, "--engine", engine, "--quiet"])
+    for name in ("local", "ray"):
+        args = ["fetch", "--workdir", str(tmp_path / name), "--source-dir", str(sources)]
+        result = CliRunner().invoke(main, [*args, "--engine", name, "--quiet"])
         assert result.exit_code == 1, result.output
         assert len(result.output.strip().splitlines()) == 1 and "RayTaskError" not in result.output
         outputs.append(result.output)
