@@ -111,7 +111,7 @@ class RayEngine:
         refs = [remote.remote(self, fn, item) for item in items]
         try:
             for ref in refs:
-                yield _unwrapped(ray.get, ref)
+                yield _unwrapped(ref)
         except BaseException:
             for ref in refs:
                 ray.cancel(ref)
@@ -135,7 +135,7 @@ class RayEngine:
         mapped = ray.data.from_arrow(blocks).map_batches(
             fn, batch_format="pyarrow", batch_size=None, num_cpus=0, concurrency=cpus
         )
-        return pa.concat_tables(_unwrapped(ray.get, mapped.to_arrow_refs()))
+        return pa.concat_tables(_unwrapped(mapped.to_arrow_refs()))
 
 
 Engine = LocalEngine | RayEngine
@@ -164,13 +164,13 @@ def _run_unit(engine: RayEngine, fn: Callable[[Item], Result], item: Item) -> tu
         return _placed(fn, item)
 
 
-def _unwrapped(get: Callable[[Any], Any], ref: Any) -> Any:
+def _unwrapped(ref: Any) -> Any:
     """`ray.get`, raising a unit's own error (a damaged input file, say) rather than Ray's wrapper,
     so the command line still prints one line for it."""
     import ray
 
     try:
-        return get(ref)
+        return ray.get(ref)
     except ray.exceptions.RayTaskError as exc:
         if isinstance(exc.cause, Exception):
             raise exc.cause from None
