@@ -113,8 +113,10 @@ class RayEngine:
             for ref in refs:
                 yield _unwrapped(ref)
         except BaseException:
-            for ref in refs:
-                ray.cancel(ref)
+            # the units submitted finish before the error goes on: cancelling one while it completes
+            # can abort this process (a failed check in Ray 2.60's task manager), and a unit still
+            # running would write into a staging folder that is being removed
+            ray.wait(refs, num_returns=len(refs))
             raise
 
     def map_batches(self, fn: BatchFn, table: pa.Table) -> pa.Table:
