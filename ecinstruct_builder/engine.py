@@ -179,6 +179,19 @@ def _unwrapped(ref: Any) -> Any:
         raise
 
 
+def _answers(address: str) -> bool:
+    """Whether something listens at a HOST:PORT address (other forms, such as `auto`, are Ray's to
+    resolve)."""
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        return True
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError:
+        return False
+    return True
+
+
 @contextmanager
 def open_engine(name: str, address: str | None = None, cpus: int | None = None) -> Iterator[Engine]:
     """The engine a command runs on, for the duration of the command.
@@ -197,6 +210,10 @@ def open_engine(name: str, address: str | None = None, cpus: int | None = None) 
         import ray
     except ImportError:
         raise UsageError(f"--engine ray needs Ray, which is not installed: {RAY_EXTRA}") from None
+    if address is not None and not _answers(address):  # else Ray retries for minutes
+        raise EcbuildError(
+            f"no Ray cluster answers at {address}; start one (`ray start --head`) or fix --ray-address"
+        )
     started = not ray.is_initialized()
     if started:
         try:

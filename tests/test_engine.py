@@ -2,6 +2,7 @@
 
 import json
 import shutil
+import socket
 import sys
 from pathlib import Path
 
@@ -135,6 +136,18 @@ def test_engine_ray_without_ray_installed_says_how_to_install_it(
         assert result.output.strip().splitlines() == [
             'Error: --engine ray needs Ray, which is not installed: pip install "ecinstruct-builder[ray]"'
         ]
+
+
+def test_a_cluster_address_nobody_answers_at_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as unused:  # a port of this machine that nothing listens on
+        unused.bind(("127.0.0.1", 0))
+        address = f"127.0.0.1:{unused.getsockname()[1]}"
+    args = ["fetch", "--workdir", str(tmp_path), "--engine", "ray", "--ray-address", address]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"Error: no Ray cluster answers at {address}; start one (`ray start --head`) or fix --ray-address"
+    ]
 
 
 @pytest.mark.parametrize(
