@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import time
+from contextlib import closing
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -21,6 +23,7 @@ from tqdm import tqdm
 from .clean.leakage import find_leaks, leak_summary
 from .clean.stage import reject_frame
 from .config import Recipe
+from .engine import Engine, LocalEngine
 from .errors import RecipeError
 from .fetch import load_source_tables
 from .io import atomic_path
@@ -45,6 +48,7 @@ from .select import select_task
 from .tasks import builders
 from .tasks.base import TaskBuilder
 from .templates import check_fields, load_templates, template_path
+from .verbosity import logger
 from .workdir import WorkDir, environment_error, readable_parquet, stamp
 
 
@@ -104,6 +108,14 @@ def _select(builder: TaskBuilder, recipe: Recipe, tables: dict, work: WorkDir, c
         builder.abbr, current, recipe.hash, selection.split, selection.cleaner.report(), selection.timings
     )
     work.write_record(work.selection_record(builder.abbr), record)  # last: it marks the selection done
+
+
+def _select_unit(recipe: Recipe, work: WorkDir, unit: tuple[str, str]) -> None:
+    """One task's selection (abbreviation, stamp), reading the fetched tables itself: the unit of
+    work an engine runs."""
+    abbr, current = unit
+    tables, _ = load_source_tables(work.root, recipe.name)
+    _select(builders()[abbr], recipe, tables, work, current)
 
 
 def _write_parquet(frame: pl.DataFrame, target: Path) -> None:
@@ -173,9 +185,17 @@ def _leaks(present: dict[str, TaskBuilder], work: WorkDir) -> pl.DataFrame:
 
 
 def run_render(
-    recipe: Recipe, work: WorkDir, chosen: list[TaskBuilder], progress: bool = True
+    recipe: Recipe,
+    work: WorkDir,
+    chosen: list[TaskBuilder],
+    progress: bool = True,
+    engine: Engine | None = None,
 ) -> RenderResult:
-    """Select and render the chosen tasks (reusing what is up to date), then report every task present."""
+    """Select and render the chosen tasks (reusing what is up to date), then report every task present.
+
+    The selections run on `engine` (default: this process, one task after the other), each task's
+    on its own; the cross-task steps and rendering follow here.
+    """
     tables, manifest = load_source_tables(work.root, recipe.name)  # before anything is created
     work.ensure_writable()
     known = builders()
@@ -192,15 +212,21 @@ def run_render(
         runnable.append(builder)
     built: list[str] = []
     reused: list[str] = []
+    pending: list[tuple[str, str]] = []  # (task, selection stamp) to select
     try:
-        for builder in tqdm(runnable, desc="select", unit="task", disable=not progress):
+        for builder in runnable:
             current = selection_stamp(builder, recipe, manifest)
             record = work.try_record(SelectionRecord, work.selection_record(builder.abbr))
             if record is not None and record.stamp == current and work.intact(builder.abbr):
                 reused.append(builder.abbr)
-                continue
-            _select(builder, recipe, tables, work, current)
-            built.append(builder.abbr)
+            else:
+                pending.append((builder.abbr, current))
+        selecting = (engine or LocalEngine()).map(partial(_select_unit, recipe, work), pending)
+        with closing(selecting) as selections:  # on an error, the selections not started are dropped
+            done = tqdm(selections, total=len(pending), desc="select", unit="task", disable=not progress)
+            for (abbr, _), (_, where) in zip(pending, done, strict=True):
+                logger().info("selected %s on %s", abbr, where)
+                built.append(abbr)
         records = _present(known, work)
         started = time.perf_counter()
         leaks = _leaks({abbr: known[abbr] for abbr in records}, work)

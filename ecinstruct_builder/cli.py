@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__
+from .engine import ENGINES, open_engine
 from .errors import EcbuildError, UsageError
 from .evaluate.command import eval_command
 from .publish.command import export_command, push_command, samples_command
@@ -68,6 +69,32 @@ def recipe_option(func: Any) -> Any:
     )(func)
 
 
+def engine_options(func: Any) -> Any:
+    """`--engine`, `--ray-address` and `--ray-cpus` (see engine.py), shared by fetch and render."""
+    func = click.option(
+        "--ray-cpus",
+        type=click.IntRange(min=1),
+        default=None,
+        help="CPUs of the local Ray cluster --engine ray starts (default: every core).",
+    )(func)
+    func = click.option(
+        "--ray-address",
+        default=None,
+        metavar="ADDR",
+        help="With --engine ray: join this running cluster (HOST:PORT of its head, or auto) "
+        "instead of starting a local one.",
+    )(func)
+    return click.option(
+        "--engine",
+        "engine_name",
+        type=click.Choice(ENGINES),
+        default="local",
+        show_default=True,
+        help="Where the work runs: local (this process) or ray (Ray tasks; "
+        'needs pip install "ecinstruct-builder[ray]"). Same output either way.',
+    )(func)
+
+
 @click.group(cls=Ecbuild, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="ecbuild")
 def main() -> None:
@@ -97,9 +124,18 @@ def main() -> None:
     default=None,
     help="Read the original files you already have from this folder (upstream file names).",
 )
+@engine_options
 @json_option
 @output_options
-def fetch(recipe_name: str, workdir: Path, source_dir: Path | None, as_json: bool) -> None:
+def fetch(
+    recipe_name: str,
+    workdir: Path,
+    source_dir: Path | None,
+    engine_name: str,
+    ray_address: str | None,
+    ray_cpus: int | None,
+    as_json: bool,
+) -> None:
     """Read the recipe's sources into normalised Parquet tables under WORKDIR/sources/.
 
     \b
@@ -121,6 +157,8 @@ def fetch(recipe_name: str, workdir: Path, source_dir: Path | None, as_json: boo
       ecbuild fetch
       ecbuild fetch --recipe ecinstruct --source-dir ~/data/raw --workdir runs/full
       ecbuild fetch --json | jq .tables
+      ecbuild fetch --engine ray --source-dir ~/data/raw     # files read as tasks on a local Ray cluster
+      ecbuild fetch --engine ray --ray-address head:6379 --source-dir /shared/raw --workdir /shared/run
     """
     from .config import load_recipe
     from .fetch import manual_downloads, run_fetch
@@ -134,7 +172,8 @@ def fetch(recipe_name: str, workdir: Path, source_dir: Path | None, as_json: boo
             click.secho("these files cannot be downloaded automatically:", fg="yellow", err=True)
             for step in steps:
                 click.echo(f"  - {step}", err=True)
-    result = run_fetch(recipe, workdir, source_dir, progress=show_progress())
+    with open_engine(engine_name, ray_address, ray_cpus) as engine:
+        result = run_fetch(recipe, workdir, source_dir, progress=show_progress(), engine=engine)
     quarantine = WorkDir(workdir).quarantine_path
     if as_json:
         echo_json(
@@ -181,10 +220,18 @@ def fetch(recipe_name: str, workdir: Path, source_dir: Path | None, as_json: boo
     default=None,
     help="A folder of your own template files (<ABBR>.toml) replacing the bundled wording of those tasks.",
 )
+@engine_options
 @json_option
 @output_options
 def render(
-    recipe_name: str, workdir: Path, task_spec: str, templates_dir: Path | None, as_json: bool
+    recipe_name: str,
+    workdir: Path,
+    task_spec: str,
+    templates_dir: Path | None,
+    engine_name: str,
+    ray_address: str | None,
+    ray_cpus: int | None,
+    as_json: bool,
 ) -> None:
     """Build, split and render tasks into WORKDIR/dataset/, with a report in WORKDIR/reports/.
 
@@ -197,6 +244,8 @@ def render(
       ecbuild render --task all
       ecbuild render --task SA,PRP --workdir runs/full --recipe ecinstruct
       ecbuild render --templates my-wording/     # your own instructions for some tasks
+      ecbuild render --engine ray --ray-cpus 4    # tasks selected in parallel on a local Ray cluster
+      ecbuild render --engine ray --ray-address auto --workdir /shared/run   # join a running cluster
     """
     import dataclasses
 
@@ -209,7 +258,8 @@ def render(
         recipe = dataclasses.replace(recipe, templates=templates_dir.resolve())
     chosen = resolve_tasks(task_spec)
     log_recipe(recipe, workdir)
-    result = run_render(recipe, WorkDir(workdir), chosen, progress=show_progress())
+    with open_engine(engine_name, ray_address, ray_cpus) as engine:
+        result = run_render(recipe, WorkDir(workdir), chosen, progress=show_progress(), engine=engine)
     summary = render_summary(result, recipe, [b.abbr for b in chosen], WorkDir(workdir))
     if as_json:
         echo_json(summary)

@@ -13,8 +13,9 @@ import os
 import shutil
 import time
 from collections import Counter
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import polars as pl
 from tqdm import tqdm
 
 from .config import Recipe
+from .engine import Engine, LocalEngine, Placement
 from .errors import EcbuildError
 from .io import atomic_path, require_readable, sha256_file, write_json
 from .paths import raw_sources_dir
@@ -35,6 +37,7 @@ from .sources.layout import (
     no_input_note,
     synthetic_origin,
 )
+from .verbosity import logger
 from .workdir import MANIFEST, QUARANTINE, WorkDir, stamp
 
 # Files read at once, over all sources: each file's reading already overlaps decompression and
@@ -116,7 +119,7 @@ class FileRead:
     rows: Counter[str]
     quarantine: Quarantine
     sha256: str
-    started: float  # time.perf_counter()
+    started: float  # time.time(): a worker's clock, comparable with the caller's on one machine
     seconds: float
 
 
@@ -126,7 +129,7 @@ def read_file_parts(
     """One file into parts under `staging/<table>/`, named by its index so that the parts of all
     files sort in file order; its rows per table and its own quarantine. It touches nothing shared,
     so files can be read in any order and on any worker."""
-    started = time.perf_counter()
+    started, clock = time.time(), time.perf_counter()
     rows: Counter[str] = Counter()
     quarantine = Quarantine()
     for part, (table, frame) in enumerate(adapter.read_file(file, options, quarantine)):
@@ -136,7 +139,16 @@ def read_file_parts(
         rows[table] += _write_part(frame, staging / table / f"part-{index:05d}-{part:06d}.parquet")
     require_readable(file.path)  # a file another one's reader reads may be a FIFO: never hash that
     digest = sha256_file(file.path)
-    return FileRead(rows, quarantine, digest, started, time.perf_counter() - started)
+    return FileRead(rows, quarantine, digest, started, time.perf_counter() - clock)
+
+
+#: one file to read: its adapter, its index among the source's files, the file, options, parts folder
+ReadJob = tuple[SourceAdapter, int, InputFile, dict[str, Any], Path]
+
+
+def _read_job(job: ReadJob) -> FileRead:
+    """The unit of work an engine runs for fetch."""
+    return read_file_parts(*job)
 
 
 def _read_cost(file: InputFile) -> int:
@@ -145,21 +157,35 @@ def _read_cost(file: InputFile) -> int:
     return size * GZIP_COST if file.path.name.endswith(".gz") else size
 
 
-def _submit_reads(
-    pool: ThreadPoolExecutor, discovered: list[Discovered], staging: Path
-) -> list[list[Future[FileRead]]]:
-    """Every file of every source, the costliest first (so that no large file starts last and runs
-    alone at the end); the futures per source in file order."""
-    jobs = [
+def _read_all(
+    engine: Engine, discovered: list[Discovered], staging: Path, progress: bool
+) -> Iterator[list[tuple[FileRead, Placement]]]:
+    """Every file of every source on `engine`, the costliest first (so that no large file starts last
+    and runs alone at the end); each source's reads in file order, source after source in recipe
+    order, as soon as all of a source's files are read (the engine reads on meanwhile)."""
+    jobs: list[ReadJob] = [
         (adapter, index, file, options, staging / adapter.name)
         for adapter, options, _, files in discovered
         for index, file in enumerate(files)
     ]
-    futures: dict[int, Future[FileRead]] = {}
-    for job in sorted(range(len(jobs)), key=lambda j: -_read_cost(jobs[j][2])):
-        futures[job] = pool.submit(read_file_parts, *jobs[job])
-    ordered = iter(futures[job] for job in range(len(jobs)))
-    return [[next(ordered) for _ in files] for _, _, _, files in discovered]
+    order = sorted(range(len(jobs)), key=lambda j: -_read_cost(jobs[j][2]))
+    spans, start = [], 0  # each source's jobs
+    for *_, files in discovered:
+        spans.append(range(start, start + len(files)))
+        start += len(files)
+    done: dict[int, tuple[FileRead, Placement]] = {}
+    source = 0
+    bar = tqdm(total=len(jobs), desc="read files", unit="file", disable=not progress, leave=False)
+    # closed on the way out: on an error the files not started yet are not read
+    with bar, closing(engine.map(_read_job, [jobs[j] for j in order], FETCH_WORKERS)) as results:
+        for job, outcome in zip(order, results, strict=True):
+            done[job] = outcome
+            bar.update()
+            while source < len(spans) and all(j in done for j in spans[source]):
+                yield [done.pop(j) for j in spans[source]]
+                source += 1
+    for _ in spans[source:]:  # what is left has no files
+        yield []
 
 
 def _file_record(
@@ -225,26 +251,24 @@ class _SourceTables:
         adapter: SourceAdapter,
         options: dict[str, Any],
         files: list[InputFile],
-        reads: list[Future[FileRead]],
+        reads: list[tuple[FileRead, Placement]],
     ) -> None:
-        """Wait for a source's files in file order, merging their quarantines in that order (as one
-        file after the other would give them), then write its tables from their parts."""
-        records, done = [], []
-        waiting = tqdm(
-            reads, desc=f"read {adapter.name}", unit="file", disable=not self.progress, leave=False
-        )
-        for file, future in zip(files, waiting, strict=True):
-            read = future.result()
+        """Take a source's reads in file order, merging their quarantines in that order (as one file
+        after the other would give them), then write its tables from their parts."""
+        records = []
+        for file, (read, where) in zip(files, reads, strict=True):
+            logger().info("read %s on %s", file.path, where)
             self.quarantine.merge(read.quarantine)
             if not sum(read.rows.values()) and read.quarantine.per_file[str(file.path)]:
                 raise all_quarantined_error(file.path, read.quarantine)
             # encodings as noted so far: a file may note another's (ESCI reads its sources file)
             records.append(_file_record(adapter, file, self.root, read, self.quarantine))
-            done.append(read)
         tables = _finalize_tables(adapter, self.staging / adapter.name, self.out_dir)
         if (self.staging / adapter.name).exists():  # its parts are in the tables now
             shutil.rmtree(self.staging / adapter.name)
-        self.result.timings[adapter.name] = source_timing(records, tables, done)
+        timing = source_timing(records, tables, [read for read, _ in reads])
+        # where each file was read, in file order (a multi-node run shows the spread here)
+        self.result.timings[adapter.name] = {**timing, "ran_on": [asdict(where) for _, where in reads]}
         self.result.files += records
         # what a table was made from: the stamp later stages compare to decide on reuse
         digest = stamp("fetch", adapter.name, options, [(r["path"], r["sha256"]) for r in records])
@@ -261,9 +285,14 @@ class _SourceTables:
 
 
 def run_fetch(
-    recipe: Recipe, workdir: Path, source_dir: Path | None = None, progress: bool = True
+    recipe: Recipe,
+    workdir: Path,
+    source_dir: Path | None = None,
+    progress: bool = True,
+    engine: Engine | None = None,
 ) -> FetchResult:
-    """Fetch (or locate) the recipe's sources and write the normalised tables and the manifest.
+    """Fetch (or locate) the recipe's sources and write the normalised tables and the manifest;
+    the files are read on `engine` (default: this process, FETCH_WORKERS at a time).
 
     The tables are built in a staging folder that replaces `WORKDIR/sources/` only on success.
     """
@@ -279,16 +308,12 @@ def run_fetch(
             if not files:
                 result.skipped.append(no_input_note(adapter.name, folder, options))
             result.notices += [file.note for file in files if file.note]
-        with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
-            try:
-                reads = _submit_reads(pool, discovered, writer.staging)
-                # a source's tables are written here while the pool reads the next sources' files
-                for (adapter, options, _, files), futures in zip(discovered, reads, strict=True):
-                    if files:
-                        writer.finish(adapter, options, files, futures)
-            except BaseException:
-                pool.shutdown(cancel_futures=True)
-                raise
+        reading = _read_all(engine or LocalEngine(), discovered, writer.staging, progress)
+        with closing(reading):
+            # a source's tables are written here while the engine reads the next sources' files
+            for (adapter, options, _, files), reads in zip(discovered, reading, strict=True):
+                if files:
+                    writer.finish(adapter, options, files, reads)
         if writer.staging.exists():
             shutil.rmtree(writer.staging)
         quarantine.write(out_dir / QUARANTINE)
@@ -326,7 +351,7 @@ def source_timing(
     read (good + quarantined) and table rows written."""
     rows_in = sum(sum(r["rows"].values()) + r["quarantined"] for r in records)
     return {
-        "seconds": round(time.perf_counter() - min(read.started for read in reads), 3),
+        "seconds": round(time.time() - min(read.started for read in reads), 3),
         "read_seconds": round(sum(read.seconds for read in reads), 3),
         "files": len(records),
         "bytes": sum(r["bytes"] for r in records),

@@ -16,6 +16,8 @@ from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
 T = TypeVar("T")
 
+TIMINGS_HEADING = "## Stage timings"  # the last section of build.md: everything after it is timings
+
 
 @dataclass(frozen=True)
 class StageTiming:
@@ -240,7 +242,7 @@ def _timings_section(report: BuildReport) -> list[str]:
         for stage, t in task.timings.items()
     ]
     rows.append(["all", "cross-task leakage", f"{report.cross_task_leakage.seconds:.2f}", "–", "–"])
-    out = ["## Stage timings", ""]
+    out = [TIMINGS_HEADING, ""]
     out += [
         "Wall time of the run that built each task (the one part that differs between identical runs):",
         "",

@@ -36,11 +36,14 @@ from . import __version__
 from .errors import EcbuildError
 from .io import atomic_path
 from .paths import PACKAGE_DIR
-from .report import from_dict, to_json
+from .report import TIMINGS_HEADING, from_dict, to_json
 
 T = TypeVar("T")
 
 MANIFEST = "manifest.json"
+# keys of the manifest and reports that say how a run went (times, which process did what), not
+# what it made: two runs on other engines or machines differ there only
+RUN_SPECIFIC_KEYS = frozenset({"timings", "seconds", "ran_on"})
 QUARANTINE = "quarantine.parquet"
 
 
@@ -251,3 +254,33 @@ class WorkDir:
                 shutil.rmtree(staging, ignore_errors=True)
         if retired.exists():
             shutil.rmtree(retired)
+
+
+def _without_run_specific(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_run_specific(v) for k, v in value.items() if k not in RUN_SPECIFIC_KEYS}
+    if isinstance(value, list):
+        return [_without_run_specific(v) for v in value]
+    return value
+
+
+def differing_outputs(one: Path, other: Path) -> list[str]:
+    """The files of two work dirs that differ, or are in one only, run-specific parts aside: JSON
+    without `RUN_SPECIFIC_KEYS`, Markdown reports up to their timings; every other file byte for byte."""
+    names = {path.relative_to(root) for root in (one, other) for path in root.rglob("*") if path.is_file()}
+    differ = []
+    for name in sorted(names):
+        a, b = one / name, other / name
+        if not (a.is_file() and b.is_file()):
+            same = False
+        elif name.suffix == ".json":
+            same = _without_run_specific(json.loads(a.read_bytes())) == _without_run_specific(
+                json.loads(b.read_bytes())
+            )
+        elif name.suffix == ".md":
+            same = a.read_text().split(TIMINGS_HEADING)[0] == b.read_text().split(TIMINGS_HEADING)[0]
+        else:
+            same = a.read_bytes() == b.read_bytes()
+        if not same:
+            differ.append(str(name))
+    return differ

@@ -77,8 +77,8 @@ def test_optional_modules_are_imported_only_where_they_are_used() -> None:
     extras = set().union(*(_names(r) for r in PROJECT["optional-dependencies"].values()))
     at_load, anywhere = _imports()
     optional = {m for m in anywhere if not _distributions(m) & required}
-    assert {"matplotlib", "langdetect_rs"} <= optional  # the charts and langdetect-rs extras
-    assert {"matplotlib", "langdetect-rs"} <= extras
+    assert {"matplotlib", "langdetect_rs", "ray"} <= optional  # the charts, langdetect-rs and ray extras
+    assert {"matplotlib", "langdetect-rs", "ray"} <= extras
     assert {m: at_load[m] for m in optional if m in at_load} == {}
 
 

@@ -25,13 +25,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from functools import cache
+from functools import cache, partial
 from typing import Literal
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 from numba import njit, prange
 
+from ..engine import map_batches
 from ..errors import RecipeError
 from ..hashing import FNV_OFFSET, FNV_PRIME, hash_strings, mix64, string_buffers
 from ..schema import option
@@ -276,6 +278,29 @@ def signatures(hashes: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int
     return _signatures(hashes, offsets, a, b)
 
 
+def _sketch_batch(config: DedupConfig, batch: pa.Table) -> pa.Table:
+    """A batch of texts (column `text`) to their exact-duplicate digests and, with `near`, MinHash
+    signatures (a fixed-size list column `signature`)."""
+    hashes, offsets, digests = shingle_hashes(pl.Series(batch["text"]), config.unit, config.ngram)
+    columns = {"digest": pa.array(digests)}
+    if config.near:
+        sigs = signatures(hashes, offsets, config.num_perm, config.seed)
+        columns["signature"] = pa.FixedSizeListArray.from_arrays(pa.array(sigs.reshape(-1)), config.num_perm)
+    return pa.table(columns)
+
+
+def sketches(texts: pl.Series, config: DedupConfig) -> tuple[np.ndarray, np.ndarray | None]:
+    """Per text: its exact-duplicate digest and (with `near`) its MinHash signature, through the
+    engine's `map_batches` (each row's own, so any batching gives the same rows)."""
+    batch = pa.table({"text": texts.fill_null("").to_arrow(compat_level=pl.CompatLevel.oldest())})
+    out = map_batches(partial(_sketch_batch, config), batch)
+    digests = out["digest"].to_numpy()
+    if not config.near:
+        return digests, None
+    flat = out["signature"].combine_chunks().flatten().to_numpy()
+    return digests, flat.reshape(len(texts), config.num_perm)
+
+
 @njit(cache=True)
 def _band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     keys = np.empty((sigs.shape[0], bands), dtype=np.uint64)
@@ -389,14 +414,11 @@ class DuplicateIndex:
         """
         n = len(texts)
         positions = np.arange(self.size, self.size + n)
-        hashes, offsets, digests = shingle_hashes(texts, self.config.unit, self.config.ngram)
+        digests, sigs = sketches(texts, self.config)
         # a partition's hash is folded into every key, so rows of different partitions never meet
         salt = hash_strings(partitions) if partitions is not None else np.zeros(n, dtype=np.uint64)
         exact_hashes = (digests ^ salt).tolist() if self.config.exact else [None] * n
-        sigs = keys = None
-        if self.config.near:
-            sigs = signatures(hashes, offsets, self.config.num_perm, self.config.seed)
-            keys = band_keys(sigs, *self.config.bands) ^ salt[:, None]
+        keys = band_keys(sigs, *self.config.bands) ^ salt[:, None] if sigs is not None else None
         candidates = self._candidates(keys, sigs, positions) if keys is not None else {}
         verify = sigs is not None and self.config.verify != "off"
         tiered = sigs is not None and (self.config.length_thresholds or verify)
