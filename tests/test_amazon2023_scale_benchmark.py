@@ -1,24 +1,12 @@
 """The scale-plan benchmark's pieces: 2023-shaped files the adapter reads whole, and the 5-core."""
 
-import importlib.util
 import random
-import sys
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import polars as pl
-
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
-
-
-def load(name: str):
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
+from benchmark_modules import load
 
 scale = load("amazon2023_scale")
 

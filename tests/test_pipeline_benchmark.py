@@ -1,24 +1,13 @@
 """The pipeline benchmark's pieces: per-process peak memory, the notebook baseline, the tables."""
 
 import gzip
-import importlib.util
 import json
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
-
-
-def load(name: str):
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while the file runs
-    spec.loader.exec_module(module)
-    return module
-
+from benchmark_modules import load
 
 pipeline = load("pipeline")
 baseline = load("notebook_baseline")
