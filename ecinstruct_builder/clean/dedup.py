@@ -399,7 +399,11 @@ def _close_pairs(
                     out_rows.append(row)
                     out_others.append(other)
                     out_sims.append(value)
-    return np.array(out_rows[1:], dtype=np.int64), np.array(out_others[1:], dtype=np.int64), np.array(out_sims[1:])
+    return (
+        np.array(out_rows[1:], dtype=np.int64),
+        np.array(out_others[1:], dtype=np.int64),
+        np.array(out_sims[1:]),
+    )
 
 
 @dataclass(frozen=True)
@@ -522,7 +526,9 @@ class DuplicateIndex:
         earlier = self.keys.sort("kept")
         kept_positions = np.unique(earlier["kept"].to_numpy())
         table = np.vstack([sigs, *(self.sigs[int(k)][None] for k in kept_positions)])
-        entry_band = np.concatenate([earlier["band"].to_numpy(), np.tile(np.arange(bands, dtype=np.int32), n)])
+        entry_band = np.concatenate(
+            [earlier["band"].to_numpy(), np.tile(np.arange(bands, dtype=np.int32), n)]
+        )
         entry_key = np.concatenate([earlier["key"].to_numpy(), keys.reshape(-1)])
         entry_pos = np.concatenate([earlier["kept"].to_numpy(), np.repeat(positions.astype(np.int64), bands)])
         # an earlier row's signature sits after the chunk's own, in position order
@@ -532,7 +538,14 @@ class DuplicateIndex:
         order = np.lexsort((entry_pos, entry_key, entry_band))
         lowest = min([self.config.threshold, *(t for _, t in self.config.length_thresholds)])
         rows, others, similarity = _close_pairs(
-            entry_band[order], entry_key[order], entry_pos[order], entry_sig[order], table, self.size, n, lowest
+            entry_band[order],
+            entry_key[order],
+            entry_pos[order],
+            entry_sig[order],
+            table,
+            self.size,
+            n,
+            lowest,
         )
         by_pair = np.lexsort((others, rows))
         rows, others, similarity = rows[by_pair], others[by_pair], similarity[by_pair]

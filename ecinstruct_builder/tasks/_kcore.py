@@ -1,0 +1,153 @@
+"""SR's whole-source key pass: every user's history after the iterative k-core, as integer codes.
+
+The core repeats "drop users and items with fewer than k interactions" until nothing changes; each
+round depends on the previous one, over every rating of a category file. Done on strings (a
+group-by per round) it costs minutes at full size, so the ids are coded as integers once and each
+round is two `bincount`s over arrays that shrink as rows leave.
+
+Codes come from Polars' 64-bit hash of each id, numbered in a compiled hash table. Polars' hash
+may change between releases, but no output depends on its values: a second, independently seeded
+hash must agree within every code, and where it does not (two ids sharing a hash) the ids are coded
+from their strings instead. Codes are then renumbered in string order, so sorting by code is
+sorting by id, as the string-based build did.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from numba import njit
+
+from ..hashing import mix64
+
+SEEDS = (0x5EED, 0xC0DE)  # two independent hashes of one id: a code must agree on both
+
+
+@njit(cache=True)
+def _number(keys: np.ndarray, checks: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Codes 0..n-1 for the distinct `keys` in order of first appearance, the row where each first
+    appears, and whether every key's `checks` value is the same wherever the key occurs (else two
+    ids share a key)."""
+    size = 1
+    while size < 2 * len(keys) + 2:
+        size *= 2
+    mask = np.uint64(size - 1)
+    slot_key = np.zeros(size, dtype=np.uint64)
+    slot_check = np.zeros(size, dtype=np.uint64)
+    slot_code = np.full(size, -1, dtype=np.int64)
+    codes = np.empty(len(keys), dtype=np.int64)
+    first = np.empty(len(keys), dtype=np.int64)
+    n = 0
+    agree = True
+    for i in range(len(keys)):
+        at = mix64(keys[i]) & mask
+        while slot_code[at] >= 0 and slot_key[at] != keys[i]:
+            at = (at + np.uint64(1)) & mask
+        if slot_code[at] < 0:
+            slot_key[at], slot_check[at], slot_code[at] = keys[i], checks[i], n
+            first[n] = i
+            n += 1
+        elif slot_check[at] != checks[i]:
+            agree = False
+        codes[i] = slot_code[at]
+    return codes, first[:n], agree
+
+
+@njit(cache=True)
+def _first_of_each(user: np.ndarray, item: np.ndarray, time: np.ndarray) -> np.ndarray:
+    """True at the first row of every distinct (user, item, time): a repeated line is one interaction."""
+    size = 1
+    while size < 2 * len(user) + 2:
+        size *= 2
+    mask = np.uint64(size - 1)
+    slot_row = np.full(size, -1, dtype=np.int64)
+    first = np.zeros(len(user), dtype=np.bool_)
+    for i in range(len(user)):
+        key = mix64(mix64(np.uint64(user[i]) ^ mix64(np.uint64(item[i]))) ^ np.uint64(time[i]))
+        at = key & mask
+        while True:
+            row = slot_row[at]
+            if row < 0:
+                slot_row[at] = i
+                first[i] = True
+                break
+            if user[row] == user[i] and item[row] == item[i] and time[row] == time[i]:
+                break
+            at = (at + np.uint64(1)) & mask
+    return first
+
+
+def string_codes(ids: pl.Series) -> tuple[np.ndarray, pl.Series]:
+    """(code per row, the distinct ids in code order): codes number the ids in string order."""
+    codes, first_row, agree = _number(ids.hash(SEEDS[0]).to_numpy(), ids.hash(SEEDS[1]).to_numpy())
+    if not agree:  # two ids share a 64-bit hash: number them from the strings themselves
+        codes = (ids.rank("dense") - 1).cast(pl.Int64).to_numpy()
+        first_row = np.unique(codes, return_index=True)[1]
+    distinct = ids.gather(first_row)
+    n = len(first_row)
+    order = distinct.arg_sort().to_numpy()
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    return rank[codes], distinct.gather(order)
+
+
+def core_rows(user: np.ndarray, item: np.ndarray, core: int) -> np.ndarray:
+    """Positions of the interactions left by the iterative `core`-core on users and items."""
+    rows = np.arange(len(user))
+    users, items = user, item
+    while True:
+        user_count = np.bincount(users)
+        item_count = np.bincount(items)
+        keep = (user_count[users] >= core) & (item_count[items] >= core)
+        if keep.all():
+            return rows
+        rows, users, items = rows[keep], users[keep], items[keep]
+
+
+@dataclass(frozen=True)
+class Histories:
+    """Every user's first items in time order after the core, for one category file.
+
+    `users` and `items` are the distinct ids in string order (a code is a position in them); the
+    histories lie end to end in `entries` (item codes), user by user in code order, `starts` giving
+    where each user's begins (one more entry than users)."""
+
+    users: pl.Series
+    items: pl.Series
+    entries: np.ndarray
+    starts: np.ndarray
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.starts)
+
+
+def histories(interactions: pl.DataFrame, known: pl.Series, core: int, max_history: int) -> Histories:
+    """The histories of `interactions` (`user, item, timestamp`, one category file, ids not null)
+    with the `known` items (those with metadata) after the iterative core: each user's first
+    `max_history` distinct interactions by time, ties by item id."""
+    user, users = string_codes(interactions["user"])
+    item, items = string_codes(interactions["item"])
+    time = interactions["timestamp"].to_numpy()
+    admitted = items.is_in(known.implode()).to_numpy()[item]
+    distinct = np.flatnonzero(_first_of_each(user, item, time) & admitted)
+    kept = distinct[core_rows(user[distinct], item[distinct], core)]
+    user, item, time = user[kept], item[kept], time[kept]
+    order = np.lexsort((item, time, user))
+    user, item = user[order], item[order]
+    # a user's n-th interaction: its position minus where the user's run starts
+    run_start = np.flatnonzero(np.r_[True, user[1:] != user[:-1]]) if len(user) else np.zeros(0, np.int64)
+    counts = np.diff(np.r_[run_start, len(user)])
+    position = np.arange(len(user)) - np.repeat(run_start, counts)
+    head = position < max_history
+    user, item = user[head], item[head]
+    present = np.unique(user)  # users left after the core, in string order
+    lengths = np.minimum(counts, max_history)
+    return Histories(
+        users.gather(present),
+        items,
+        item,
+        np.r_[0, np.cumsum(lengths)].astype(np.int64),
+    )
