@@ -29,29 +29,27 @@ SEEDS = (0x5EED, 0xC0DE)  # two independent hashes of one id: a code must agree 
 def _number(keys: np.ndarray, checks: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
     """Codes 0..n-1 for the distinct `keys` in order of first appearance, the row where each first
     appears, and whether every key's `checks` value is the same wherever the key occurs (else two
-    ids share a key)."""
+    ids share a key). The table holds codes only (4 bytes a slot): a code's key is at its first row."""
     size = 1
     while size < 2 * len(keys) + 2:
         size *= 2
     mask = np.uint64(size - 1)
-    slot_key = np.zeros(size, dtype=np.uint64)
-    slot_check = np.zeros(size, dtype=np.uint64)
-    slot_code = np.full(size, -1, dtype=np.int64)
+    slots = np.full(size, -1, dtype=np.int32)
     codes = np.empty(len(keys), dtype=np.int64)
     first = np.empty(len(keys), dtype=np.int64)
     n = 0
     agree = True
     for i in range(len(keys)):
         at = mix64(keys[i]) & mask
-        while slot_code[at] >= 0 and slot_key[at] != keys[i]:
+        while slots[at] >= 0 and keys[first[slots[at]]] != keys[i]:
             at = (at + np.uint64(1)) & mask
-        if slot_code[at] < 0:
-            slot_key[at], slot_check[at], slot_code[at] = keys[i], checks[i], n
+        if slots[at] < 0:
+            slots[at] = n
             first[n] = i
             n += 1
-        elif slot_check[at] != checks[i]:
+        elif checks[first[slots[at]]] != checks[i]:
             agree = False
-        codes[i] = slot_code[at]
+        codes[i] = slots[at]
     return codes, first[:n], agree
 
 
@@ -79,18 +77,24 @@ def _first_of_each(user: np.ndarray, item: np.ndarray, time: np.ndarray) -> np.n
     return first
 
 
-def string_codes(ids: pl.Series) -> tuple[np.ndarray, pl.Series]:
-    """(code per row, the distinct ids in code order): codes number the ids in string order."""
+def id_codes(ids: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(code per row, the row where each code first appears): the distinct ids numbered in order
+    of appearance."""
     codes, first_row, agree = _number(ids.hash(SEEDS[0]).to_numpy(), ids.hash(SEEDS[1]).to_numpy())
     if not agree:  # two ids share a 64-bit hash: number them from the strings themselves
         codes = (ids.rank("dense") - 1).cast(pl.Int64).to_numpy()
         first_row = np.unique(codes, return_index=True)[1]
-    distinct = ids.gather(first_row)
-    n = len(first_row)
-    order = distinct.arg_sort().to_numpy()
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(n)
-    return rank[codes], distinct.gather(order)
+    return codes, first_row
+
+
+def in_string_order(ids: pl.Series, codes: np.ndarray, first_row: np.ndarray) -> tuple[np.ndarray, pl.Series]:
+    """(per code in `codes`, its rank among them in string order; those ids sorted)."""
+    present = np.unique(codes)
+    found = ids.gather(first_row[present])
+    order = found.arg_sort().to_numpy()
+    rank = np.zeros(len(first_row), dtype=np.int64)
+    rank[present[order]] = np.arange(len(present))
+    return rank[codes], found.gather(order)
 
 
 def core_rows(user: np.ndarray, item: np.ndarray, core: int) -> np.ndarray:
@@ -128,13 +132,16 @@ def histories(interactions: pl.DataFrame, known: pl.Series, core: int, max_histo
     """The histories of `interactions` (`user, item, timestamp`, one category file, ids not null)
     with the `known` items (those with metadata) after the iterative core: each user's first
     `max_history` distinct interactions by time, ties by item id."""
-    user, users = string_codes(interactions["user"])
-    item, items = string_codes(interactions["item"])
+    user, user_first = id_codes(interactions["user"])
+    item, item_first = id_codes(interactions["item"])
     time = interactions["timestamp"].to_numpy()
-    admitted = items.is_in(known.implode()).to_numpy()[item]
+    admitted = interactions["item"].gather(item_first).is_in(known.implode()).to_numpy()[item]
     distinct = np.flatnonzero(_first_of_each(user, item, time) & admitted)
     kept = distinct[core_rows(user[distinct], item[distinct], core)]
-    user, item, time = user[kept], item[kept], time[kept]
+    # only the ids left are put in string order (sorting every id of a big file costs seconds)
+    user, users = in_string_order(interactions["user"], user[kept], user_first)
+    item, items = in_string_order(interactions["item"], item[kept], item_first)
+    time = time[kept]
     order = np.lexsort((item, time, user))
     user, item = user[order], item[order]
     # a user's n-th interaction: its position minus where the user's run starts
@@ -143,10 +150,9 @@ def histories(interactions: pl.DataFrame, known: pl.Series, core: int, max_histo
     position = np.arange(len(user)) - np.repeat(run_start, counts)
     head = position < max_history
     user, item = user[head], item[head]
-    present = np.unique(user)  # users left after the core, in string order
     lengths = np.minimum(counts, max_history)
     return Histories(
-        users.gather(present),
+        users,
         items,
         item,
         np.r_[0, np.cumsum(lengths)].astype(np.int64),
