@@ -13,7 +13,7 @@ from ecinstruct_builder.select import TaskSelection, quota_frontier, select_task
 from ecinstruct_builder.tasks import builders
 from ecinstruct_builder.tasks.base import TaskBuilder
 
-GROUPED = ("SR", "PRP", "AVE")  # the builders that make their candidates group by group
+GROUPED = ("SR", "PRP", "AVE", "MPC", "PSI", "AP", "AG")  # builders making candidates group by group
 
 
 def whole(builder: TaskBuilder) -> TaskBuilder:
@@ -69,7 +69,10 @@ def test_quotas_past_the_source_build_everything_and_select_the_same_rows(demo_w
     sizes = Sizes(train=100_000, validation=20, test=20, test_ood=20)
     grouped, whole_build = selections(demo_workdir, tmp_path, abbr, sizes=sizes)
     assert grouped.selected.equals(whole_build.selected)
-    assert built(grouped) == built(whole_build)
+    if abbr == "AVE":  # held-out domains leave the in-domain splits: their other rows are not built
+        assert built(grouped) < built(whole_build)
+    else:
+        assert built(grouped) == built(whole_build)
 
 
 def test_filters_dropping_most_rows_move_the_frontier_on_and_select_the_same_rows(

@@ -492,10 +492,13 @@ class SequentialRecommendation(TaskBuilder):
     params_model = SrParams
 
     def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
-        grouped = self.grouped(tables, config, seed)
-        return grouped.build(grouped.keys["group_key"].unique())
+        by_user = self._by_user(tables, config, seed)
+        return by_user.build(by_user.keys["group_key"].unique())
 
     def grouped(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> GroupedCandidates:
+        return self._by_user(tables, config, seed)
+
+    def _by_user(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> GroupedCandidates:
         """Keys from the users after the core (a user is a group); the option pool stays whole."""
         index, items, person = self._users(tables, config)
         users = index.users.with_row_index("uid").with_columns(
