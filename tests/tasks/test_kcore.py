@@ -1,3 +1,5 @@
+import itertools
+
 import numpy as np
 import polars as pl
 
@@ -53,9 +55,7 @@ def test_histories_are_the_first_items_in_time_order_after_the_core():
     found = histories(frame, known, core=2, max_history=3)
     assert found.users.to_list() == ["u1", "u2"]
     starts = found.starts.tolist()
-    lines = [
-        found.items.gather(found.entries[a:b]).to_list() for a, b in zip(starts, starts[1:], strict=False)
-    ]
+    lines = [found.items.gather(found.entries[a:b]).to_list() for a, b in itertools.pairwise(starts)]
     # u1: i3 at time 1, then i1 and i2 tie at time 5 and go by id; u2's repeated line counts once
     assert lines == [["i3", "i1", "i2"], ["i3", "i1", "i2"]]
     shorter = histories(frame, known, core=2, max_history=2)
