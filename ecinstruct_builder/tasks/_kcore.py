@@ -26,15 +26,20 @@ SEEDS = (0x5EED, 0xC0DE)  # two independent hashes of one id: a code must agree 
 
 
 @njit(cache=True)
+def _empty_table(rows: int) -> tuple[np.ndarray, np.uint64]:
+    """An open-addressing table for `rows` keys (-1: free), at most half full, and its index mask."""
+    size = 1
+    while size < 2 * rows + 2:
+        size *= 2
+    return np.full(size, -1, dtype=np.int64), np.uint64(size - 1)
+
+
+@njit(cache=True)
 def _number(keys: np.ndarray, checks: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
     """Codes 0..n-1 for the distinct `keys` in order of first appearance, the row where each first
     appears, and whether every key's `checks` value is the same wherever the key occurs (else two
-    ids share a key). The table holds codes only (4 bytes a slot): a code's key is at its first row."""
-    size = 1
-    while size < 2 * len(keys) + 2:
-        size *= 2
-    mask = np.uint64(size - 1)
-    slots = np.full(size, -1, dtype=np.int32)
+    ids share a key). The table holds codes only: a code's key is at its first row."""
+    slots, mask = _empty_table(len(keys))
     codes = np.empty(len(keys), dtype=np.int64)
     first = np.empty(len(keys), dtype=np.int64)
     n = 0
@@ -56,11 +61,7 @@ def _number(keys: np.ndarray, checks: np.ndarray) -> tuple[np.ndarray, np.ndarra
 @njit(cache=True)
 def _first_of_each(user: np.ndarray, item: np.ndarray, time: np.ndarray) -> np.ndarray:
     """True at the first row of every distinct (user, item, time): a repeated line is one interaction."""
-    size = 1
-    while size < 2 * len(user) + 2:
-        size *= 2
-    mask = np.uint64(size - 1)
-    slot_row = np.full(size, -1, dtype=np.int64)
+    slot_row, mask = _empty_table(len(user))
     first = np.zeros(len(user), dtype=np.bool_)
     for i in range(len(user)):
         key = mix64(mix64(np.uint64(user[i]) ^ mix64(np.uint64(item[i]))) ^ np.uint64(time[i]))
