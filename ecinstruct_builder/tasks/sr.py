@@ -25,8 +25,8 @@ to N (from a small per-pool table built in Python). Such a walk never repeats a 
 no collisions to reject; at most three positions are excluded (the last three items), so 22 steps
 always yield 19 negatives when the pool has them. That is one list expansion of 22 integers per
 request, one anti-join and one group-by, all in Polars. The same hash places the target among the
-options. The iterative core is the only part that materialises rows: per category, because each
-round depends on the previous one.
+options. The iterative core is the only part that reads every rating: per category file, on
+integer codes of the ids (`_kcore.py`), and the histories stay codes until a user is built.
 """
 
 from __future__ import annotations
