@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -327,7 +327,8 @@ def _select_grouped(
         mark = selector.cleaner.mark()
         try:
             selected, report = selector.select(kept.filter(prefix), unbuilt)
-            return selected, report, kept, built.seconds
+            # the report counts every candidate built, offered or not (a hold-out's first groups)
+            return selected, replace(report, candidates=kept.height), kept, built.seconds
         except NotBuiltYet:
             selector.cleaner.rewind(mark)
             margin *= 2
