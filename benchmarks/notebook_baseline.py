@@ -44,8 +44,8 @@ from ecinstruct_builder.quarantine import Quarantine
 from ecinstruct_builder.sources.amazon2018 import Amazon2018
 from ecinstruct_builder.sources.base import InputFile
 from ecinstruct_builder.split import assign_buckets, assign_sides, assign_splits
+from ecinstruct_builder.tasks._kcore import core_rows, id_codes
 from ecinstruct_builder.tasks.sa import SentimentAnalysis
-from ecinstruct_builder.tasks.sr import k_core
 
 SEED = 1  # every eCeLLM notebook uses random_state 1
 REVIEW_LINES = 200_000  # SA read only the first 200,000 lines of each review file
@@ -155,14 +155,16 @@ def sa_ours(source_dir: Path) -> dict[str, Any]:
 
 
 def sr_ours(source_dir: Path) -> dict[str, Any]:
-    """The ratings adapter's checked Polars scan, then the SR builder's k-core, per category file."""
+    """The ratings adapter's checked Polars scan, then the SR key pass's k-core (ids numbered,
+    bincount rounds), per category file."""
     adapter, quarantine = Amazon2018(), Quarantine()
     rows_in = rows_out = 0
     for path in rating_files(source_dir):
         ((_, scan),) = adapter.read_file(InputFile(path, category=path.stem), {}, quarantine)
         ratings = scan.select("user", "item").collect(engine="streaming")
         rows_in += ratings.height
-        rows_out += k_core(ratings, CORE).height
+        users, items = id_codes(ratings["user"])[0], id_codes(ratings["item"])[0]
+        rows_out += len(core_rows(users, items, CORE))
     return {"rows_in": rows_in + len(quarantine), "rows_out": rows_out}
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,7 +30,15 @@ from .clean.stage import TaskCleaner
 from .clean.variants import variant_plan
 from .records import IND_EVAL_SPLITS, SPLITS
 from .report import HoldOutReport, Quota, SplitReport, StageTiming
-from .split import assign_buckets, assign_sides, assign_splits, by_row, eval_side_rows
+from .split import (
+    HoldOut,
+    assign_buckets,
+    assign_sides,
+    assign_splits,
+    by_row,
+    eval_side_rows,
+    held_out_domains,
+)
 from .tasks.base import GroupedCandidates, TaskBuilder
 
 if TYPE_CHECKING:
@@ -78,6 +86,7 @@ class Selector:
     split: SplitConfig
     cleaner: TaskCleaner
     store: CandidateStore | None = None
+    holdout: HoldOut | None = None  # settled before selection (`settle_holdout`), else from the rows
 
     def _full(self, rows: pl.DataFrame) -> pl.DataFrame:
         return self.store.attach(rows) if self.store is not None else rows
@@ -144,7 +153,9 @@ class Selector:
         `unbuilt` (`split`, `domain`): where candidates not built yet would be placed; a quota that
         would reach them raises NotBuiltYet.
         """
-        sided, held_rows, holdout = assign_sides(keys, self.builder, self.config, self.seed, self.split)
+        sided, held_rows, holdout = assign_sides(
+            keys, self.builder, self.config, self.seed, self.split, self.holdout
+        )
         self.cleaner.reject(self._full(held_rows), "split", "held_out_domain")
         placed = assign_splits(sided, self.split.fractions, exact=self.split.mode == "random")
         selected: list[pl.DataFrame] = []
@@ -283,51 +294,105 @@ def _select_grouped(
     alone would fill each quota (with a margin for the rows the filters drop) and moves on, the
     margin doubling, while a quota reaches past it. Selection then runs again from the start on
     the rows up to the frontier (the cheap steps are not repeated): a prefix of the whole-source
-    order, so its result is the one selecting from every candidate would give.
+    order, so its result is the one selecting from every candidate would give. A hold-out is
+    settled first (`settle_holdout`), and its evaluation rows are all offered.
     Returns the selection, its report, the key rows built and the seconds spent building.
     """
     builder, seed, fractions = selector.builder, selector.seed, selector.split.fractions
-    keyed = assign_buckets(grouped.keys, seed, builder.abbr).with_row_index("_key")
+    keyed = assign_buckets(grouped.keys, seed, builder.abbr)
+    built = GroupBuilder(grouped, selector)
     if builder.ood_axis == "holdout":
-        # a hold-out counts the evaluation side's rows of whole domains: that side's groups are built
-        # first and its rows all offered; the other rows are placed in-domain, where they go unless
-        # held out
-        ahead = eval_side_rows(keyed, fractions)
-        rest = keyed.filter(~pl.col("_key").is_in(ahead["_key"].implode())).with_columns(side=pl.lit("IND"))
+        selector.holdout = settle_holdout(keyed, built, selector)
+        held = pl.col("domain").is_in(list(selector.holdout.domains))
+        # rows of held-out domains: their evaluation rows are built and offered whole, the others
+        # leave the in-domain splits
+        rest = keyed.filter(~held).with_columns(side=pl.lit("IND"))
     else:
-        ahead = keyed.head(0)
+        held = pl.lit(False)
         rest = assign_sides(keyed, builder, selector.config, seed, selector.split)[0]
     placed = assign_splits(rest, fractions)
-    parts: list[pl.DataFrame] = []
-    done = keyed["group_key"].head(0)
     frontier = -1.0
     margin = FRONTIER_MARGIN
-    build_seconds = 0.0
     while True:
         reach = quota_frontier(placed, selector.config, selector.builder, margin)
         frontier = reach if reach > frontier else 1.0  # no further the key rows can tell: every group
-        building = time.perf_counter()
-        wanted = pl.concat([ahead["group_key"], placed.filter(pl.col("order") <= frontier)["group_key"]])
-        wanted = wanted.unique()
-        groups = wanted.filter(~wanted.is_in(done.implode())).sort()
-        if not groups.is_empty() or not parts:
-            parts.append(_store(selector.store, selector.cleaner, grouped.build(groups), builder))
-        done = pl.concat([done, groups])
-        build_seconds += time.perf_counter() - building
-        kept = pl.concat(parts)
+        built.build(placed.filter(pl.col("order") <= frontier)["group_key"])
+        kept = built.rows()
         # only a prefix of the selection order is offered (rows of built groups past the frontier
         # wait for it), so what selection takes is what it takes from every candidate
-        prefix = pl.col("order") <= frontier
-        if not ahead.is_empty():
-            prefix |= pl.col(ROW).is_in(eval_side_rows(kept, fractions)[ROW].implode())
+        prefix = (pl.col("order") <= frontier) | pl.col(ROW).is_in(
+            eval_side_rows(kept, fractions).filter(held)[ROW].implode()
+        )
         unbuilt = placed.filter(pl.col("order") > frontier).select("split", "domain").unique()
         mark = selector.cleaner.mark()
         try:
             selected, report = selector.select(kept.filter(prefix), unbuilt)
-            return selected, report, kept, build_seconds
+            # the report counts every candidate built, offered or not (a hold-out's first groups)
+            return selected, replace(report, candidates=kept.height), kept, built.seconds
         except NotBuiltYet:
             selector.cleaner.rewind(mark)
             margin *= 2
+
+
+@dataclass
+class GroupBuilder:
+    """The groups of a task built so far, their candidates in the selector's store."""
+
+    grouped: GroupedCandidates
+    selector: Selector
+    parts: list[pl.DataFrame] = field(default_factory=list)  # key rows of each build
+    done: set[str] = field(default_factory=set)
+    seconds: float = 0.0
+
+    def build(self, groups: pl.Series) -> None:
+        """Build the candidates of the groups not built yet."""
+        started = time.perf_counter()
+        groups = groups.unique()
+        new = groups.filter(~groups.is_in(pl.Series(list(self.done), dtype=pl.String).implode())).sort()
+        if not new.is_empty() or not self.parts:
+            self.parts.append(
+                _store(
+                    self.selector.store,
+                    self.selector.cleaner,
+                    self.grouped.build(new),
+                    self.selector.builder,
+                )
+            )
+        self.done.update(new.to_list())
+        self.seconds += time.perf_counter() - started
+
+    def rows(self) -> pl.DataFrame:
+        return pl.concat(self.parts)
+
+
+def settle_holdout(keyed: pl.DataFrame, built: GroupBuilder, selector: Selector) -> HoldOut:
+    """The hold-out of whole domains, as taking it from every candidate gives, building only what
+    it reads: a domain's evaluation rows are counted only for the domains it may take (built
+    whole, one at a time, in its order), and the other domains need one candidate left after the
+    cheap filters to count as present (their first evaluation group, or all of them if none is
+    left)."""
+    builder, split = selector.builder, selector.split
+    evaluation = eval_side_rows(keyed, split.fractions).sort("order", "group_key")
+    whole: set[str] = set()
+    while True:
+        sample = evaluation.filter(~pl.col("domain").is_in(list(whole))).unique("domain", keep="first")
+        built.build(
+            pl.concat(
+                [sample["group_key"], evaluation.filter(pl.col("domain").is_in(list(whole)))["group_key"]]
+            )
+        )
+        present = eval_side_rows(built.rows(), split.fractions)["domain"].unique()
+        missing = set(sample["domain"]) - set(present)
+        if missing:  # no candidate of the first group left: only the whole domain tells
+            whole |= missing
+            continue
+        holdout = held_out_domains(
+            built.rows(), selector.config.sizes.test_ood or 0, selector.seed, builder.abbr, split
+        )
+        partial = [d for d in holdout.domains if d not in whole]
+        if not partial:  # every domain it takes was counted whole, so it takes what it would from all
+            return holdout
+        whole.add(partial[0])
 
 
 def quota_frontier(placed: pl.DataFrame, config: TaskConfig, builder: TaskBuilder, margin: float) -> float:

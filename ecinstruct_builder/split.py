@@ -122,14 +122,23 @@ def held_out_domains(
 
 
 def assign_sides(
-    candidates: pl.DataFrame, builder: TaskBuilder, task: TaskConfig, seed: int, split: SplitConfig
+    candidates: pl.DataFrame,
+    builder: TaskBuilder,
+    task: TaskConfig,
+    seed: int,
+    split: SplitConfig,
+    held: HoldOut | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, HoldOut | None]:
     """Add `side` ("IND" / "OOD"). Returns the sided rows, the rows a hold-out removes from the
     in-domain splits (for the rejects) and the hold-out; rows of domains the recipe does not use
-    are dropped (they are outside the build, not rejected)."""
+    are dropped (they are outside the build, not rejected).
+
+    `held`: the hold-out when it was settled beforehand (on candidates built for it), else it is
+    taken from `candidates`."""
     none = candidates.head(0)
     if builder.ood_axis == "holdout":
-        held = held_out_domains(candidates, task.sizes.test_ood or 0, seed, builder.abbr, split)
+        if held is None:
+            held = held_out_domains(candidates, task.sizes.test_ood or 0, seed, builder.abbr, split)
         held_mask = pl.col("domain").is_in(list(held.domains))
         # held-out values leave train/validation/test entirely; only their test rows are OOD
         eval_ids = eval_side_rows(candidates, split.fractions).filter(held_mask)["candidate_id"]

@@ -45,7 +45,6 @@ from ..schema import option
 FALSE_POSITIVE_WEIGHT = 0.05
 FALSE_NEGATIVE_WEIGHT = 0.95
 _GRID = 1001  # integration points on each side of the threshold (the curves are smooth)
-_PAIR_BLOCK = 1 << 16  # candidate pairs compared at once (two 32 MB gathers at 128 permutations)
 
 
 @cache
@@ -379,6 +378,59 @@ def one_edit_apart(a: Sequence[str], b: Sequence[str], config: DedupConfig) -> i
     return replaced if close else None
 
 
+@njit(cache=True)
+def _close_pairs(
+    band: np.ndarray,
+    key: np.ndarray,
+    pos: np.ndarray,
+    sig_row: np.ndarray,
+    table: np.ndarray,
+    first: int,
+    n: int,
+    lowest: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The (row, earlier row, similarity) pairs, by row, of the chunk's
+    rows (positions `first`..`first + n - 1`) with every earlier entry of a band bucket they share,
+    at or above `lowest`. Entries come sorted by band, key and position; `sig_row` points into
+    `table` (the chunk's signatures first, one per row)."""
+    total = len(band)
+    # each chunk row's entries, by the bucket (run of equal band and key) they open
+    bucket_start = np.empty(total, dtype=np.int64)
+    start = 0
+    for i in range(total):
+        if i > 0 and (band[i] != band[i - 1] or key[i] != key[i - 1]):
+            start = i
+        bucket_start[i] = start
+    entries_of = np.argsort(pos, kind="mergesort")  # stable: a row's entries stay in bucket order
+    lo = np.searchsorted(pos[entries_of], np.arange(first, first + n))
+    hi = np.searchsorted(pos[entries_of], np.arange(first, first + n), side="right")
+    seen = np.full(first + n, -1, dtype=np.int64)
+    num_perm = table.shape[1]
+    out_rows, out_others, out_sims = [0], [0], [0.0]  # typed by their first items, dropped below
+    for r in range(n):
+        row = first + r
+        for j in range(lo[r], hi[r]):
+            entry = entries_of[j]
+            for m in range(bucket_start[entry], entry):  # the bucket's earlier positions
+                other = pos[m]
+                if seen[other] == row:
+                    continue
+                seen[other] = row
+                same = 0
+                for p in range(num_perm):
+                    same += table[r, p] == table[sig_row[m], p]
+                value = same / num_perm
+                if value >= lowest:
+                    out_rows.append(row)
+                    out_others.append(other)
+                    out_sims.append(value)
+    return (
+        np.array(out_rows[1:], dtype=np.int64),
+        np.array(out_others[1:], dtype=np.int64),
+        np.array(out_sims[1:]),
+    )
+
+
 @dataclass(frozen=True)
 class Match:
     kind: str  # "exact" or "near"
@@ -486,39 +538,43 @@ class DuplicateIndex:
         self, keys: np.ndarray, sigs: np.ndarray, positions: np.ndarray
     ) -> dict[int, list[tuple[int, float]]]:
         """Per new row: earlier rows (kept before, or earlier in this chunk) sharing a band key, with
-        their estimated similarity, only those at or above the lowest threshold in use."""
-        chunk = _key_frame(keys, positions).rename({"kept": "row"})
-        earlier_kept = chunk.join(self.keys, on=["band", "key"]).select("row", "kept")
-        within = chunk.join(chunk.rename({"row": "kept"}), on=["band", "key"]).filter(
-            pl.col("kept") < pl.col("row")
+        their estimated similarity, only those at or above the lowest threshold in use.
+
+        A low threshold bands into many short bands, and templated texts then share a band with
+        hundreds of rows each: the pairs are walked in compiled code, each one compared once, and
+        only the close ones are kept (listing every band's pairs first took gigabytes).
+        """
+        n, bands = keys.shape
+        earlier = self.keys.sort("kept")
+        kept_positions = np.unique(earlier["kept"].to_numpy())
+        table = np.vstack([sigs, *(self.sigs[int(k)][None] for k in kept_positions)])
+        entry_band = np.concatenate(
+            [earlier["band"].to_numpy(), np.tile(np.arange(bands, dtype=np.int32), n)]
         )
-        pairs = pl.concat([earlier_kept, within.select("row", "kept")]).unique().sort("row", "kept")
-        rows, others = pairs["row"].to_numpy(), pairs["kept"].to_numpy()
-        similarity = self._similarities(sigs, rows, others)
+        entry_key = np.concatenate([earlier["key"].to_numpy(), keys.reshape(-1)])
+        entry_pos = np.concatenate([earlier["kept"].to_numpy(), np.repeat(positions.astype(np.int64), bands)])
+        # an earlier row's signature sits after the chunk's own, in position order
+        entry_sig = np.concatenate(
+            [n + np.searchsorted(kept_positions, earlier["kept"].to_numpy()), np.repeat(np.arange(n), bands)]
+        )
+        order = np.lexsort((entry_pos, entry_key, entry_band))
         lowest = min([self.config.threshold, *(t for _, t in self.config.length_thresholds)])
-        close = similarity >= lowest
+        rows, others, similarity = _close_pairs(
+            entry_band[order],
+            entry_key[order],
+            entry_pos[order],
+            entry_sig[order],
+            table,
+            self.size,
+            n,
+            lowest,
+        )
+        by_pair = np.lexsort((others, rows))
+        rows, others, similarity = rows[by_pair], others[by_pair], similarity[by_pair]
         grouped: dict[int, list[tuple[int, float]]] = {}
-        for row, kept, value in zip(
-            rows[close].tolist(), others[close].tolist(), similarity[close].tolist(), strict=True
-        ):
+        for row, kept, value in zip(rows.tolist(), others.tolist(), similarity.tolist(), strict=True):
             grouped.setdefault(row, []).append((kept, value))
         return grouped
-
-    def _similarities(self, sigs: np.ndarray, rows: np.ndarray, others: np.ndarray) -> np.ndarray:
-        """The share of equal MinHash values of each (new row, earlier row) pair, in blocks (a low
-        threshold bands into many short bands, which pair a row with hundreds of others)."""
-        earlier = np.unique(others[others < self.size])
-        # earlier rows not in `sigs` were dropped as duplicates; their pairs are skipped later
-        table = np.vstack(
-            [sigs, *(self.sigs.get(int(k), np.zeros(sigs.shape[1], sigs.dtype))[None] for k in earlier)]
-        )
-        at = np.where(others >= self.size, others - self.size, len(sigs) + np.searchsorted(earlier, others))
-        out = np.empty(len(rows), dtype=np.float64)
-        for start in range(0, len(rows), _PAIR_BLOCK):
-            block = slice(start, start + _PAIR_BLOCK)
-            same = sigs[rows[block] - self.size] == table[at[block]]
-            out[block] = same.sum(axis=1) / sigs.shape[1]
-        return out
 
     def _sharing(self, keys: list[int]) -> dict[int, None]:
         """Kept rows sharing one of these sentences, in order of their position, leaving out

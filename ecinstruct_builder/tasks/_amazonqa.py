@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from .base import TaskBuilder, stable_id_expr
+from .base import GroupedCandidates, TaskBuilder, grouped_rows, stable_id_expr
 
 if TYPE_CHECKING:
     from ..config import TaskConfig
@@ -59,4 +59,15 @@ def qa_candidates(builder: TaskBuilder, rows: pl.LazyFrame, label: pl.Expr) -> p
             document=document,
         )
         .cast(builder.schema())
+    )
+
+
+def qa_groups(builder: TaskBuilder, rows: pl.LazyFrame, label: pl.Expr) -> GroupedCandidates:
+    """`qa_candidates` product by product (a product is a group)."""
+    return grouped_rows(
+        rows,
+        "asin",
+        pl.col("category"),
+        pl.col("split"),
+        lambda chosen: qa_candidates(builder, chosen, label),
     )

@@ -12,7 +12,7 @@ from typing import Literal
 import polars as pl
 
 from ..schema import option
-from .base import TaskBuilder, stable_id_expr
+from .base import GroupedCandidates, TaskBuilder, grouped_rows, stable_id_expr
 
 SOURCE = "esci"
 TABLE = "esci"
@@ -64,4 +64,17 @@ def query_product_candidates(
             product_title=pl.col("product_title"),
         )
         .cast(builder.schema())
+    )
+
+
+def query_product_groups(
+    builder: TaskBuilder, rows: pl.LazyFrame, label: pl.Expr, options: list[str]
+) -> GroupedCandidates:
+    """`query_product_candidates` product by product (a product is a group)."""
+    return grouped_rows(
+        rows,
+        "product_id",
+        pl.lit(None, dtype=pl.String),
+        official_split(),
+        lambda chosen: query_product_candidates(builder, chosen, label, options),
     )

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
-from ._amazonqa import TABLE, qa_candidates, qa_rows
-from .base import AnswerFormat, PaperResult, TaskBuilder
+from ._amazonqa import TABLE, qa_candidates, qa_groups, qa_rows
+from .base import AnswerFormat, GroupedCandidates, PaperResult, TaskBuilder
 
 if TYPE_CHECKING:
     from ..config import TaskConfig
@@ -48,12 +48,21 @@ class AnswerGeneration(TaskBuilder):
     language_fields = ("document",)  # the reviews and answers
 
     def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
-        gold = pl.col("gold_answer")
-        rows = (
-            qa_rows(tables, config)
-            .filter((pl.col("question_type") == "descriptive") & (pl.col("is_answerable") == 1))
-            .with_columns(gold_answer=gold_answer())
-            # No answer with a helpful vote (or a best of 0 votes): no trustworthy gold answer, skip.
-            .filter(gold.struct.field("helpful").list.get(0, null_on_oob=True) > 0)
-        )
-        return qa_candidates(self, rows, gold.struct.field("answer_text"))
+        return qa_candidates(self, _answered(tables, config), GOLD.struct.field("answer_text"))
+
+    def grouped(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> GroupedCandidates:
+        return qa_groups(self, _answered(tables, config), GOLD.struct.field("answer_text"))
+
+
+GOLD = pl.col("gold_answer")
+
+
+def _answered(tables: dict[str, pl.LazyFrame], config: TaskConfig) -> pl.LazyFrame:
+    """Descriptive answerable questions with a gold answer (`gold_answer`)."""
+    return (
+        qa_rows(tables, config)
+        .filter((pl.col("question_type") == "descriptive") & (pl.col("is_answerable") == 1))
+        .with_columns(gold_answer=gold_answer())
+        # No answer with a helpful vote (or a best of 0 votes): no trustworthy gold answer, skip.
+        .filter(GOLD.struct.field("helpful").list.get(0, null_on_oob=True) > 0)
+    )

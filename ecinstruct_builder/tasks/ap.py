@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
-from ._amazonqa import TABLE, qa_candidates, qa_rows
-from .base import AnswerFormat, PaperResult, TaskBuilder
+from ._amazonqa import TABLE, qa_candidates, qa_groups, qa_rows
+from .base import AnswerFormat, GroupedCandidates, PaperResult, TaskBuilder
 
 if TYPE_CHECKING:
     from ..config import TaskConfig
+
+AP_LABEL = pl.when(pl.col("is_answerable") == 1).then(pl.lit("yes")).otherwise(pl.lit("no"))
 
 
 class AnswerabilityPrediction(TaskBuilder):
@@ -33,5 +35,7 @@ class AnswerabilityPrediction(TaskBuilder):
     language_fields = ("document",)  # the reviews and answers
 
     def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
-        label = pl.when(pl.col("is_answerable") == 1).then(pl.lit("yes")).otherwise(pl.lit("no"))
-        return qa_candidates(self, qa_rows(tables, config), label)
+        return qa_candidates(self, qa_rows(tables, config), AP_LABEL)
+
+    def grouped(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> GroupedCandidates:
+        return qa_groups(self, qa_rows(tables, config), AP_LABEL)

@@ -96,6 +96,19 @@ class GroupedCandidates:
     build: Callable[[pl.Series], pl.LazyFrame]
 
 
+def grouped_rows(
+    rows: pl.LazyFrame,
+    group: str,
+    domain: pl.Expr,
+    official_split: pl.Expr,
+    make: Callable[[pl.LazyFrame], pl.LazyFrame],
+) -> GroupedCandidates:
+    """Candidates made one per source row, grouped by the row's `group` column: the keys read
+    only the key columns of every row, `build` makes the candidates of the rows of some groups."""
+    keys = rows.select(group_key=pl.col(group), domain=domain, official_split=official_split).collect()
+    return GroupedCandidates(keys, lambda groups: make(rows.filter(pl.col(group).is_in(groups.implode()))))
+
+
 def stable_id(*parts: object) -> str:
     """A short deterministic id (16 hex digits) from its parts, the same on every platform."""
     return stable_hex(*parts)

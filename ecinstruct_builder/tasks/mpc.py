@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
-from ._esci import LABELS, TABLE, EsciParams, esci_rows, query_product_candidates
-from .base import AnswerFormat, PaperResult, TaskBuilder
+from ._esci import LABELS, TABLE, EsciParams, esci_rows, query_product_candidates, query_product_groups
+from .base import AnswerFormat, GroupedCandidates, PaperResult, TaskBuilder
 
 if TYPE_CHECKING:
     from ..config import TaskConfig
@@ -21,6 +21,8 @@ MPC_OPTIONS = [
     "C: Complement: the product does not answer the query itself but goes together with what was asked for.",
     "D: Irrelevant: the product has nothing to do with the query or fails a central part of it.",
 ]
+
+MPC_LABEL = pl.col("esci_label").replace_strict(dict(zip(LABELS, MPC_OPTIONS, strict=True)))
 
 
 class MulticlassProductClassification(TaskBuilder):
@@ -46,5 +48,8 @@ class MulticlassProductClassification(TaskBuilder):
 
     def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
         params: EsciParams = config.params
-        label = pl.col("esci_label").replace_strict(dict(zip(LABELS, MPC_OPTIONS, strict=True)))
-        return query_product_candidates(self, esci_rows(tables, params.locale), label, MPC_OPTIONS)
+        return query_product_candidates(self, esci_rows(tables, params.locale), MPC_LABEL, MPC_OPTIONS)
+
+    def grouped(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> GroupedCandidates:
+        params: EsciParams = config.params
+        return query_product_groups(self, esci_rows(tables, params.locale), MPC_LABEL, MPC_OPTIONS)

@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
-from ._esci import TABLE, EsciParams, esci_rows, query_product_candidates
-from .base import AnswerFormat, PaperResult, TaskBuilder
+from ._esci import TABLE, EsciParams, esci_rows, query_product_candidates, query_product_groups
+from .base import AnswerFormat, GroupedCandidates, PaperResult, TaskBuilder
 
 if TYPE_CHECKING:
     from ..config import TaskConfig
+
+PSI_LABEL = pl.when(pl.col("esci_label") == "S").then(pl.lit("yes")).otherwise(pl.lit("no"))
 
 
 class ProductSubstituteIdentification(TaskBuilder):
@@ -38,5 +40,8 @@ class ProductSubstituteIdentification(TaskBuilder):
 
     def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
         params: EsciParams = config.params
-        label = pl.when(pl.col("esci_label") == "S").then(pl.lit("yes")).otherwise(pl.lit("no"))
-        return query_product_candidates(self, esci_rows(tables, params.locale), label, [])
+        return query_product_candidates(self, esci_rows(tables, params.locale), PSI_LABEL, [])
+
+    def grouped(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> GroupedCandidates:
+        params: EsciParams = config.params
+        return query_product_groups(self, esci_rows(tables, params.locale), PSI_LABEL, [])

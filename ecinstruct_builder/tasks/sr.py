@@ -25,8 +25,8 @@ to N (from a small per-pool table built in Python). Such a walk never repeats a 
 no collisions to reject; at most three positions are excluded (the last three items), so 22 steps
 always yield 19 negatives when the pool has them. That is one list expansion of 22 integers per
 request, one anti-join and one group-by, all in Polars. The same hash places the target among the
-options. The iterative core is the only part that materialises rows: per category, because each
-round depends on the previous one.
+options. The iterative core is the only part that reads every rating: per category file, on
+integer codes of the ids (`_kcore.py`), and the histories stay codes until a user is built.
 """
 
 from __future__ import annotations
@@ -38,10 +38,13 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 from polars.io.plugins import register_io_source
 
+from ..clean.filters import has_words
 from ..clean.privacy import pseudonym
 from ..schema import option
+from ._kcore import histories
 from .base import (
     AnswerFormat,
     GroupedCandidates,
@@ -102,10 +105,11 @@ def clean_field(text: pl.Expr) -> pl.Expr:
 
 
 def cut_words(text: pl.Expr, limit: int) -> pl.Expr:
-    """The first `limit` words + "..." when the text is longer (a trailing dot or comma folds into it)."""
-    words = text.str.extract_all(r"\S+")
-    cut = pl.concat_str([words.list.head(limit).list.join(" ").str.strip_chars_end(".,"), pl.lit("...")])
-    return pl.when(words.list.len() > limit).then(cut).otherwise(text)
+    """The first `limit` words + "..." when the text is longer (a trailing dot or comma folds into it);
+    the words of the cut are joined by one space. Patterns, not word lists: most texts are short."""
+    first = text.str.extract(rf"^\s*(\S+(?:\s+\S+){{{limit - 1}}})", 1).str.replace_all(r"\s+", " ")
+    cut = pl.concat_str([first.str.strip_chars_end(".,"), pl.lit("...")])
+    return pl.when(has_words(text, limit + 1)).then(cut).otherwise(text)
 
 
 def ordinal(n: pl.Expr) -> pl.Expr:
@@ -201,36 +205,79 @@ def item_texts(
     )
 
 
-def k_core(interactions: pl.DataFrame, core: int) -> pl.DataFrame:
-    """Drop users and items with fewer than `core` interactions, repeatedly, until none is left."""
-    while True:
-        kept = interactions.filter((pl.len().over("user") >= core) & (pl.len().over("item") >= core))
-        if kept.height == interactions.height:
-            return kept
-        interactions = kept
+@dataclass(frozen=True)
+class UserIndex:
+    """Every user after the core, from the key pass: `users` (`category, user, start, length`, in
+    category and user order; the builder adds its own columns) points into `entries`, the
+    histories end to end as positions in `items`, the ids of every category file one file after the
+    other (`item_categories` names each one's file)."""
+
+    users: pl.DataFrame
+    items: pl.Series
+    item_categories: pl.Series
+    entries: np.ndarray
+
+    def with_items(self, chosen: pl.DataFrame) -> pl.DataFrame:
+        """Rows of `users` with their history's ids as the list column `items`."""
+        lengths = chosen["length"].to_numpy()
+        ends = np.cumsum(lengths)
+        starts = chosen["start"].to_numpy()
+        at = np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(starts - ends + lengths, lengths)
+        values = self.items.gather(self.entries[at]).to_arrow()
+        offsets = pa.array(np.r_[0, ends].astype(np.int32))
+        items = pl.Series("items", pa.ListArray.from_arrays(offsets, values), dtype=pl.List(pl.String))
+        return chosen.with_columns(items)
+
+    def history_items(self) -> pl.DataFrame:
+        """`category, item`: every item of some history, once."""
+        codes = np.unique(self.entries)
+        return pl.DataFrame(
+            {"category": self.item_categories.gather(codes), "item": self.items.gather(codes)}
+        )
 
 
-def _histories(ratings: pl.LazyFrame, items: pl.LazyFrame, core: int, max_history: int) -> pl.DataFrame:
-    """`category, user, items`: each user's first `max_history` items in time order, after the core."""
+def _histories(ratings: pl.LazyFrame, items: pl.DataFrame, core: int, max_history: int) -> UserIndex:
+    """Every user's first `max_history` items in time order, after the core (per category file)."""
     categories = ratings.select(pl.col("category").unique().sort()).collect().to_series().to_list()
-    parts = [
-        k_core(_interactions(ratings, items, category).collect(engine="streaming"), core)
-        .group_by("category", "user")
-        .agg(items=pl.col("item").sort_by("timestamp", "item").head(max_history))
-        for category in categories  # a handful of files; each core is independent and bounded in memory
-    ]
-    empty = pl.DataFrame(schema={"category": pl.String, "user": pl.String, "items": pl.List(pl.String)})
-    return pl.concat([empty, *parts]).sort("category", "user")
-
-
-def _interactions(ratings: pl.LazyFrame, items: pl.LazyFrame, category: str) -> pl.LazyFrame:
-    """The distinct interactions of one category file with items that have metadata."""
-    return (
-        ratings.filter(pl.col("category") == category)
-        .select("category", "user", "item", "timestamp")
-        .drop_nulls()
-        .unique()  # a line repeated in the file is one interaction
-        .join(items, on=["category", "item"], how="semi")
+    users, item_tables, entries = [], [], []
+    start = offset = 0
+    for category in categories:  # a handful of files; each core is independent and bounded in memory
+        rows = (
+            ratings.filter(pl.col("category") == category)
+            .select("user", "item", "timestamp")
+            .drop_nulls()
+            .collect(engine="streaming")
+        )
+        found = histories(rows, items.filter(pl.col("category") == category)["item"], core, max_history)
+        del rows
+        users.append(
+            pl.DataFrame(
+                {
+                    "category": pl.Series([category] * len(found.users), dtype=pl.String),
+                    "user": found.users,
+                    "start": start + found.starts[:-1],
+                    "length": found.lengths,
+                }
+            )
+        )
+        item_tables.append(found.items)
+        entries.append(found.entries + offset)
+        start += int(found.starts[-1])
+        offset += len(found.items)
+    schema = {"category": pl.String, "user": pl.String, "start": pl.Int64, "length": pl.Int64}
+    return UserIndex(
+        pl.concat([pl.DataFrame(schema=schema), *(u.cast(schema) for u in users)]),
+        pl.concat([pl.Series("item", [], dtype=pl.String), *item_tables]),
+        pl.concat(
+            [
+                pl.Series("category", [], dtype=pl.String),
+                *(
+                    pl.repeat(c, len(t), dtype=pl.String, eager=True)
+                    for c, t in zip(categories, item_tables, strict=True)
+                ),
+            ]
+        ),
+        np.concatenate([np.zeros(0, dtype=np.int64), *entries]),
     )
 
 
@@ -278,7 +325,9 @@ def _step_table(seed: int, sizes: pl.DataFrame) -> pl.LazyFrame:
     return pl.LazyFrame(rows, schema={"pool": pl.String, "step_choice": pl.Int64, "step": pl.Int64})
 
 
-def _catalogue(users: pl.DataFrame, items: pl.DataFrame, seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _catalogue(
+    users: UserIndex, items: pl.DataFrame, ood: tuple[str, ...], seed: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(pool, catalogue) of the items in the histories.
 
     pool: `pool, text, item, pos`, each pool's distinct item texts in a seeded order (pos 0..size-1),
@@ -286,10 +335,9 @@ def _catalogue(users: pl.DataFrame, items: pl.DataFrame, seed: int) -> tuple[pl.
     text's position in its pool, so no slice has to match texts again.
     """
     pairs = (
-        users.lazy()
-        .select("category", "pool", item="items")
-        .explode("item")
-        .unique()
+        users.history_items()
+        .lazy()
+        .with_columns(pool=_pool(ood))
         .join(items.lazy(), on=["category", "item"])
         .collect()
     )
@@ -304,6 +352,11 @@ def _catalogue(users: pl.DataFrame, items: pl.DataFrame, seed: int) -> tuple[pl.
     )
     catalogue = pairs.join(pool.select("pool", "text", "pos"), on=["pool", "text"]).drop("pool")
     return pool, catalogue
+
+
+def _pool(ood: tuple[str, ...]) -> pl.Expr:
+    """A category's option pool: its own when out of domain, else the in-domain categories' one."""
+    return pl.when(pl.col("category").is_in(list(ood))).then(pl.col("category")).otherwise(pl.lit(IND_POOL))
 
 
 def _entries(users: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
@@ -439,29 +492,39 @@ class SequentialRecommendation(TaskBuilder):
     params_model = SrParams
 
     def build(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> pl.LazyFrame:
-        users, items, person = self._users(tables, config)
-        return self._maker(users, items, seed, person)(users)
+        by_user = self._by_user(tables, config, seed)
+        return by_user.build(by_user.keys["group_key"].unique())
 
     def grouped(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> GroupedCandidates:
+        return self._by_user(tables, config, seed)
+
+    def _by_user(self, tables: dict[str, pl.LazyFrame], config: TaskConfig, seed: int) -> GroupedCandidates:
         """Keys from the users after the core (a user is a group); the option pool stays whole."""
-        users, items, person = self._users(tables, config)
-        user_key = _user_key(person)
+        index, items, person = self._users(tables, config)
+        users = index.users.with_row_index("uid").with_columns(
+            group_key=_user_key(person),
+            is_ood=pl.col("category").is_in(list(config.ood_categories)),
+            pool=_pool(config.ood_categories),
+        )
         keys = (
             users.lazy()
             .join(TARGET_SPLITS, on="is_ood")
-            .filter(pl.col("items").list.len() > pl.col("offset"))  # as `_requests`: a history to show
-            .select(group_key=user_key, domain="category", official_split="official_split")
+            .filter(pl.col("length") > pl.col("offset"))  # as `_requests`: a history to show
+            .select("group_key", domain="category", official_split="official_split")
             .collect()
         )
-        make = self._maker(users, items, seed, person)
-        return GroupedCandidates(keys, lambda groups: make(users.filter(user_key.is_in(groups.implode()))))
+        make = self._maker(index, items, config.ood_categories, seed, person)
+
+        def build(groups: pl.Series) -> pl.LazyFrame:
+            return make(index.with_items(users.filter(pl.col("group_key").is_in(groups.implode()))))
+
+        return GroupedCandidates(keys, build)
 
     def _users(
         self, tables: dict[str, pl.LazyFrame], config: TaskConfig
-    ) -> tuple[pl.DataFrame, pl.DataFrame, pl.Expr]:
-        """(users, items, person): every user's history after the core, with its `uid`, `is_ood` and
-        option `pool`; the item texts; the reviewer as published (a keyed pseudonym where the
-        recipe asks for one)."""
+    ) -> tuple[UserIndex, pl.DataFrame, pl.Expr]:
+        """(users, items, person): every user's history after the core; the item texts; the
+        reviewer as published (a keyed pseudonym where the recipe asks for one)."""
         params: SrParams = config.params
         ind, ood = config.ind_categories, config.ood_categories
         # No IND list means every category not held out as OOD.
@@ -474,26 +537,22 @@ class SequentialRecommendation(TaskBuilder):
             params.items,
             params.item_text,
         ).collect()
-        users = (
-            _histories(scoped["amazon2018_ratings"], items.lazy(), params.core, params.max_history)
-            .with_row_index("uid")
-            .with_columns(is_ood=pl.col("category").is_in(ood))
-            .with_columns(pool=pl.when("is_ood").then(pl.col("category")).otherwise(pl.lit(IND_POOL)))
-        )
+        users = _histories(scoped["amazon2018_ratings"], items, params.core, params.max_history)
         privacy = config.privacy
         person = pseudonym(privacy.key, "category", "user") if privacy.pseudonymise_ids else pl.col("user")
         return users, items, person
 
     def _maker(
-        self, users: pl.DataFrame, items: pl.DataFrame, seed: int, person: pl.Expr
+        self, users: UserIndex, items: pl.DataFrame, ood: tuple[str, ...], seed: int, person: pl.Expr
     ) -> Callable[[pl.DataFrame], pl.LazyFrame]:
-        """The candidates of any of `users` (one per (user, split) whose pool has 19 admissible
-        negatives, in request order); the option pools come from every user's items.
+        """The candidates of any of the users (rows of `users.users` with their `items`: one per
+        (user, split) whose pool has 19 admissible negatives, in request order); the option pools
+        come from every user's items.
 
         Users are handled in slices (the pool is shared): memory is bounded by a slice's candidates,
         not by all of them, when the result is streamed.
         """
-        pool, catalogue = _catalogue(users, items, seed)
+        pool, catalogue = _catalogue(users, items, ood, seed)
         sizes = pool.group_by("pool").agg(size=pl.len())
         steps = _step_table(seed, sizes).collect()
 
