@@ -52,7 +52,7 @@ REVIEW_LINES = 200_000  # SA read only the first 200,000 lines of each review fi
 MIN_WORDS = 10
 CORE = 5
 RATING_COLUMNS = ["item", "user", "rating", "timestamp"]
-REVIEW_FILE = re.compile(r"(?!meta_)\w+\.json\.gz")
+REVIEW_FILE = re.compile(r"(?!meta_)\w+(?<!_5)\.json\.gz")  # not the 5-core subsets: SA read the full files
 
 
 def train_test_split(

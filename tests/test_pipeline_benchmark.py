@@ -44,6 +44,8 @@ def write_sources(root: Path) -> None:
         ]
         records = [json.dumps(line) for line in lines] + ["not json"]
         (folder / f"{category}.json.gz").write_bytes(gzip.compress("\n".join(records).encode()))
+        # the 5-core subset beside it (as upstream ships it): ECInstruct's SA read the full file only
+        (folder / f"{category}_5.json.gz").write_bytes(gzip.compress("\n".join(records[:10]).encode()))
         # users u0..u5 rate items i0..i5 (a 6x6 block that survives 5-core), plus stragglers that do not
         ratings = [f"i{i},u{u},5.0,{100 + i}" for u in range(6) for i in range(6)]
         ratings += [f"i9,u{u},4.0,1" for u in range(3)] + ["i1,u9,3.0,2"]
