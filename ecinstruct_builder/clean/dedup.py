@@ -545,7 +545,9 @@ class DuplicateIndex:
         only the close ones are kept (listing every band's pairs first took gigabytes).
         """
         n, bands = keys.shape
-        earlier = self.keys.sort("kept")
+        # only the earlier entries of buckets the chunk has: the index may hold many chunks' worth
+        chunk_buckets = _key_frame(keys, positions).select("band", "key").unique()
+        earlier = self.keys.join(chunk_buckets, on=["band", "key"], how="semi").sort("kept")
         kept_positions = np.unique(earlier["kept"].to_numpy())
         table = np.vstack([sigs, *(self.sigs[int(k)][None] for k in kept_positions)])
         entry_band = np.concatenate(
