@@ -190,11 +190,13 @@ def run_render(
     chosen: list[TaskBuilder],
     progress: bool = True,
     engine: Engine | None = None,
+    workers: int = 1,
 ) -> RenderResult:
     """Select and render the chosen tasks (reusing what is up to date), then report every task present.
 
-    The selections run on `engine` (default: this process, one task after the other), each task's
-    on its own; the cross-task steps and rendering follow here.
+    The selections run on `engine` (default: this process, `workers` tasks at a time), each task's
+    on its own, the ones reading the most fetched rows first (so the longest does not start last);
+    the cross-task steps and rendering follow here.
     """
     tables, manifest = load_source_tables(work.root, recipe.name)  # before anything is created
     work.ensure_writable()
@@ -221,7 +223,8 @@ def run_render(
                 reused.append(builder.abbr)
             else:
                 pending.append((builder.abbr, current))
-        selecting = (engine or LocalEngine()).map(partial(_select_unit, recipe, work), pending)
+        pending.sort(key=lambda unit: -sum(manifest["tables"][t]["rows"] for t in known[unit[0]].tables))
+        selecting = (engine or LocalEngine()).map(partial(_select_unit, recipe, work), pending, workers)
         with closing(selecting) as selections:  # on an error, the selections not started are dropped
             done = tqdm(selections, total=len(pending), desc="select", unit="task", disable=not progress)
             for (abbr, _), (_, where) in zip(pending, done, strict=True):

@@ -220,6 +220,14 @@ def fetch(
     default=None,
     help="A folder of your own template files (<ABBR>.toml) replacing the bundled wording of those tasks.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="With --engine local: tasks selected at the same time, in threads of this process (their "
+    "memory adds up; Ray places tasks itself).",
+)
 @engine_options
 @json_option
 @output_options
@@ -228,6 +236,7 @@ def render(
     workdir: Path,
     task_spec: str,
     templates_dir: Path | None,
+    workers: int,
     engine_name: str,
     ray_address: str | None,
     ray_cpus: int | None,
@@ -244,6 +253,7 @@ def render(
       ecbuild render --task all
       ecbuild render --task SA,PRP --workdir runs/full --recipe ecinstruct
       ecbuild render --templates my-wording/     # your own instructions for some tasks
+      ecbuild render --workers 2                 # two tasks at a time (faster, more memory)
       ecbuild render --engine ray --ray-cpus 4    # tasks selected in parallel on a local Ray cluster
       ecbuild render --engine ray --ray-address auto --workdir /shared/run   # join a running cluster
     """
@@ -258,8 +268,12 @@ def render(
         recipe = dataclasses.replace(recipe, templates=templates_dir.resolve())
     chosen = resolve_tasks(task_spec)
     log_recipe(recipe, workdir)
+    if workers > 1 and engine_name != "local":
+        raise UsageError("--workers is for --engine local; Ray runs as many tasks as it has CPUs for")
     with open_engine(engine_name, ray_address, ray_cpus) as engine:
-        result = run_render(recipe, WorkDir(workdir), chosen, progress=show_progress(), engine=engine)
+        result = run_render(
+            recipe, WorkDir(workdir), chosen, progress=show_progress(), engine=engine, workers=workers
+        )
     summary = render_summary(result, recipe, [b.abbr for b in chosen], WorkDir(workdir))
     if as_json:
         echo_json(summary)

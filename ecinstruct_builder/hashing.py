@@ -19,7 +19,7 @@ FNV_PRIME = np.uint64(0x100000001B3)
 HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def mix64(z: np.uint64) -> np.uint64:
     """splitmix64's finaliser: spreads every input bit over the whole output."""
     z = z + np.uint64(0x9E3779B97F4A7C15)
@@ -28,7 +28,7 @@ def mix64(z: np.uint64) -> np.uint64:
     return z ^ (z >> np.uint64(31))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _hash_spans(data: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """FNV-1a over each byte span data[starts[i]:starts[i+1]], then mixed."""
     out = np.empty(len(starts) - 1, dtype=np.uint64)
@@ -40,7 +40,7 @@ def _hash_spans(data: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _hex(values: np.ndarray, digits: np.ndarray) -> np.ndarray:
     out = np.empty(len(values) * 16, dtype=np.uint8)
     for i in range(len(values)):

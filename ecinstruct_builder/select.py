@@ -397,20 +397,21 @@ def settle_holdout(keyed: pl.DataFrame, built: GroupBuilder, selector: Selector)
 
 def quota_frontier(placed: pl.DataFrame, config: TaskConfig, builder: TaskBuilder, margin: float) -> float:
     """The selection order up to which the placed key rows fill `margin` times every quota (per
-    domain where the IND splits take equal shares); 1.0 (every group) for a split without a cap."""
+    domain where the IND splits take equal shares); 1.0 (every group) for a split without a cap.
+    Only the smallest orders of each split are looked at, not a sort of every key row."""
     mix = config.category_mix or builder.category_mix
     reach = 0.0
-    for split, rows in placed.sort("order").partition_by("split", as_dict=True, maintain_order=True).items():
-        cap = config.sizes.cap(split[0])
+    for split in placed["split"].unique().sort().to_list():
+        cap = config.sizes.cap(split)
         if cap is None:
             return 1.0
-        streams = [rows]
-        domains = rows["domain"].drop_nulls().unique()
-        if split[0] != "test_ood" and mix == "equal" and len(config.ind_categories) > 1 and domains.len() > 1:
-            streams = rows.partition_by("domain", maintain_order=True)
-            cap = -(-cap // domains.len())
-        for stream in streams:
-            wanted = min(stream.height, int(cap * margin) + 1)
-            if wanted:
-                reach = max(reach, float(stream["order"][wanted - 1]))
+        rows = placed.lazy().filter(pl.col("split") == split)
+        domains = rows.select(pl.col("domain").drop_nulls().n_unique()).collect().item()
+        streams: list[str] = []
+        if split != "test_ood" and mix == "equal" and len(config.ind_categories) > 1 and domains > 1:
+            streams = ["domain"]
+            cap = -(-cap // domains)
+        nth = pl.col("order").bottom_k(int(cap * margin) + 1).max()
+        orders = rows.group_by(streams).agg(nth) if streams else rows.select(nth)
+        reach = max(reach, float(orders.collect()["order"].max()))
     return reach

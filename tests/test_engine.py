@@ -37,10 +37,16 @@ def ecbuild(*args: str) -> str:
     return result.output
 
 
-def build(workdir: Path, engine: str, recipe: str = "demo", source_dir: Path | None = None) -> Path:
+def build(
+    workdir: Path,
+    engine: str,
+    recipe: str = "demo",
+    source_dir: Path | None = None,
+    render_options: tuple[str, ...] = (),
+) -> Path:
     common = ["--workdir", str(workdir), "--engine", engine, "--recipe", recipe, "--quiet"]
     ecbuild("fetch", *common, *(["--source-dir", str(source_dir)] if source_dir else []))
-    ecbuild("render", *common)
+    ecbuild("render", *common, *render_options)
     return workdir
 
 
@@ -79,6 +85,21 @@ def test_a_synthetic_build_is_the_same_on_ray(
     # a re-render on the other engine reuses every task: the engine is not part of any stamp
     output = ecbuild("render", "--workdir", str(on_ray), "--engine", "local", "--recipe", "ecinstruct")
     assert "0 task(s) built" in output
+
+
+def test_tasks_selected_two_at_a_time_build_the_same(synthetic_sources: Path, tmp_path: Path) -> None:
+    one = build(tmp_path / "one", "local", "ecinstruct", synthetic_sources)
+    two = build(tmp_path / "two", "local", "ecinstruct", synthetic_sources, ("--workers", "2"))
+    assert_same_build(one, two)
+
+
+def test_workers_are_for_the_local_engine_only(tmp_path: Path) -> None:
+    ecbuild("fetch", "--workdir", str(tmp_path), "--quiet")
+    result = CliRunner().invoke(
+        main, ["render", "--workdir", str(tmp_path), "--engine", "ray", "--workers", "2"]
+    )
+    assert result.exit_code == 2 and "--workers" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "dataset").exists()
 
 
 def test_placements_are_logged_under_verbose(ray_cluster: None, tmp_path: Path) -> None:

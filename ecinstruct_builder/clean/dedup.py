@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -175,7 +176,7 @@ def normalise(texts: pl.Series) -> pl.Series:
     return texts.fill_null("").str.to_lowercase().str.replace_all(r"[^\w ]", " ")
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _units(data: np.ndarray, starts: np.ndarray, word: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per document: the hashes of its units (word tokens, or characters with runs of spaces folded
     and the ends trimmed), each document's unit offset, and a hash of its whole token sequence (the
@@ -213,7 +214,7 @@ def _units(data: np.ndarray, starts: np.ndarray, word: bool) -> tuple[np.ndarray
     return units[:count], unit_starts, digests
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _windows(units: np.ndarray, unit_starts: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Hash every run of `n` consecutive units of each document; a shorter document is one shingle
     (an empty one a constant shingle), so every document has at least one."""
@@ -271,10 +272,17 @@ def _signatures(hashes: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.nd
     return out
 
 
+# One caller of the parallel kernel at a time: numba's fallback threading layer (workqueue) aborts
+# when two threads (tasks selected at once, `render --workers`) launch it together. It uses every
+# core by itself, so waiting costs nothing.
+_PARALLEL_KERNEL = threading.Lock()
+
+
 def signatures(hashes: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
     """MinHash signatures (documents x num_perm, uint32) from shingle hashes and document offsets."""
     a, b = permutations(num_perm, seed)
-    return _signatures(hashes, offsets, a, b)
+    with _PARALLEL_KERNEL:
+        return _signatures(hashes, offsets, a, b)
 
 
 def _sketch_batch(config: DedupConfig, batch: pa.Table) -> pa.Table:
@@ -300,7 +308,7 @@ def sketches(texts: pl.Series, config: DedupConfig) -> tuple[np.ndarray, np.ndar
     return digests, flat.reshape(len(texts), config.num_perm)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     keys = np.empty((sigs.shape[0], bands), dtype=np.uint64)
     for d in range(sigs.shape[0]):
@@ -378,7 +386,7 @@ def one_edit_apart(a: Sequence[str], b: Sequence[str], config: DedupConfig) -> i
     return replaced if close else None
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _close_pairs(
     band: np.ndarray,
     key: np.ndarray,

@@ -160,8 +160,19 @@ class ProductRelationPrediction(TaskBuilder):
         params: PrpParams = config.params
         if params.pair_key == "titles":
             return None
-        meta = latest_meta_rows(tables["amazon2018_meta"])
-        pairs = single_relation_pairs(meta).collect()
+        raw = tables["amazon2018_meta"]
+        meta = latest_meta_rows(raw)
+        # one category file at a time: a pair never spans two, and memory holds one file's edges
+        categories = raw.select(pl.col("category").unique().sort()).collect().to_series().to_list()
+        pairs = pl.concat(
+            [single_relation_pairs(meta.head(0)).collect()]
+            + [
+                single_relation_pairs(latest_meta_rows(raw.filter(pl.col("category") == c))).collect(
+                    engine="streaming"
+                )
+                for c in categories
+            ]
+        )
         keys = pairs.select(
             group_key="asin1", domain="category", official_split=pl.lit(None, dtype=pl.String)
         )

@@ -230,7 +230,7 @@ class UserIndex:
 
     def history_items(self) -> pl.DataFrame:
         """`category, item`: every item of some history, once."""
-        codes = np.unique(self.entries)
+        codes = np.flatnonzero(np.bincount(self.entries, minlength=len(self.items)))
         return pl.DataFrame(
             {"category": self.item_categories.gather(codes), "item": self.items.gather(codes)}
         )
@@ -242,14 +242,8 @@ def _histories(ratings: pl.LazyFrame, items: pl.DataFrame, core: int, max_histor
     users, item_tables, entries = [], [], []
     start = offset = 0
     for category in categories:  # a handful of files; each core is independent and bounded in memory
-        rows = (
-            ratings.filter(pl.col("category") == category)
-            .select("user", "item", "timestamp")
-            .drop_nulls()
-            .collect(engine="streaming")
-        )
+        rows = ratings.filter(pl.col("category") == category).select("user", "item", "timestamp").drop_nulls()
         found = histories(rows, items.filter(pl.col("category") == category)["item"], core, max_history)
-        del rows
         users.append(
             pl.DataFrame(
                 {

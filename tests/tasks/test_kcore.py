@@ -52,12 +52,12 @@ def test_histories_are_the_first_items_in_time_order_after_the_core():
     rows += [("u2", "i3", 2), ("u2", "i1", 3), ("u2", "i1", 3), ("u2", "i2", 9)]
     frame = pl.DataFrame(rows, schema=["user", "item", "timestamp"], orient="row")
     known = pl.Series(["i1", "i2", "i3"])
-    found = histories(frame, known, core=2, max_history=3)
+    found = histories(frame.lazy(), known, core=2, max_history=3)
     assert found.users.to_list() == ["u1", "u2"]
     starts = found.starts.tolist()
     lines = [found.items.gather(found.entries[a:b]).to_list() for a, b in itertools.pairwise(starts)]
     # u1: i3 at time 1, then i1 and i2 tie at time 5 and go by id; u2's repeated line counts once
     assert lines == [["i3", "i1", "i2"], ["i3", "i1", "i2"]]
-    shorter = histories(frame, known, core=2, max_history=2)
+    shorter = histories(frame.lazy(), known, core=2, max_history=2)
     assert shorter.lengths.tolist() == [2, 2]
-    assert histories(frame, known, core=4, max_history=3).users.is_empty()
+    assert histories(frame.lazy(), known, core=4, max_history=3).users.is_empty()
